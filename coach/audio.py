@@ -1,0 +1,97 @@
+"""Audio values: immutable mono 16-bit clips, read from and written to WAV files."""
+
+from __future__ import annotations
+
+import array
+import math
+import os
+import sys
+import tempfile
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+from coach.errors import CoachError
+
+SAMPLE_RATE_HZ = 22_050
+"""The session's sample rate: eSpeak NG's own, so speech is never resampled."""
+SAMPLE_WIDTH = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Clip:
+    """Mono signed 16-bit little-endian PCM."""
+
+    pcm: bytes
+    sample_rate_hz: int = SAMPLE_RATE_HZ
+
+    @property
+    def frames(self) -> int:
+        return len(self.pcm) // SAMPLE_WIDTH
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sample_rate_hz
+
+    def samples(self) -> array.array[int]:
+        values = array.array("h")
+        values.frombytes(self.pcm)
+        if sys.byteorder == "big":
+            values.byteswap()
+        return values
+
+    def peak_dbfs(self) -> float:
+        peak = max((abs(v) for v in self.samples()), default=0)
+        return 20 * math.log10(peak / 32768) if peak else -math.inf
+
+    def rms_dbfs(self) -> float:
+        values = self.samples()
+        if not values:
+            return -math.inf
+        rms = math.sqrt(sum(v * v for v in values) / len(values))
+        return 20 * math.log10(rms / 32768) if rms else -math.inf
+
+
+def samples_to_pcm(values: array.array[int]) -> bytes:
+    if sys.byteorder == "big":
+        values = array.array("h", values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def read_wav(path: Path) -> Clip:
+    """A mono 16-bit WAV file as a clip.
+
+    Raises:
+        CoachError: the file is not a mono 16-bit PCM WAV.
+    """
+    try:
+        with wave.open(str(path), "rb") as wav:
+            if wav.getnchannels() != 1 or wav.getsampwidth() != SAMPLE_WIDTH:
+                raise CoachError(f"{path}: must be mono 16-bit PCM WAV")
+            return Clip(wav.readframes(wav.getnframes()), wav.getframerate())
+    except (wave.Error, EOFError) as err:
+        raise CoachError(f"{path}: not a readable WAV file ({err})") from err
+
+
+def write_wav_atomic(path: Path, clip: Clip) -> None:
+    """Write a WAV so that readers see the whole file or none of it."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, default_file_mode())
+        with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(SAMPLE_WIDTH)
+            wav.setframerate(clip.sample_rate_hz)
+            wav.writeframes(clip.pcm)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def default_file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file (mkstemp's is owner-only)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -1,0 +1,51 @@
+"""The error types every layer raises; the CLI turns them into one-line messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CoachError(Exception):
+    """A problem the user can act on. The message says what, where and how to fix it."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a routine file, at a line."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class RoutineError(CoachError):
+    """A routine file is missing or invalid; carries every problem found in it."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class PlanError(CoachError):
+    """The routine cannot be scheduled with the options given (pace, length)."""
+
+    exit_code = 2
+
+
+class SpeechError(CoachError):
+    """Text-to-speech is unavailable or failed."""
+
+
+class AudioDeviceError(CoachError):
+    """No audio output, or it failed during playback."""
+
+
+class OutputError(CoachError):
+    """An output file cannot be written."""

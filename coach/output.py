@@ -1,0 +1,87 @@
+"""Sink adapter: the speakers, through simpleaudio, behind a small interface the player uses."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import platform
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from coach.audio import SAMPLE_WIDTH, Clip
+from coach.errors import AudioDeviceError
+
+
+class Playing(Protocol):
+    def is_playing(self) -> bool: ...
+    def wait_done(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+class Output(Protocol):
+    """Somewhere clips are heard. ``play`` returns at once; the clip plays on."""
+
+    def play(self, clip: Clip) -> Playing: ...
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """ALSA prints its own lines to fd 2 when a device is missing; we say it once, plainly."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with Path(os.devnull).open("wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def probe_alsa(device: str = "default") -> None:
+    """Open and close the ALSA output without playing anything.
+
+    Raises:
+        AudioDeviceError: no usable output, with ALSA's reason.
+    """
+    name = ctypes.util.find_library("asound")
+    if name is None:
+        raise AudioDeviceError("no audio output: the ALSA library (libasound2) is not installed")
+    alsa = ctypes.CDLL(name)
+    alsa.snd_strerror.restype = ctypes.c_char_p
+    handle = ctypes.c_void_p()
+    with _quiet_stderr():
+        # stream 0 = playback; mode 1 = non-blocking, so a busy device fails fast
+        code = alsa.snd_pcm_open(ctypes.byref(handle), device.encode(), 0, 1)
+        if code == 0:
+            alsa.snd_pcm_close(handle)
+    if code < 0:
+        reason = alsa.snd_strerror(code).decode(errors="replace")
+        raise AudioDeviceError(f"no audio output (ALSA device '{device}': {reason})")
+
+
+class SimpleaudioOutput:
+    """The system's default audio output."""
+
+    def __init__(self) -> None:
+        try:
+            import simpleaudio
+        except ImportError as err:  # a broken install, or a platform without a wheel
+            raise AudioDeviceError(f"no audio output: simpleaudio cannot load ({err})") from err
+        self._sa: Any = simpleaudio
+        if platform.system() == "Linux":
+            probe_alsa()
+
+    def play(self, clip: Clip) -> Playing:
+        try:
+            with _quiet_stderr():
+                handle = self._sa.play_buffer(clip.pcm, 1, SAMPLE_WIDTH, clip.sample_rate_hz)
+        except Exception as err:  # simpleaudio raises its own SimpleaudioError
+            raise AudioDeviceError(f"the audio output failed: {err}") from err
+        return handle  # type: ignore[no-any-return]

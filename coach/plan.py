@@ -1,0 +1,471 @@
+"""Plan: turn a routine and pacing options into a timeline of events, purely and deterministically.
+
+Every timing decision lives here. The planner never speaks, sleeps or reads a
+clock: it is told how long each spoken text and each sound lasts, and places them
+so that no clip overlaps another and every hold lasts exactly as written ÷ pace.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum, IntEnum
+
+from coach.errors import PlanError
+from coach.routine import Exercise, Routine, Side, Step, format_duration
+
+MIN_PACE = 0.25
+MAX_PACE = 4.0
+
+GAP_S = 0.4
+"""Silence between two spoken clips, so sentences never run together."""
+AFTER_SOUND_S = 0.25
+"""Silence between a chime and the speech that follows it."""
+SETTLE_S = 2.0
+"""Least time between the last setup instruction and the start chime: time to get into position."""
+TAIL_S = 1.0
+"""Silence after the last clip, so the session never ends mid-breath on a player."""
+EPSILON_S = 1e-6
+"""Float slack when comparing times that sit on whole milliseconds."""
+HALFWAY_MIN_HOLD_S = 60.0
+LENGTH_TOLERANCE_S = 1.0
+"""--length lands within this of the length asked for."""
+TEN_LEFT_MIN_HOLD_S = 30.0
+
+
+class EventKind(Enum):
+    SAY = "say"
+    SOUND = "sound"
+
+
+class Sound(Enum):
+    START = "start"
+    SWITCH = "switch"
+    FINISH = "finish"
+
+
+class Priority(IntEnum):
+    """Which speech gives way when a hold is too short: lowest first, essential never."""
+
+    LOW = 1
+    NORMAL = 2
+    ESSENTIAL = 3
+
+
+SpeechLength = Callable[[str], float]
+"""Seconds a text takes to say (the planner learns it from the rendered audio)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A clip on the timeline: something said, or a sound, at ``at_s`` for ``duration_s``."""
+
+    at_s: float
+    duration_s: float
+    kind: EventKind
+    text: str = ""
+    sound: Sound | None = None
+    exercise: str | None = None
+    step: str | None = None
+    side: Side | None = None
+    priority: Priority = Priority.ESSENTIAL
+
+    @property
+    def end_s(self) -> float:
+        return self.at_s + self.duration_s
+
+    @property
+    def sound_name(self) -> str:
+        return self.sound.value if self.sound else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A timed stretch on the ball: one step of one exercise on one side."""
+
+    exercise: str
+    step: str | None
+    side: Side | None
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """A cue left out because its hold was too short for it at this pace."""
+
+    text: str
+    exercise: str
+    side: Side | None
+    priority: Priority
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    routine: str
+    title: str
+    pace: float
+    total_s: float
+    holds: tuple[Hold, ...]
+    events: tuple[Event, ...]
+    dropped: tuple[Dropped, ...] = ()
+
+    def texts(self) -> tuple[str, ...]:
+        return tuple(e.text for e in self.events if e.kind is EventKind.SAY)
+
+
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """How fast time runs: holds and transitions last 1/pace of what is written."""
+
+    pace: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not MIN_PACE <= self.pace <= MAX_PACE:
+            raise PlanError(
+                f"pace {self.pace:g} is out of range; use {MIN_PACE:g} (slower) "
+                f"to {MAX_PACE:g} (faster)"
+            )
+
+
+def _ms(seconds: float) -> float:
+    """Times sit on whole milliseconds, so the JSON timeline is exactly what is rendered."""
+    return round(seconds, 3)
+
+
+def _ms_up(seconds: float) -> float:
+    """The next whole millisecond at or after ``seconds``: rounding never creates an overlap."""
+    return math.ceil(round(seconds * 1000, 6)) / 1000
+
+
+def side_words(side: Side) -> str:
+    return f"{side.value} side"
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Which exercise, step and side an event belongs to."""
+
+    exercise: str | None = None
+    step: str | None = None
+    side: Side | None = None
+
+
+@dataclass(slots=True)
+class _Window:
+    """A stretch of time being filled with speech, tracking what is taken."""
+
+    start_s: float
+    end_s: float
+    taken: list[tuple[float, float]] = field(default_factory=list)
+
+    def fits(self, at_s: float, length_s: float) -> bool:
+        if at_s < self.start_s - EPSILON_S or at_s + length_s > self.end_s + EPSILON_S:
+            return False
+        return all(
+            at_s + length_s + GAP_S <= a + EPSILON_S or at_s >= b + GAP_S - EPSILON_S
+            for a, b in self.taken
+        )
+
+    def earliest(self, from_s: float, length_s: float) -> float | None:
+        """The first start at or after ``from_s`` where the clip fits, if any."""
+        candidates = sorted({max(from_s, self.start_s)} | {b + GAP_S for _, b in self.taken})
+        for at_s in (_ms_up(c) for c in candidates):
+            if at_s >= from_s - EPSILON_S and self.fits(at_s, length_s):
+                return at_s
+        return None
+
+    def take(self, at_s: float, length_s: float) -> None:
+        self.taken.append((at_s, at_s + length_s))
+
+
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    text: str
+    at_s: float | None  # absolute target; None: spread evenly
+    priority: Priority
+
+
+class _Planner:
+    def __init__(
+        self,
+        routine: Routine,
+        pacing: Pacing,
+        speech_s: SpeechLength,
+        sound_s: Mapping[Sound, float],
+    ) -> None:
+        self.routine = routine
+        self.pace = pacing.pace
+        self.speech_s = speech_s
+        self.sound_s = sound_s
+        self.events: list[Event] = []
+        self.holds: list[Hold] = []
+        self.dropped: list[Dropped] = []
+
+    # -- building blocks --
+
+    def say(
+        self,
+        at_s: float,
+        text: str,
+        where: _Where = _Where(),
+        priority: Priority = Priority.ESSENTIAL,
+    ) -> float:
+        """Add speech at ``at_s``; returns when it ends."""
+        event = Event(
+            at_s=_ms(at_s),
+            duration_s=self.speech_s(text),
+            kind=EventKind.SAY,
+            text=text,
+            exercise=where.exercise,
+            step=where.step,
+            side=where.side,
+            priority=priority,
+        )
+        self.events.append(event)
+        return event.end_s
+
+    def say_in_turn(self, at_s: float, texts: list[str], where: _Where = _Where()) -> float:
+        """Say texts one after another from ``at_s``; returns when the last ends."""
+        end = at_s
+        for i, text in enumerate(texts):
+            end = self.say(end + (GAP_S if i else 0.0), text, where)
+        return end
+
+    def sound(self, at_s: float, sound: Sound, where: _Where = _Where()) -> float:
+        event = Event(
+            at_s=_ms(at_s),
+            duration_s=self.sound_s[sound],
+            kind=EventKind.SOUND,
+            sound=sound,
+            exercise=where.exercise,
+            step=where.step,
+            side=where.side,
+        )
+        self.events.append(event)
+        return event.end_s
+
+    # -- the session --
+
+    def plan(self, minutes: int | None) -> Timeline:
+        intro = [f"{self.routine.title}."]
+        if minutes is not None:
+            intro.append(f"This session takes about {minutes} minute{'s' * (minutes != 1)}.")
+        if self.routine.equipment:
+            intro.append(f"You will need {_join(self.routine.equipment)}.")
+        cursor = self.say_in_turn(0.0, intro) + GAP_S
+        for index, exercise in enumerate(self.routine.exercises):
+            cursor = self.exercise(cursor, exercise, first=index == 0)
+        end = self.sound(cursor, Sound.FINISH)
+        end = self.say(end + AFTER_SOUND_S, "That is the end of the session. Well done.")
+        return Timeline(
+            routine=self.routine.name,
+            title=self.routine.title,
+            pace=self.pace,
+            total_s=_ms(end + TAIL_S),
+            holds=tuple(self.holds),
+            events=tuple(sorted(self.events, key=lambda e: e.at_s)),
+            dropped=tuple(self.dropped),
+        )
+
+    def exercise(self, start_s: float, exercise: Exercise, *, first: bool) -> float:
+        """Lead-in (next up, setup), then every hold of every side; returns its end."""
+        sides: tuple[Side | None, ...] = exercise.sides or (None,)
+        first_step = exercise.steps[0].name if exercise.has_steps else None
+        where = _Where(exercise.name, first_step, sides[0])
+        announce = exercise.name
+        if sides[0] is not None:
+            announce += f", {side_words(sides[0])}"
+        lead = [f"First: {announce}." if first else f"Good. Next up: {announce}."]
+        if exercise.has_steps:
+            if exercise.setup:
+                lead.append(exercise.setup)
+            lead += [f"Start with {exercise.steps[0].name}.", exercise.steps[0].setup]
+        else:
+            lead.append(exercise.setup)
+        spoken_end = self.say_in_turn(start_s, lead, where)
+        cursor = _ms(max(start_s + exercise.transition_s / self.pace, spoken_end + SETTLE_S))
+        for side_index, side in enumerate(sides):
+            for step_index, step in enumerate(exercise.steps):
+                if step_index == 0 and side_index > 0:
+                    assert side is not None
+                    opening = [exercise.switch or f"Switch to the {side_words(side)}."]
+                    if exercise.has_steps:
+                        opening += [f"{step.name}.", step.setup]
+                    sound = Sound.SWITCH
+                elif step_index > 0:
+                    opening = [f"Now, {step.name}.", step.setup]
+                    sound = Sound.START
+                else:
+                    opening = []
+                    sound = Sound.START
+                cursor = self.hold(cursor, exercise, step, side, sound, opening)
+        return cursor
+
+    def hold(
+        self,
+        start_s: float,
+        exercise: Exercise,
+        step: Step,
+        side: Side | None,
+        sound: Sound,
+        opening: list[str],
+    ) -> float:
+        end_s = _ms(start_s + step.hold_s / self.pace)
+        step_name = step.name if exercise.has_steps else None
+        where = _Where(exercise.name, step_name, side)
+        self.holds.append(Hold(exercise.name, step_name, side, start_s, end_s))
+        spoken_end = self.sound(start_s, sound, where)
+        if opening:
+            spoken_end = self.say_in_turn(spoken_end + AFTER_SOUND_S, opening, where)
+        last_allowed = end_s - GAP_S
+        if spoken_end > last_allowed:
+            name = exercise.name + (f" ({step.name})" if step_name else "")
+            raise PlanError(
+                f'"{name}" lasts {format_duration(end_s - start_s)} at pace {self.pace:g}, too '
+                f"short for its instructions ({spoken_end - start_s:.1f}s); use a slower pace "
+                "or a longer --length"
+            )
+        hold_s = end_s - start_s
+        cues = [
+            _Cue(c.say, None if c.at_s is None else start_s + c.at_s / self.pace, Priority.NORMAL)
+            for c in step.cues
+        ]
+        timed: list[_Cue] = []
+        if hold_s >= HALFWAY_MIN_HOLD_S:
+            timed.append(_Cue("Halfway.", start_s + hold_s / 2, Priority.LOW))
+        if hold_s >= TEN_LEFT_MIN_HOLD_S:
+            timed.append(_Cue("Ten seconds left.", end_s - 10.0, Priority.LOW))
+        self.place_cues(spoken_end, last_allowed, cues, timed, where)
+        return end_s
+
+    def place_cues(
+        self,
+        from_s: float,
+        until_s: float,
+        cues: list[_Cue],
+        timed: list[_Cue],
+        where: _Where,
+    ) -> None:
+        """Fit the hold's cues between its opening and its end, dropping the least needed whole.
+
+        Time announcements are kept only where they fit at their moment; routine cues
+        come first, so an announcement gives way before a cue does.
+        """
+        start = from_s + GAP_S
+        kept_timed = list(timed)
+        while True:
+            window = _Window(start, until_s)
+            placed: list[tuple[float, _Cue]] = []
+            lost_timed: list[_Cue] = []
+            for cue in kept_timed:
+                length = self.speech_s(cue.text)
+                if cue.at_s is not None and window.fits(_ms(cue.at_s), length):
+                    window.take(_ms(cue.at_s), length)
+                    placed.append((_ms(cue.at_s), cue))
+                else:
+                    lost_timed.append(cue)
+            floating = [c for c in cues if c.at_s is None]
+            span = (until_s - start) / max(len(floating), 1)
+            targets = {id(c): start + i * span for i, c in enumerate(floating)}
+            lost: list[_Cue] = []
+            for cue in sorted(cues, key=lambda c: c.at_s if c.at_s is not None else targets[id(c)]):
+                target = cue.at_s if cue.at_s is not None else targets[id(cue)]
+                length = self.speech_s(cue.text)
+                at = window.earliest(target, length)
+                if at is None:
+                    lost.append(cue)
+                else:
+                    window.take(at, length)
+                    placed.append((at, cue))
+            if lost and len(kept_timed) > len(lost_timed):
+                # a routine cue did not fit: give up the last announcement and try again
+                fitting = [c for c in kept_timed if c not in lost_timed]
+                kept_timed = [c for c in kept_timed if c is not fitting[-1]]
+                continue
+            break
+        for at, cue in placed:
+            self.say(at, cue.text, where, cue.priority)
+        for cue in [*lost_timed, *lost, *(c for c in timed if c not in kept_timed)]:
+            self.dropped.append(Dropped(cue.text, str(where.exercise), where.side, cue.priority))
+
+
+def _join(items: tuple[str, ...]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def plan_session(
+    routine: Routine,
+    pacing: Pacing,
+    speech_s: SpeechLength,
+    sound_s: Mapping[Sound, float],
+) -> Timeline:
+    """The whole session as a timeline.
+
+    Raises:
+        PlanError: a hold is too short for its instructions at this pace.
+    """
+    # The intro says how long the session takes, which depends on the intro: two passes settle it.
+    draft = _Planner(routine, pacing, speech_s, sound_s).plan(minutes=None)
+    minutes = max(1, round(draft.total_s / 60))
+    timeline = _Planner(routine, pacing, speech_s, sound_s).plan(minutes=minutes)
+    check_timeline(timeline)
+    return timeline
+
+
+def fit_length(
+    routine: Routine,
+    length_s: float,
+    speech_s: SpeechLength,
+    sound_s: Mapping[Sound, float],
+) -> Timeline:
+    """The timeline whose total is within a second of ``length_s``, by choosing the pace.
+
+    Raises:
+        PlanError: the length is out of reach between the slowest and fastest pace.
+    """
+    slowest = plan_session(routine, Pacing(MIN_PACE), speech_s, sound_s)
+    if length_s > slowest.total_s + LENGTH_TOLERANCE_S:
+        raise PlanError(
+            f"{routine.name} cannot be stretched to {format_duration(length_s)}: at the slowest "
+            f"pace ({MIN_PACE:g}) it takes {format_duration(slowest.total_s)}; "
+            "choose a shorter --length"
+        )
+    low, high = MIN_PACE, MAX_PACE
+    best = slowest
+    for _ in range(60):
+        middle = (low + high) / 2
+        try:
+            timeline = plan_session(routine, Pacing(middle), speech_s, sound_s)
+        except PlanError:
+            high = middle  # too fast for its instructions
+            continue
+        if abs(timeline.total_s - length_s) < abs(best.total_s - length_s):
+            best = timeline
+        if abs(timeline.total_s - length_s) <= LENGTH_TOLERANCE_S / 4:
+            return timeline
+        if timeline.total_s > length_s:
+            low = middle
+        else:
+            high = middle
+    if abs(best.total_s - length_s) > LENGTH_TOLERANCE_S:
+        raise PlanError(
+            f"{routine.name} cannot be squeezed into {format_duration(length_s)}: the shortest "
+            f"it runs is {format_duration(best.total_s)} (pace {best.pace:.2f}), because its "
+            "instructions take time to say; choose a longer --length"
+        )
+    return best
+
+
+def check_timeline(timeline: Timeline) -> None:
+    """The invariants every sink relies on: clips in order, none overlapping another."""
+    previous: Event | None = None
+    for event in timeline.events:
+        if previous is not None and event.at_s < previous.end_s:
+            raise AssertionError(f"planner bug: {event} overlaps {previous}")
+        previous = event
+    if previous is not None and previous.end_s > timeline.total_s:
+        raise AssertionError("planner bug: a clip runs past the end of the session")

@@ -1,0 +1,106 @@
+"""Present a timeline: a readable schedule for people, and the stable JSON contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coach.plan import Event, EventKind, Hold, Priority, Timeline
+from coach.routine import Side
+
+JSON_VERSION = 1
+
+
+def clock(seconds: float) -> str:
+    """``75.5`` → ``01:15.500``."""
+    whole_ms = round(seconds * 1000)
+    minutes, ms = divmod(whole_ms, 60_000)
+    return f"{minutes:02d}:{ms // 1000:02d}.{ms % 1000:03d}"
+
+
+def minutes_seconds(seconds: float) -> str:
+    """``75.5`` → ``1:16``."""
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def place(exercise: str | None, step: str | None, side: Side | None) -> str:
+    """How the display names where a person is: ``Quads, knee and IT band: Knee, left side``."""
+    if exercise is None:
+        return ""
+    text = exercise + (f": {step}" if step else "")
+    return text + (f", {side.value} side" if side else "")
+
+
+def event_line(event: Event) -> str:
+    what = f'say    "{event.text}"' if event.kind is EventKind.SAY else f"chime  {event.sound_name}"
+    return f"{clock(event.at_s)}  {what}"
+
+
+def format_schedule(timeline: Timeline) -> str:
+    """The schedule as text: one line per event, holds marked, dropped cues listed."""
+    lines = [
+        f"{timeline.title} ({timeline.routine})",
+        f"{minutes_seconds(timeline.total_s)} at pace {timeline.pace:g}, "
+        f"{len(timeline.holds)} holds, {len(timeline.events)} clips",
+        "",
+    ]
+    holds = iter(timeline.holds)
+    next_hold: Hold | None = next(holds, None)
+    for event in timeline.events:
+        while next_hold is not None and next_hold.start_s <= event.at_s:
+            length = minutes_seconds(next_hold.end_s - next_hold.start_s)
+            where = place(next_hold.exercise, next_hold.step, next_hold.side)
+            lines.append(f"           ── {where} ({length})")
+            next_hold = next(holds, None)
+        lines.append(event_line(event))
+    if timeline.dropped:
+        lines += ["", f"Left out at pace {timeline.pace:g} (their holds are too short):"]
+        for cue in timeline.dropped:
+            kind = "announcement" if cue.priority is Priority.LOW else "cue"
+            lines.append(
+                f"  {cue.exercise}, {cue.side.value + ' side' if cue.side else '—'}: "
+                f'{kind} "{cue.text}"'
+            )
+    return "\n".join(lines)
+
+
+def timeline_json(timeline: Timeline) -> dict[str, Any]:
+    """The documented, stable JSON form of a timeline (see README, "Timeline JSON")."""
+
+    def side(value: Side | None) -> str | None:
+        return value.value if value else None
+
+    events: list[dict[str, Any]] = []
+    for event in timeline.events:
+        item: dict[str, Any] = {
+            "at_s": event.at_s,
+            "duration_s": round(event.duration_s, 6),
+            "kind": event.kind.value,
+        }
+        if event.kind is EventKind.SAY:
+            item["text"] = event.text
+        else:
+            item["sound"] = event.sound_name
+        item |= {"exercise": event.exercise, "step": event.step, "side": side(event.side)}
+        events.append(item)
+    return {
+        "version": JSON_VERSION,
+        "routine": timeline.routine,
+        "title": timeline.title,
+        "pace": timeline.pace,
+        "total_s": timeline.total_s,
+        "holds": [
+            {
+                "exercise": h.exercise,
+                "step": h.step,
+                "side": side(h.side),
+                "start_s": h.start_s,
+                "end_s": h.end_s,
+            }
+            for h in timeline.holds
+        ],
+        "events": events,
+        "dropped": [
+            {"text": d.text, "exercise": d.exercise, "side": side(d.side)} for d in timeline.dropped
+        ],
+    }

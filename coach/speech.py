@@ -1,0 +1,290 @@
+"""Render: spoken text to PCM through pyttsx3 (eSpeak NG on Linux), cached on disk.
+
+pyttsx3 2.99 has sharp edges on Linux; each is handled here and nowhere else:
+
+- ``runAndWait`` can return before the file is written: we wait for the
+  ``finished-utterance`` event and then check the file is a whole WAV. The same
+  utterance can also be reported finished twice, the second time as cancelled.
+- ``setProperty`` is queued, not applied, and a stale stop flag in the driver
+  can cancel it: a render right after a rate or voice change can come out at the
+  old setting. We clear the flag and apply settings only while eSpeak is idle,
+  then wait for eSpeak to take them (``getProperty('rate')`` cannot confirm it:
+  pyttsx3 calls espeak_GetParameter without its second argument).
+- only the last ``save_to_file`` before ``runAndWait`` is written: one cue a call.
+- two threads driving the engine hang it: one engine, used from one thread.
+- ``runAndWait`` with nothing queued never returns, empty text raises, and the
+  driver prints "Audio saved to ..." on stdout: we never send empty text and
+  swallow that print.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import functools
+import hashlib
+import io
+import os
+import platform
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coach.audio import Clip, read_wav, write_wav_atomic
+from coach.errors import CoachError, SpeechError
+
+DEFAULT_RATE_WPM = 160
+MIN_RATE_WPM = 80
+MAX_RATE_WPM = 400
+CACHE_FORMAT = 1
+"""Bump when the cached audio would change for the same text, voice and rate."""
+RENDER_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    id: str
+    name: str
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechSettings:
+    voice: str | None = None
+    rate_wpm: int = DEFAULT_RATE_WPM
+
+    def __post_init__(self) -> None:
+        if not MIN_RATE_WPM <= self.rate_wpm <= MAX_RATE_WPM:
+            raise SpeechError(
+                f"rate {self.rate_wpm} words a minute is out of range; "
+                f"use {MIN_RATE_WPM} to {MAX_RATE_WPM} (default {DEFAULT_RATE_WPM})"
+            )
+
+
+_espeak_ready = False
+
+
+def _prepare_espeak() -> str:
+    """Make libespeak-ng loadable for pyttsx3 before it first imports its driver.
+
+    A system eSpeak NG wins; otherwise the library and data that the
+    ``espeakng-loader`` wheel ships. Returns a description of which, for the cache key.
+    """
+    global _espeak_ready
+    if platform.system() != "Linux":
+        return platform.system()
+    system = _system_espeak()
+    if system:
+        ctypes.CDLL(system, mode=ctypes.RTLD_GLOBAL)
+        _espeak_ready = True
+        return f"system:{system}"
+    try:
+        import espeakng_loader
+    except ImportError as err:
+        raise SpeechError(
+            "eSpeak NG is not available: install the package again (pip install coach) "
+            "or the system one (apt-get install espeak-ng)"
+        ) from err
+    library = espeakng_loader.get_library_path()
+    if not _espeak_ready:
+        ctypes.CDLL(library, mode=ctypes.RTLD_GLOBAL)
+        # eSpeak NG reads its data folder from here when pyttsx3 initialises it.
+        os.environ["ESPEAK_DATA_PATH"] = espeakng_loader.get_data_path()
+        _espeak_ready = True
+    return f"wheel:{Path(library).resolve().name}"
+
+
+class Pyttsx3Engine:
+    """One pyttsx3 engine, rendering one text per call to a WAV, from one thread only."""
+
+    def __init__(self) -> None:
+        self.backend = _prepare_espeak()
+        try:
+            import pyttsx3
+
+            self._engine: Any = pyttsx3.init()
+        except Exception as err:  # pyttsx3 raises bare RuntimeError/OSError/KeyError
+            raise SpeechError(f"text-to-speech could not start: {err}") from err
+        self._thread = threading.get_ident()
+        self._finished = threading.Event()
+        self._completed = False
+        self._engine.connect("finished-utterance", self._on_finished)
+        self._voices: tuple[Voice, ...] | None = None
+
+    def _on_finished(self, name: str | None = None, completed: bool = True) -> None:
+        # The driver can report an utterance twice, completed and then "cancelled":
+        # its end-of-loop stop() leaves a flag that its next iterate() acts on.
+        # One completed report, and a whole file, is success.
+        self._completed = self._completed or completed
+        self._finished.set()
+
+    def voices(self) -> tuple[Voice, ...]:
+        if self._voices is None:
+            self._voices = tuple(
+                Voice(str(v.id), str(v.name), tuple(str(x) for x in (v.languages or ())))
+                for v in self._engine.getProperty("voices")
+            )
+        return self._voices
+
+    def _check_voice(self, voice: str) -> None:
+        known = {v.id for v in self.voices()} | {v.name for v in self.voices()}
+        if voice not in known:
+            raise SpeechError(f'unknown voice "{voice}"; `coach voices` lists the voices you have')
+
+    def render(self, text: str, settings: SpeechSettings) -> Clip:
+        """Speak ``text`` into a clip at ``settings``.
+
+        Raises:
+            SpeechError: the engine failed or produced no audio.
+        """
+        if threading.get_ident() != self._thread:
+            raise SpeechError("internal: the speech engine is used from a second thread")
+        if not text.strip():
+            raise SpeechError("internal: asked to speak empty text")
+        if settings.voice is not None:
+            self._check_voice(settings.voice)
+        return self._render_once(text, settings)
+
+    def _render_once(self, text: str, settings: SpeechSettings) -> Clip:
+        self._apply(settings)
+        with tempfile.TemporaryDirectory(prefix="coach-tts-") as folder:
+            target = Path(folder) / "cue.wav"
+            self._finished.clear()
+            self._completed = False
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    self._engine.save_to_file(text, str(target))
+                    self._engine.runAndWait()
+            except Exception as err:  # the driver raises whatever it meets
+                raise SpeechError(f'could not speak "{text}": {err}') from err
+            if not self._finished.wait(RENDER_TIMEOUT_S) or not self._completed:
+                raise SpeechError(f'the speech engine did not finish "{text}"')
+            clip = self._read_when_whole(target)
+        if clip.frames == 0:
+            raise SpeechError(f'the speech engine produced no audio for "{text}"')
+        return clip
+
+    def _apply(self, settings: SpeechSettings) -> None:
+        """Set rate and voice while eSpeak is idle, and wait until they have taken."""
+        from pyttsx3.drivers import _espeak
+
+        # The espeak driver's end-of-loop stop() leaves ``_stopping`` set; its next
+        # loop then calls espeak_Cancel, which throws away the queued rate/voice
+        # change (the render comes out at the old setting) or the utterance itself.
+        driver = getattr(getattr(self._engine, "proxy", None), "_driver", None)
+        if getattr(driver, "_stopping", False):
+            driver._stopping = False  # type: ignore[union-attr]
+        deadline = time.monotonic() + RENDER_TIMEOUT_S
+        while _espeak.IsPlaying() and time.monotonic() < deadline:
+            time.sleep(0.002)
+        self._engine.setProperty("rate", settings.rate_wpm)
+        if settings.voice is not None:
+            self._engine.setProperty("voice", settings.voice)
+        _espeak.Synchronize()
+
+    @staticmethod
+    def _read_when_whole(target: Path) -> Clip:
+        deadline = time.monotonic() + RENDER_TIMEOUT_S
+        while True:
+            try:
+                return read_wav(target)
+            except (CoachError, OSError):
+                if time.monotonic() > deadline:
+                    raise SpeechError("the speech engine never wrote its audio") from None
+                time.sleep(0.005)
+
+
+class SpeechCache:
+    """Rendered cues on disk, keyed by text, voice, rate and engine.
+
+    A second run renders nothing.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        settings: SpeechSettings,
+        engine_factory: Callable[[], Pyttsx3Engine] = Pyttsx3Engine,
+    ) -> None:
+        self.folder = folder
+        self.settings = settings
+        self._engine_factory = engine_factory
+        self._engine: Pyttsx3Engine | None = None
+        self._memory: dict[str, Clip] = {}
+        self.rendered = 0
+        """How many texts were rendered (cache misses) by this cache."""
+
+    @property
+    def engine(self) -> Pyttsx3Engine:
+        # Started only on a miss: a warm cache never pays for starting eSpeak.
+        if self._engine is None:
+            self._engine = self._engine_factory()
+        return self._engine
+
+    def _key(self, text: str) -> str:
+        import pyttsx3
+
+        identity = "\0".join(
+            (
+                str(CACHE_FORMAT),
+                f"pyttsx3-{getattr(pyttsx3, '__version__', '?')}",
+                _backend_identity(),
+                self.settings.voice or "default",
+                str(self.settings.rate_wpm),
+                text,
+            )
+        )
+        return hashlib.sha256(identity.encode()).hexdigest()
+
+    def path_for(self, text: str) -> Path:
+        key = self._key(text)
+        return self.folder / key[:2] / f"{key}.wav"
+
+    def clip(self, text: str) -> Clip:
+        """The clip for ``text``, from memory, disk, or the engine."""
+        if text in self._memory:
+            return self._memory[text]
+        path = self.path_for(text)
+        clip: Clip | None = None
+        if path.is_file():
+            with contextlib.suppress(CoachError, OSError):
+                clip = read_wav(path)
+        if clip is None or clip.frames == 0:
+            clip = self.engine.render(text, self.settings)
+            self.rendered += 1
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_wav_atomic(path, clip)
+            except OSError:
+                pass  # a read-only cache only costs speed
+        self._memory[text] = clip
+        return clip
+
+    def length_s(self, text: str) -> float:
+        return self.clip(text).duration_s
+
+
+@functools.cache
+def _system_espeak() -> str | None:
+    return ctypes.util.find_library("espeak-ng")
+
+
+@functools.cache
+def _backend_identity() -> str:
+    """Which eSpeak NG renders, without starting it (a warm cache must stay cheap)."""
+    if platform.system() != "Linux":
+        return platform.system()
+    system = _system_espeak()
+    if system:
+        return f"system:{system}"
+    try:
+        import espeakng_loader
+    except ImportError:
+        return "none"
+    library = Path(espeakng_loader.get_library_path())
+    return f"wheel:{library.resolve().name}:{library.stat().st_size}"

@@ -1,0 +1,80 @@
+"""Make the chimes in sounds/: short bell tones, faded in and out so they never click.
+
+Run with `make sounds`. Deterministic: the same code writes the same files.
+Levels sit well under eSpeak NG speech (about -20 dBFS RMS, -1 dBFS peak), so a
+chime never startles and never masks a cue.
+"""
+
+from __future__ import annotations
+
+import array
+import math
+from pathlib import Path
+
+from coach.audio import SAMPLE_RATE_HZ, Clip, samples_to_pcm, write_wav_atomic
+
+PEAK_DBFS = -10.0
+FADE_IN_S = 0.008
+FADE_OUT_S = 0.06
+# A struck bell's partials: ratios to the fundamental and their relative levels.
+BELL = ((1.0, 1.0), (2.0, 0.35), (2.76, 0.25), (5.4, 0.08))
+
+
+def bell(freq_hz: float, length_s: float, decay_s: float) -> list[float]:
+    frames = round(length_s * SAMPLE_RATE_HZ)
+    out = []
+    for i in range(frames):
+        t = i / SAMPLE_RATE_HZ
+        tone = sum(level * math.sin(2 * math.pi * freq_hz * ratio * t) for ratio, level in BELL)
+        # higher partials die away faster, as on a real bell
+        out.append(tone * math.exp(-t / decay_s))
+    return out
+
+
+def sequence(notes: list[tuple[float, float]], length_s: float, decay_s: float) -> list[float]:
+    """Bell notes (frequency, start) mixed into one clip."""
+    frames = round(length_s * SAMPLE_RATE_HZ)
+    mix = [0.0] * frames
+    for freq_hz, start_s in notes:
+        offset = round(start_s * SAMPLE_RATE_HZ)
+        for i, value in enumerate(bell(freq_hz, length_s - start_s, decay_s)):
+            if offset + i < frames:
+                mix[offset + i] += value
+    return mix
+
+
+def finish(signal: list[float]) -> Clip:
+    """Fade both ends (no click) and scale to the target peak."""
+    n = len(signal)
+    fade_in = round(FADE_IN_S * SAMPLE_RATE_HZ)
+    fade_out = round(FADE_OUT_S * SAMPLE_RATE_HZ)
+    for i in range(fade_in):
+        signal[i] *= i / fade_in
+    for i in range(fade_out):
+        signal[n - 1 - i] *= i / fade_out
+    peak = max(abs(v) for v in signal)
+    scale = 32767 * 10 ** (PEAK_DBFS / 20) / peak
+    return Clip(samples_to_pcm(array.array("h", (round(v * scale) for v in signal))))
+
+
+SOUNDS = {
+    # a single soft bell: switch sides
+    "switch": lambda: sequence([(659.3, 0.0)], 1.2, 0.35),
+    # two rising notes: begin the hold
+    "start": lambda: sequence([(523.3, 0.0), (784.0, 0.12)], 0.8, 0.22),
+    # three rising notes, longer ring: the session is over
+    "finish": lambda: sequence([(523.3, 0.0), (659.3, 0.18), (784.0, 0.36)], 1.8, 0.5),
+}
+
+
+def main() -> None:
+    folder = Path(__file__).resolve().parent.parent / "sounds"
+    folder.mkdir(exist_ok=True)
+    for name, make in SOUNDS.items():
+        clip = finish(make())
+        write_wav_atomic(folder / f"{name}.wav", clip)
+        print(f"{name}.wav: {clip.duration_s:.2f}s, peak {clip.peak_dbfs():.1f} dBFS")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Set up coach on Debian/Ubuntu: system packages where missing (apt), then the
+# package and its dev tools into ./.venv. Safe to run again: it only does what is missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+need=()
+py=python3
+if ! command -v "$py" >/dev/null 2>&1 || ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  need+=(python3)
+fi
+command -v "$py" >/dev/null 2>&1 && "$py" -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+# simpleaudio is compiled against Python's and ALSA's headers.
+command -v "$py" >/dev/null 2>&1 && [ -f "$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ] || need+=(python3-dev)
+command -v cc >/dev/null 2>&1 || need+=(gcc)
+[ -f /usr/include/alsa/asoundlib.h ] || need+=(libasound2-dev)
+command -v make >/dev/null 2>&1 || need+=(make)
+
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  say "installing system packages: ${need[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$py" -m venv .venv
+fi
+# Reinstall only when the project's metadata changed since the last install.
+if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
+  say "installing coach and its tools into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[dev]'
+  touch .venv/.installed
+fi
