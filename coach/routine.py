@@ -168,6 +168,15 @@ def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
+def _named(kind: str, node: yaml.Node) -> str:
+    """``exercise "Pigeon"`` when the mapping has a usable name, else just ``exercise``."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == "name" and isinstance(value, yaml.ScalarNode) and value.value:
+                return f'{kind} "{value.value}"'
+    return kind
+
+
 class _Loader:
     """Validates a composed YAML node tree, collecting problems instead of stopping at one."""
 
@@ -364,7 +373,7 @@ class _Loader:
     def _section(
         self, node: yaml.Node, path: Path, chain: tuple[Path, ...], transition_s: float
     ) -> Iterator[Section]:
-        fields = self.mapping(node, "section", SECTION_KEYS)
+        fields = self.mapping(node, _named("section", node), SECTION_KEYS)
         if fields is None:
             return
         if "include" in fields:
@@ -409,7 +418,7 @@ class _Loader:
         yield from included.sections
 
     def _exercise(self, node: yaml.Node, transition_s: float) -> Exercise | None:
-        fields = self.mapping(node, "exercise", EXERCISE_KEYS)
+        fields = self.mapping(node, _named("exercise", node), EXERCISE_KEYS)
         if fields is None:
             return None
         self.required(fields, "name", node, "exercise")
@@ -475,7 +484,7 @@ class _Loader:
         return tuple(sides)
 
     def _step(self, node: yaml.Node, exercise_what: str) -> Step | None:
-        fields = self.mapping(node, f"{exercise_what}: step", STEP_KEYS)
+        fields = self.mapping(node, f"{exercise_what}: {_named('step', node)}", STEP_KEYS)
         if fields is None:
             return None
         self.required(fields, "name", node, f"{exercise_what}: step")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from coach.audio import SAMPLE_RATE_HZ, Clip, samples_to_pcm, write_wav_atomic
 
-PEAK_DBFS = -10.0
+PEAK_DBFS = -14.0
 FADE_IN_S = 0.008
 FADE_OUT_S = 0.06
 # A struck bell's partials: ratios to the fundamental and their relative levels.

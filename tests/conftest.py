@@ -1,0 +1,56 @@
+"""Shared fixtures: an isolated speech cache, fake clip lengths for the pure core, routine files."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from coach.plan import Sound
+from coach.render import load_sounds
+
+DATA = Path(__file__).parent / "data"
+SHORT = DATA / "short.yaml"
+"""A small routine (sides, steps, timed cues) that plays in seconds at pace 4."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One speech cache for the whole run (real renders happen once), never the user's own."""
+    saved = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", "XDG_DATA_HOME")}
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("data"))
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def fake_speech_s(text: str) -> float:
+    """A stand-in for rendered speech: about 15 characters a second, plus a breath."""
+    return round(0.3 + len(text) * 0.065, 6)
+
+
+@pytest.fixture
+def sound_s() -> dict[Sound, float]:
+    return {sound: clip.duration_s for sound, clip in load_sounds().items()}
+
+
+@pytest.fixture
+def write_routine(tmp_path: Path) -> object:
+    def write(text: str, name: str = "routine.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def coach_command() -> list[str]:
+    """The installed console script, run as a user would."""
+    return [str(Path(sys.executable).with_name("coach"))]

@@ -1,0 +1,94 @@
+"""File export: a real session rendered, decoded back and measured against its timeline."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import pytest
+
+from coach.audio import Clip
+from coach.errors import OutputError
+from coach.export import export_session, sample_offset
+from coach.plan import EventKind, Sound
+from coach.render import Session, build_session, load_sounds
+from coach.routine import load_routine
+from coach.speech import SpeechCache, SpeechSettings
+from tests.conftest import SHORT
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
+    speech = SpeechCache(tmp_path_factory.mktemp("speech"), SpeechSettings())
+    return build_session(load_routine(SHORT), speech, load_sounds(), pace=2.0)
+
+
+def decode(path: Path) -> Clip:
+    with wave.open(str(path), "rb") as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 22_050)
+        return Clip(wav.readframes(wav.getnframes()), wav.getframerate())
+
+
+def test_export_matches_the_timeline_sample_for_sample(session: Session, tmp_path: Path) -> None:
+    target = tmp_path / "session.wav"
+    result = export_session(session, target)
+    audio = decode(target)
+    timeline = session.timeline
+    assert audio.frames == result.frames == sample_offset(timeline.total_s)
+    pcm = audio.pcm
+    cursor = 0
+    switch_seen = 0
+    for event in timeline.events:
+        start = sample_offset(event.at_s)
+        # between clips: digital silence
+        assert pcm[cursor * 2 : start * 2] == bytes((start - cursor) * 2)
+        clip = session.clip(event)
+        segment = pcm[start * 2 : (start + clip.frames) * 2]
+        assert segment == clip.pcm, event
+        if event.kind is EventKind.SAY:
+            assert Clip(segment).peak_dbfs() > -15, event.text  # speech where planned
+        if event.sound is Sound.SWITCH:
+            switch_seen += 1
+            side_two = [h for h in timeline.holds if h.start_s == event.at_s]
+            assert side_two and side_two[0].side is not None
+        cursor = start + clip.frames
+    assert switch_seen == 2
+    assert pcm[cursor * 2 :] == bytes(len(pcm) - cursor * 2)
+
+
+def test_levels_chimes_under_speech(session: Session) -> None:
+    sounds = load_sounds()
+    speech = [session.clip(e) for e in session.timeline.events if e.kind is EventKind.SAY]
+    loudest_chime = max(c.peak_dbfs() for c in sounds.values())
+    assert loudest_chime <= -6
+    speech_rms = sorted(c.rms_dbfs() for c in speech)
+    median_speech = speech_rms[len(speech_rms) // 2]
+    assert max(c.rms_dbfs() for c in sounds.values()) < median_speech - 3
+    for clip in sounds.values():
+        samples = clip.samples()
+        # faded in and out: no click at either end
+        assert abs(samples[0]) < 50 and abs(samples[-1]) < 50
+
+
+def test_refuses_to_overwrite(session: Session, tmp_path: Path) -> None:
+    target = tmp_path / "keep.wav"
+    target.write_bytes(b"precious")
+    with pytest.raises(OutputError, match="already exists; use --force to replace it"):
+        export_session(session, target)
+    assert target.read_bytes() == b"precious"
+    export_session(session, target, force=True)
+    assert decode(target).frames == sample_offset(session.timeline.total_s)
+    assert list(tmp_path.iterdir()) == [target]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("session.mp4", "cannot write '.mp4' files; use .wav"),
+        ("missing/session.wav", "no such folder; create it first"),
+    ],
+)
+def test_bad_targets(session: Session, tmp_path: Path, name: str, message: str) -> None:
+    with pytest.raises(OutputError, match=message):
+        export_session(session, tmp_path / name)
+    assert list(tmp_path.iterdir()) == []

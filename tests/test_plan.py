@@ -1,0 +1,161 @@
+"""The pure planner: invariants over every bundled routine and pace, pacing, dropping, goldens."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from coach.errors import PlanError
+from coach.plan import (
+    GAP_S,
+    EventKind,
+    Pacing,
+    Priority,
+    Sound,
+    Timeline,
+    fit_length,
+    plan_session,
+)
+from coach.resources import bundled_routines
+from coach.routine import Routine, load_routine
+from coach.schedule import format_schedule
+from tests.conftest import SHORT, fake_speech_s
+
+GOLDEN = Path(__file__).parent / "golden"
+PACES = [0.25, 0.5, 1.0, 1.5, 2.0, 4.0]
+
+
+def plan(routine: Routine, pace: float, sound_s: dict[Sound, float]) -> Timeline:
+    return plan_session(routine, Pacing(pace), fake_speech_s, sound_s)
+
+
+def written_holds(routine: Routine) -> list[float]:
+    return [
+        step.hold_s
+        for exercise in routine.exercises
+        for _ in exercise.sides or (None,)
+        for step in exercise.steps
+    ]
+
+
+@pytest.mark.parametrize("pace", PACES)
+@pytest.mark.parametrize("name", [*sorted(bundled_routines()), str(SHORT)])
+def test_invariants(name: str, pace: float, sound_s: dict[Sound, float]) -> None:
+    routine = load_routine(name if name in bundled_routines() else Path(name))
+    timeline = plan(routine, pace, sound_s)
+    events = timeline.events
+    # nothing overlaps: speech never runs over speech or a chime
+    for before, after in zip(events, events[1:], strict=False):
+        assert after.at_s >= before.end_s, (before, after)
+        if before.kind is EventKind.SAY and after.kind is EventKind.SAY:
+            assert after.at_s - before.end_s >= GAP_S - 1e-6
+    assert events[-1].end_s <= timeline.total_s
+    # holds last exactly as written ÷ pace, back to back within an exercise
+    assert [round(h.end_s - h.start_s, 3) for h in timeline.holds] == [
+        round(s / pace, 3) for s in written_holds(routine)
+    ]
+    # every hold opens with a chime at its first instant; a side change rings "switch"
+    starts = {e.at_s: e for e in events if e.kind is EventKind.SOUND}
+    previous = None
+    for hold in timeline.holds:
+        chime = starts[hold.start_s]
+        same_exercise = previous is not None and previous.exercise == hold.exercise
+        expected = (
+            Sound.SWITCH if same_exercise and previous.side != hold.side else Sound.START
+        )
+        assert chime.sound is expected, hold
+        previous = hold
+    # speech in a hold ends before the hold does (never cut by the next chime)
+    for hold in timeline.holds:
+        for event in events:
+            if hold.start_s <= event.at_s < hold.end_s:
+                assert event.end_s <= hold.end_s
+    # the session ends with the finish chime, after the last hold
+    finish = [e for e in events if e.sound is Sound.FINISH]
+    assert len(finish) == 1 and finish[0].at_s == timeline.holds[-1].end_s
+    # only cues give way, never instructions
+    assert all(d.priority < Priority.ESSENTIAL for d in timeline.dropped)
+
+
+def test_planning_is_deterministic(sound_s: dict[Sound, float]) -> None:
+    routine = load_routine("smr-full")
+    assert plan(routine, 1.5, sound_s) == plan(routine, 1.5, sound_s)
+
+
+def test_every_cue_is_said_at_normal_pace(sound_s: dict[Sound, float]) -> None:
+    for name in bundled_routines():
+        routine = load_routine(name)
+        timeline = plan(routine, 1.0, sound_s)
+        said = timeline.texts()
+        cues = [c.say for e in routine.exercises for s in e.steps for c in s.cues]
+        assert all(cue in said for cue in cues)
+        assert not [d for d in timeline.dropped if d.priority is Priority.NORMAL]
+
+
+def test_short_holds_drop_cues_whole_and_report_them(sound_s: dict[Sound, float]) -> None:
+    routine = load_routine("smr-legs")
+    timeline = plan(routine, 4.0, sound_s)
+    assert timeline.dropped
+    said = set(timeline.texts())
+    for dropped in timeline.dropped:
+        assert dropped.priority in (Priority.LOW, Priority.NORMAL)
+    # announcements give way before routine cues
+    dropped_low = sum(d.priority is Priority.LOW for d in timeline.dropped)
+    assert dropped_low > 0
+    assert "Halfway." not in said or dropped_low < len(timeline.holds) * 2
+
+
+def test_timed_cue_lands_at_its_offset(sound_s: dict[Sound, float]) -> None:
+    routine = load_routine(SHORT)
+    for pace in (1.0, 2.0):
+        timeline = plan(routine, pace, sound_s)
+        calves = [h for h in timeline.holds if h.exercise == "Calves"]
+        at = [e.at_s for e in timeline.events if e.text == "Move to the outside."]
+        assert at == [round(h.start_s + 12 / pace, 3) for h in calves]
+
+
+def test_pace_out_of_range() -> None:
+    with pytest.raises(PlanError, match=r"pace 5 is out of range; use 0\.25 \(slower\) to 4"):
+        Pacing(5)
+
+
+def test_too_short_for_its_instructions(write_routine: object, sound_s: dict[Sound, float]) -> None:
+    path = write_routine(  # type: ignore[operator]
+        "title: T\nsections:\n  - name: S\n    exercises:\n      - name: E\n"
+        "        setup: x\n        sides: both\n"
+        "        switch: A very long switch instruction that takes many seconds to say out loud.\n"
+        "        hold: 8s\n"
+    )
+    with pytest.raises(PlanError, match='"E" lasts 2s at pace 4, too short for its instructions'):
+        plan(load_routine(path), 4.0, sound_s)
+
+
+@pytest.mark.parametrize("length", ["10m", "12m30s", "20m", "40m"])
+def test_length_fits_within_a_second(length: str, sound_s: dict[Sound, float]) -> None:
+    from coach.routine import parse_duration
+
+    target = parse_duration(length)
+    assert target is not None
+    timeline = fit_length(load_routine("smr-legs"), target, fake_speech_s, sound_s)
+    assert abs(timeline.total_s - target) <= 1.0
+    assert 0.25 <= timeline.pace <= 4.0
+
+
+@pytest.mark.parametrize(("length", "message"), [(60.0, "cannot be squeezed"), (9000.0, "cannot be stretched")])
+def test_length_out_of_reach(length: float, message: str, sound_s: dict[Sound, float]) -> None:
+    with pytest.raises(PlanError, match=message):
+        fit_length(load_routine("smr-legs"), length, fake_speech_s, sound_s)
+
+
+@pytest.mark.parametrize(("name", "pace"), [("smr-legs", 1.0), ("smr-back", 2.0), (str(SHORT), 4.0)])
+def test_golden_schedule(name: str, pace: float, sound_s: dict[Sound, float]) -> None:
+    """The schedule as text, reviewed when it changes (COACH_UPDATE_GOLDEN=1 rewrites it)."""
+    routine = load_routine(name if name in bundled_routines() else Path(name))
+    text = format_schedule(plan(routine, pace, sound_s)) + "\n"
+    golden = GOLDEN / f"{routine.name}-pace{pace:g}.txt"
+    if os.environ.get("COACH_UPDATE_GOLDEN"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(text)
+    assert text == golden.read_text()
