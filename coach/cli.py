@@ -7,20 +7,20 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 import platformdirs
 
 from coach import __version__
-from coach.errors import CoachError, PlanError, Problem, RoutineError
+from coach.errors import CoachError, OutputError, PlanError, Problem, RoutineError
 from coach.export import check_target, export_session
 from coach.live import Fired, MonotonicClock, play_session
 from coach.output import SimpleaudioOutput
 from coach.render import Session, build_session, load_sounds
 from coach.resources import bundled_routines
 from coach.routine import Routine, find_routine, format_duration, load_routine, parse_duration
-from coach.schedule import format_schedule, minutes_seconds, place, timeline_json
+from coach.schedule import fired_json, format_schedule, minutes_seconds, place, timeline_json
 from coach.speech import DEFAULT_RATE_WPM, Pyttsx3Engine, SpeechCache, SpeechSettings
 
 DEFAULT_ROUTINE = "smr-legs"
@@ -244,6 +244,12 @@ def export(
     help="With no audio output, write the session to this file instead of failing.",
 )
 @click.option("--quiet", is_flag=True, help="Print nothing while playing.")
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write each fired event as a JSON line (planned and actual time), flushed as it goes.",
+)
 def play(
     routine: str,
     pace: float | None,
@@ -252,6 +258,7 @@ def play(
     voice: str | None,
     fallback: Path | None,
     quiet: bool,
+    log_path: Path | None,
 ) -> None:
     """Play a session out loud: every cue and chime on time, hands-free.
 
@@ -280,8 +287,12 @@ def play(
     timeline = session.timeline
     if not quiet:
         click.echo(f"{timeline.title}: {minutes_seconds(timeline.total_s)}", err=True)
+    log = open_log(log_path)
 
     def show_fired(fired: Fired) -> None:
+        if log is not None:
+            log.write(json.dumps(fired_json(fired)) + "\n")
+            log.flush()
         if quiet:
             return
         event = fired.event
@@ -289,7 +300,11 @@ def play(
         where = place(event.exercise, event.step, event.side)
         click.echo(f"{minutes_seconds(fired.fired_s):>6}  {where:<40} {what}", err=True)
 
-    played = play_session(session, output, MonotonicClock(), on_fired=show_fired)
+    try:
+        played = play_session(session, output, MonotonicClock(), on_fired=show_fired)
+    finally:
+        if log is not None:
+            log.close()
     if not played.completed:
         last = played.fired[-1].event if played.fired else None
         at = minutes_seconds(played.fired[-1].fired_s) if played.fired else "0:00"
@@ -300,6 +315,15 @@ def play(
             err=True,
         )
         sys.exit(EXIT_INTERRUPTED)
+
+
+def open_log(path: Path | None) -> TextIO | None:
+    if path is None:
+        return None
+    try:
+        return path.open("w", encoding="utf-8", buffering=1)
+    except OSError as err:
+        raise OutputError(f"{path}: cannot write the log: {err.strerror}") from err
 
 
 @cli.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from coach.live import Fired
 from coach.plan import Event, EventKind, Hold, Priority, Timeline
 from coach.routine import Side
 
@@ -104,3 +105,23 @@ def timeline_json(timeline: Timeline) -> dict[str, Any]:
             {"text": d.text, "exercise": d.exercise, "side": side(d.side)} for d in timeline.dropped
         ],
     }
+
+
+def fired_json(fired: Fired) -> dict[str, Any]:
+    """One line of ``coach play --log``: what was planned, and when it really fired."""
+    event = fired.event
+    item: dict[str, Any] = {
+        "at_s": event.at_s,
+        "fired_s": round(fired.fired_s, 6),
+        "kind": event.kind.value,
+    }
+    if event.kind is EventKind.SAY:
+        item["text"] = event.text
+    else:
+        item["sound"] = event.sound_name
+    item |= {
+        "exercise": event.exercise,
+        "step": event.step,
+        "side": event.side.value if event.side else None,
+    }
+    return item

@@ -50,7 +50,8 @@ def test_export_matches_the_timeline_sample_for_sample(session: Session, tmp_pat
         if event.sound is Sound.SWITCH:
             switch_seen += 1
             side_two = [h for h in timeline.holds if h.start_s == event.at_s]
-            assert side_two and side_two[0].side is not None
+            assert side_two
+            assert side_two[0].side is not None
         cursor = start + clip.frames
     assert switch_seen == 2
     assert pcm[cursor * 2 :] == bytes(len(pcm) - cursor * 2)
@@ -67,7 +68,8 @@ def test_levels_chimes_under_speech(session: Session) -> None:
     for clip in sounds.values():
         samples = clip.samples()
         # faded in and out: no click at either end
-        assert abs(samples[0]) < 50 and abs(samples[-1]) < 50
+        assert abs(samples[0]) < 50
+        assert abs(samples[-1]) < 50
 
 
 def test_refuses_to_overwrite(session: Session, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def test_invariants(name: str, pace: float, sound_s: dict[Sound, float]) -> None
     timeline = plan(routine, pace, sound_s)
     events = timeline.events
     # nothing overlaps: speech never runs over speech or a chime
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.at_s >= before.end_s, (before, after)
         if before.kind is EventKind.SAY and after.kind is EventKind.SAY:
             assert after.at_s - before.end_s >= GAP_S - 1e-6
@@ -62,9 +63,7 @@ def test_invariants(name: str, pace: float, sound_s: dict[Sound, float]) -> None
     for hold in timeline.holds:
         chime = starts[hold.start_s]
         same_exercise = previous is not None and previous.exercise == hold.exercise
-        expected = (
-            Sound.SWITCH if same_exercise and previous.side != hold.side else Sound.START
-        )
+        expected = Sound.SWITCH if same_exercise and previous.side != hold.side else Sound.START
         assert chime.sound is expected, hold
         previous = hold
     # speech in a hold ends before the hold does (never cut by the next chime)
@@ -74,7 +73,8 @@ def test_invariants(name: str, pace: float, sound_s: dict[Sound, float]) -> None
                 assert event.end_s <= hold.end_s
     # the session ends with the finish chime, after the last hold
     finish = [e for e in events if e.sound is Sound.FINISH]
-    assert len(finish) == 1 and finish[0].at_s == timeline.holds[-1].end_s
+    assert len(finish) == 1
+    assert finish[0].at_s == timeline.holds[-1].end_s
     # only cues give way, never instructions
     assert all(d.priority < Priority.ESSENTIAL for d in timeline.dropped)
 
@@ -143,13 +143,17 @@ def test_length_fits_within_a_second(length: str, sound_s: dict[Sound, float]) -
     assert 0.25 <= timeline.pace <= 4.0
 
 
-@pytest.mark.parametrize(("length", "message"), [(60.0, "cannot be squeezed"), (9000.0, "cannot be stretched")])
+@pytest.mark.parametrize(
+    ("length", "message"), [(60.0, "cannot be squeezed"), (9000.0, "cannot be stretched")]
+)
 def test_length_out_of_reach(length: float, message: str, sound_s: dict[Sound, float]) -> None:
     with pytest.raises(PlanError, match=message):
         fit_length(load_routine("smr-legs"), length, fake_speech_s, sound_s)
 
 
-@pytest.mark.parametrize(("name", "pace"), [("smr-legs", 1.0), ("smr-back", 2.0), (str(SHORT), 4.0)])
+@pytest.mark.parametrize(
+    ("name", "pace"), [("smr-legs", 1.0), ("smr-back", 2.0), (str(SHORT), 4.0)]
+)
 def test_golden_schedule(name: str, pace: float, sound_s: dict[Sound, float]) -> None:
     """The schedule as text, reviewed when it changes (COACH_UPDATE_GOLDEN=1 rewrites it)."""
     routine = load_routine(name if name in bundled_routines() else Path(name))

@@ -135,7 +135,9 @@ def test_schema_accepts_every_bundled_routine() -> None:
         },
     ],
 )
-def test_schema_rejects_what_the_loader_rejects(document: dict[str, object], tmp_path: Path) -> None:
+def test_schema_rejects_what_the_loader_rejects(
+    document: dict[str, object], tmp_path: Path
+) -> None:
     schema = json.loads(schema_path().read_text())
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, schema)
@@ -156,7 +158,9 @@ def problems_of(path: Path) -> list[str]:
     [
         (
             "      - name: Pigeon\n        setup: Sit.\n        hold: ninety\n",
-            ['7: exercise "Pigeon": \'hold\' must be a duration like 90s, 2m or 1m30s, got "ninety"'],
+            [
+                '7: exercise "Pigeon": \'hold\' must be a duration like 90s, 2m or 1m30s, got "ninety"'
+            ],
         ),
         (
             "      - name: Pigeon\n        setup: Sit.\n        hold: 1m\n        sides: [left, up]\n",
@@ -188,7 +192,9 @@ def problems_of(path: Path) -> list[str]:
         (
             "      - name: Pigeon\n        setup: Sit.\n        hold: 30s\n        steps:\n"
             "          - name: A\n            setup: a\n            hold: 10s\n",
-            ["7: exercise \"Pigeon\": 'hold' goes inside each step when there are 'steps'; move it"],
+            [
+                "7: exercise \"Pigeon\": 'hold' goes inside each step when there are 'steps'; move it"
+            ],
         ),
     ],
 )

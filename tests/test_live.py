@@ -1,0 +1,243 @@
+"""Live playback: the scheduler on a fake clock, and real sessions through simpleaudio and ALSA.
+
+These machines have no sound card. ALSA's ``file`` plugin over the ``null``
+device, set up in a test HOME's .asoundrc, captures exactly what simpleaudio
+played; the null device does not keep real time, so timing comes from the log.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from coach.audio import Clip
+from coach.live import MonotonicClock, play_session
+from coach.render import Session, build_session, load_sounds
+from coach.routine import load_routine
+from coach.speech import SpeechCache, SpeechSettings
+from tests.conftest import DATA, SHORT, coach_command
+
+TINY = DATA / "tiny.yaml"
+
+
+@dataclass
+class FakeClock:
+    t: float = 100.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep_until(self, deadline: float) -> None:
+        self.sleeps.append(deadline)
+        self.t = max(self.t, deadline)
+
+
+@dataclass
+class FakePlaying:
+    clock: FakeClock
+    until: float
+    log: list[str]
+
+    def is_playing(self) -> bool:
+        return self.clock.t < self.until
+
+    def wait_done(self) -> None:
+        self.log.append("wait")
+        self.clock.t = max(self.clock.t, self.until)
+
+    def stop(self) -> None:
+        self.log.append("stop")
+
+
+@dataclass
+class FakeOutput:
+    """Plays instantly, or ``cost_s`` late, or with the device ``slow`` by a factor."""
+
+    clock: FakeClock
+    cost_s: float = 0.0
+    slow: float = 1.0
+    played: list[Clip] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+    interrupt_at: int | None = None
+
+    def play(self, clip: Clip) -> FakePlaying:
+        if self.interrupt_at is not None and len(self.played) == self.interrupt_at:
+            raise KeyboardInterrupt
+        self.clock.t += self.cost_s
+        self.played.append(clip)
+        self.log.append("play")
+        return FakePlaying(self.clock, self.clock.t + clip.duration_s * self.slow, self.log)
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
+    speech = SpeechCache(tmp_path_factory.mktemp("speech"), SpeechSettings())
+    return build_session(load_routine(SHORT), speech, load_sounds(), pace=4.0)
+
+
+def test_plays_every_clip_in_order_on_time(session: Session) -> None:
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    result = play_session(session, output, clock)
+    assert result.completed
+    assert output.played == [session.clip(e) for e in session.timeline.events]
+    assert [f.fired_s for f in result.fired] == pytest.approx(
+        [e.at_s for e in session.timeline.events], abs=1e-9
+    )
+    assert clock.t == pytest.approx(100 + session.timeline.total_s)
+
+
+def test_a_costly_output_never_accumulates_drift(session: Session) -> None:
+    """Each clip costs 50 ms to start; absolute deadlines keep every one 50 ms late, no more."""
+    clock = FakeClock()
+    result = play_session(session, FakeOutput(clock, cost_s=0.05), clock)
+    errors = [f.fired_s - f.event.at_s for f in result.fired]
+    assert max(errors) == pytest.approx(0.05)
+    assert min(errors) == pytest.approx(0.05)
+
+
+def test_a_slow_device_never_plays_over_itself(session: Session) -> None:
+    clock = FakeClock()
+    output = FakeOutput(clock, slow=1.5)  # clips take 1.5x as long as planned
+    result = play_session(session, output, clock)
+    assert "wait" in output.log
+    # every clip started after the previous one finished
+    for before, after in itertools.pairwise(result.fired):
+        clip_end = before.fired_s + session.clip(before.event).duration_s * 1.5
+        assert after.fired_s >= clip_end - 1e-9
+
+
+def test_ctrl_c_stops_at_once_and_reports_progress(session: Session) -> None:
+    clock = FakeClock()
+    output = FakeOutput(clock, interrupt_at=5)
+    result = play_session(session, output, clock)
+    assert not result.completed
+    assert len(result.fired) == 5
+    assert output.log[-1] == "stop"
+
+
+def test_monotonic_clock_sleeps_to_the_deadline() -> None:
+    clock = MonotonicClock()
+    deadline = clock.now() + 0.05
+    clock.sleep_until(deadline)
+    assert 0 <= clock.now() - deadline < 0.005
+
+
+# --- the real path: the CLI, simpleaudio, ALSA ------------------------------------------
+
+
+def capture_home(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    home = tmp_path / "home"
+    home.mkdir()
+    capture = tmp_path / "capture.raw"
+    # "|cat >> file": a plain file path is truncated on every open (every clip)
+    (home / ".asoundrc").write_text(
+        'pcm.!default {\n  type file\n  slave.pcm "null"\n'
+        f'  file "|cat >> {capture}"\n  format "raw"\n}}\n'
+    )
+    return {**os.environ, "HOME": str(home)}, capture
+
+
+def planned_json(args: list[str], env: dict[str, str]) -> dict[str, object]:
+    out = subprocess.run(
+        [*coach_command(), "show", *args, "--json"], env=env, capture_output=True, check=True
+    )
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.slow
+def test_real_session_plays_exactly_the_planned_clips(tmp_path: Path) -> None:
+    env, capture = capture_home(tmp_path)
+    log = tmp_path / "log.jsonl"
+    args = [str(TINY), "--pace", "2"]
+    started = time.monotonic()
+    run = subprocess.run(
+        [*coach_command(), "play", *args, "--quiet", "--log", str(log)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    elapsed = time.monotonic() - started
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+    timeline = planned_json(args, env)
+    speech = SpeechCache(
+        Path(env["XDG_CACHE_HOME"]) / "coach" / "speech",
+        SpeechSettings(),
+        lambda: None,  # type: ignore[arg-type,return-value]
+    )
+    sounds = {s.value: c for s, c in load_sounds().items()}
+    expected = b"".join(
+        speech.clip(e["text"]).pcm if e["kind"] == "say" else sounds[e["sound"]].pcm
+        for e in timeline["events"]  # type: ignore[attr-defined]
+    )
+    assert capture.read_bytes() == expected
+    # the log: every event, fired on time against the real clock
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [line["at_s"] for line in lines] == [e["at_s"] for e in timeline["events"]]  # type: ignore[attr-defined]
+    late = [line["fired_s"] - line["at_s"] for line in lines]
+    assert min(late) >= 0
+    assert max(late) < 0.05
+    assert elapsed >= timeline["total_s"]  # type: ignore[operator]
+
+
+def test_no_audio_device_is_one_clear_line(tmp_path: Path) -> None:
+    env = {**os.environ, "HOME": str(tmp_path), "ALSA_CONFIG_PATH": str(tmp_path / "none.conf")}
+    (tmp_path / "none.conf").write_text("")
+    run = subprocess.run(
+        [*coach_command(), "play", str(TINY)], env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 1
+    assert run.stderr.startswith("coach: no audio output")
+    assert "coach export" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in run.stderr
+
+
+def test_no_audio_device_with_fallback_writes_the_file(tmp_path: Path) -> None:
+    env = {**os.environ, "HOME": str(tmp_path), "ALSA_CONFIG_PATH": str(tmp_path / "none.conf")}
+    (tmp_path / "none.conf").write_text("")
+    target = tmp_path / "session.wav"
+    run = subprocess.run(
+        [*coach_command(), "play", str(TINY), "--fallback", str(target)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "no audio output" in run.stderr
+    assert f"wrote the session to {target} instead" in run.stderr
+    assert target.stat().st_size > 44
+
+
+@pytest.mark.slow
+def test_ctrl_c_exits_130_and_keeps_the_log(tmp_path: Path) -> None:
+    env, _ = capture_home(tmp_path)
+    log = tmp_path / "log.jsonl"
+    proc = subprocess.Popen(
+        [*coach_command(), "play", str(TINY), "--log", str(log)],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (not log.exists() or log.stat().st_size == 0):
+        time.sleep(0.05)
+    time.sleep(2.5)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=10)
+    assert proc.returncode == 130
+    assert "coach: stopped at 0:0" in stderr
+    assert "Traceback" not in stderr
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert 1 <= len(lines) < 11
