@@ -1,0 +1,20 @@
+"""Run every benchmark: ``make bench`` (or ``python -m bench NAME`` for one)."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import bench_render
+
+BENCHES = {"render": bench_render.main}
+
+
+def main() -> None:
+    names = sys.argv[1:] or list(BENCHES)
+    for name in names:
+        print(f"== {name}")
+        BENCHES[name]()
+
+
+if __name__ == "__main__":
+    main()
