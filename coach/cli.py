@@ -6,6 +6,8 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -13,14 +15,25 @@ import click
 import platformdirs
 
 from coach import __version__
-from coach.errors import CoachError, OutputError, PlanError, Problem, RoutineError
+from coach.display import LineDisplay, TerminalDisplay
+from coach.errors import (
+    AudioDeviceError,
+    CoachError,
+    OutputError,
+    PlanError,
+    Problem,
+    RoutineError,
+)
 from coach.export import check_target, export_session
-from coach.live import Fired, MonotonicClock, play_session
+from coach.history import Entry, append_entry, read_entries
+from coach.keys import terminal_keys
+from coach.live import Display, Fired, MonotonicClock, play_session, segment_at
 from coach.output import SimpleaudioOutput
+from coach.plan import Timeline
 from coach.render import Session, build_session, load_sounds
 from coach.resources import bundled_routines
 from coach.routine import Routine, find_routine, format_duration, load_routine, parse_duration
-from coach.schedule import fired_json, format_schedule, minutes_seconds, place, timeline_json
+from coach.schedule import fired_json, format_schedule, minutes_seconds, timeline_json
 from coach.speech import DEFAULT_RATE_WPM, Pyttsx3Engine, SpeechCache, SpeechSettings
 
 DEFAULT_ROUTINE = "smr-legs"
@@ -237,13 +250,14 @@ def export(
 @cli.command()
 @click.argument("routine", default=DEFAULT_ROUTINE)
 @session_options
+@click.option("--from", "from_exercise", metavar="EXERCISE", help="Start at this exercise.")
 @click.option(
     "--fallback",
     type=click.Path(path_type=Path),
     metavar="FILE.wav",
     help="With no audio output, write the session to this file instead of failing.",
 )
-@click.option("--quiet", is_flag=True, help="Print nothing while playing.")
+@click.option("--quiet", is_flag=True, help="Show nothing while playing.")
 @click.option(
     "--log",
     "log_path",
@@ -256,20 +270,26 @@ def play(
     length: float | None,
     rate: int,
     voice: str | None,
+    from_exercise: str | None,
     fallback: Path | None,
     quiet: bool,
     log_path: Path | None,
 ) -> None:
     """Play a session out loud: every cue and chime on time, hands-free.
 
-    ROUTINE defaults to smr-legs. Ctrl-C stops at once.
+    ROUTINE defaults to smr-legs. Keys, no Enter needed: space pauses and
+    resumes, n skips to the next exercise, b restarts this one, q quits.
+    Ctrl-C stops at once.
 
     \b
     Examples:
       coach play
       coach play smr-back --pace 0.75 --rate 140
+      coach play smr-full --from lats
     """
     session = prepare(routine, pace, length, rate, voice)
+    timeline = session.timeline
+    from_s = start_of(timeline, from_exercise) if from_exercise else 0.0
     try:
         output = SimpleaudioOutput()
     except CoachError as err:
@@ -284,40 +304,105 @@ def play(
             err=True,
         )
         return
-    timeline = session.timeline
-    if not quiet:
-        click.echo(f"{timeline.title}: {minutes_seconds(timeline.total_s)}", err=True)
     log = open_log(log_path)
+    started = datetime.now().astimezone().isoformat(timespec="seconds")
+    display = None if quiet else make_display(timeline)
 
-    def show_fired(fired: Fired) -> None:
+    def record(fired: Fired) -> None:
         if log is not None:
             log.write(json.dumps(fired_json(fired)) + "\n")
-            log.flush()
-        if quiet:
-            return
-        event = fired.event
-        what = event.text if event.text else f"({event.sound_name} chime)"
-        where = place(event.exercise, event.step, event.side)
-        click.echo(f"{minutes_seconds(fired.fired_s):>6}  {where:<40} {what}", err=True)
 
     try:
-        played = play_session(session, output, MonotonicClock(), on_fired=show_fired)
+        with terminal_keys() as controls:
+            played = play_session(
+                session,
+                output,
+                MonotonicClock(),
+                controls=controls,
+                display=display,
+                on_fired=record,
+                from_s=from_s,
+            )
     finally:
         if log is not None:
             log.close()
-    if not played.completed:
-        last = played.fired[-1].event if played.fired else None
-        at = minutes_seconds(played.fired[-1].fired_s) if played.fired else "0:00"
-        where = place(last.exercise, last.step, last.side) if last else "the start"
+    append_entry(
+        history_path(),
+        Entry(
+            started=started,
+            routine=timeline.routine,
+            title=timeline.title,
+            pace=round(timeline.pace, 3),
+            total_s=timeline.total_s,
+            reached_s=round(played.position_s, 3),
+            completed=played.completed,
+            stopped_by=played.stopped_by,
+        ),
+    )
+    if played.completed:
+        return
+    where = stopped_where(timeline, played.position_s)
+    if played.stopped_by in ("quit", "interrupt"):
+        click.echo(f"coach: stopped at {where}", err=True)
+        if played.stopped_by == "interrupt":
+            sys.exit(EXIT_INTERRUPTED)
+        return
+    kept = f"; the log is in {log_path}" if log_path else ""
+    raise AudioDeviceError(f"{played.stopped_by}, at {where}{kept}")
+
+
+def start_of(timeline: Timeline, name: str) -> float:
+    """Where ``--from`` starts: the exercise whose name begins with ``name`` (any case)."""
+    wanted = name.casefold()
+    for segment in timeline.segments:
+        if segment.exercise.casefold().startswith(wanted):
+            return segment.start_s
+    names = ", ".join(dict.fromkeys(s.exercise for s in timeline.segments))
+    raise PlanError(f'--from: no exercise "{name}" in {timeline.routine}; it has: {names}')
+
+
+def stopped_where(timeline: Timeline, position_s: float) -> str:
+    index = segment_at(timeline.segments, position_s)
+    inside = timeline.segments[index].exercise if index is not None else "between exercises"
+    return f"{minutes_seconds(position_s)} of {minutes_seconds(timeline.total_s)} ({inside})"
+
+
+def make_display(timeline: Timeline) -> Display:
+    if sys.stderr.isatty():
+        return TerminalDisplay(timeline, sys.stderr)
+    return LineDisplay(sys.stderr)
+
+
+def history_path() -> Path:
+    return Path(platformdirs.user_data_dir("coach")) / "history.jsonl"
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON lines.")
+def history(as_json: bool) -> None:
+    """List the sessions you played: date, routine, pace, how far you got.
+
+    \b
+    Example:
+      coach history | tail -5
+    """
+    for entry in read_entries(history_path()):
+        if as_json:
+            click.echo(json.dumps(asdict(entry)))
+            continue
+        if entry.completed:
+            reached = "complete"
+        else:
+            share = entry.reached_s / entry.total_s if entry.total_s else 0
+            reached = f"stopped at {minutes_seconds(entry.reached_s)} ({share:.0%})"
         click.echo(
-            f"coach: stopped at {at} of {minutes_seconds(timeline.total_s)}, "
-            f"in {where or 'the introduction'}",
-            err=True,
+            f"{entry.started[:16].replace('T', ' ')}  {entry.routine:<12} "
+            f"pace {entry.pace:<5g} {minutes_seconds(entry.total_s):>6}  {reached}"
         )
-        sys.exit(EXIT_INTERRUPTED)
 
 
 def open_log(path: Path | None) -> TextIO | None:
+    """The --log file, line-buffered: a killed session leaves every line it fired."""
     if path is None:
         return None
     try:

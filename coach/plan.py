@@ -92,6 +92,15 @@ class Hold:
 
 
 @dataclass(frozen=True, slots=True)
+class Segment:
+    """One exercise on the timeline, from its lead-in to the end of its last hold."""
+
+    exercise: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class Dropped:
     """A cue left out because its hold was too short for it at this pace."""
 
@@ -110,6 +119,7 @@ class Timeline:
     holds: tuple[Hold, ...]
     events: tuple[Event, ...]
     dropped: tuple[Dropped, ...] = ()
+    segments: tuple[Segment, ...] = ()
 
     def texts(self) -> tuple[str, ...]:
         return tuple(e.text for e in self.events if e.kind is EventKind.SAY)
@@ -202,6 +212,7 @@ class _Planner:
         self.events: list[Event] = []
         self.holds: list[Hold] = []
         self.dropped: list[Dropped] = []
+        self.segments: list[Segment] = []
 
     # -- building blocks --
 
@@ -256,7 +267,9 @@ class _Planner:
             intro.append(f"You will need {_join(self.routine.equipment)}.")
         cursor = self.say_in_turn(0.0, intro) + GAP_S
         for index, exercise in enumerate(self.routine.exercises):
-            cursor = self.exercise(cursor, exercise, first=index == 0)
+            end = self.exercise(cursor, exercise, first=index == 0)
+            self.segments.append(Segment(exercise.name, _ms(cursor), end))
+            cursor = end
         end = self.sound(cursor, Sound.FINISH)
         end = self.say(end + AFTER_SOUND_S, "That is the end of the session. Well done.")
         return Timeline(
@@ -267,6 +280,7 @@ class _Planner:
             holds=tuple(self.holds),
             events=tuple(sorted(self.events, key=lambda e: e.at_s)),
             dropped=tuple(self.dropped),
+            segments=tuple(self.segments),
         )
 
     def exercise(self, start_s: float, exercise: Exercise, *, first: bool) -> float:

@@ -103,6 +103,10 @@ def test_check_passes_good_files() -> None:
         (["show", "smr-legs", "--length", "1m"], "cannot be squeezed into 1m"),
         (["show", "smr-legs", "--voice", "klingon"], 'unknown voice "klingon"'),
         (["export", "smr-legs", "-o", "out.mp4"], "cannot write '.mp4' files"),
+        (
+            ["play", "smr-legs", "--from", "neck"],
+            '--from: no exercise "neck" in smr-legs; it has: Hips',
+        ),
     ],
 )
 def test_mistakes_get_one_clear_message(args: list[str], message: str, tmp_path: Path) -> None:

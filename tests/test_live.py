@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 
 from coach.audio import Clip
-from coach.live import MonotonicClock, play_session
+from coach.errors import AudioDeviceError
+from coach.live import PAUSED, RESUMING, TICK_S, Command, MonotonicClock, play_session
+from coach.plan import Event
 from coach.render import Session, build_session, load_sounds
 from coach.routine import load_routine
 from coach.speech import SpeechCache, SpeechSettings
@@ -31,14 +33,30 @@ TINY = DATA / "tiny.yaml"
 @dataclass
 class FakeClock:
     t: float = 100.0
-    sleeps: list[float] = field(default_factory=list)
+    interrupt_at: float | None = None
+    """Raise KeyboardInterrupt (Ctrl-C) when time reaches this many seconds in."""
 
     def now(self) -> float:
         return self.t
 
     def sleep_until(self, deadline: float) -> None:
-        self.sleeps.append(deadline)
+        if self.interrupt_at is not None and deadline - 100 >= self.interrupt_at:
+            self.t = 100 + self.interrupt_at
+            raise KeyboardInterrupt
         self.t = max(self.t, deadline)
+
+
+@dataclass
+class FakeControls:
+    """Presses keys at given times (seconds since the clock's start)."""
+
+    clock: FakeClock
+    presses: list[tuple[float, Command]]
+
+    def poll(self) -> Command | None:
+        if self.presses and self.clock.t - 100 >= self.presses[0][0]:
+            return self.presses.pop(0)[1]
+        return None
 
 
 @dataclass
@@ -67,11 +85,11 @@ class FakeOutput:
     slow: float = 1.0
     played: list[Clip] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
-    interrupt_at: int | None = None
+    fail_at: int | None = None
 
     def play(self, clip: Clip) -> FakePlaying:
-        if self.interrupt_at is not None and len(self.played) == self.interrupt_at:
-            raise KeyboardInterrupt
+        if self.fail_at is not None and len(self.played) == self.fail_at:
+            raise AudioDeviceError("the audio output failed: gone")
         self.clock.t += self.cost_s
         self.played.append(clip)
         self.log.append("play")
@@ -116,13 +134,96 @@ def test_a_slow_device_never_plays_over_itself(session: Session) -> None:
         assert after.fired_s >= clip_end - 1e-9
 
 
+def texts_played(session: Session, output: FakeOutput) -> list[str]:
+    by_pcm = {session.clip(e).pcm: e.text or e.sound_name for e in session.timeline.events}
+    by_pcm |= {session.speech.clip(t).pcm: t for t in (PAUSED, RESUMING)}
+    return [by_pcm[c.pcm] for c in output.played]
+
+
+def say_event(session: Session, text: str, nth: int = 0) -> Event:
+    return [e for e in session.timeline.events if e.text == text][nth]
+
+
 def test_ctrl_c_stops_at_once_and_reports_progress(session: Session) -> None:
-    clock = FakeClock()
-    output = FakeOutput(clock, interrupt_at=5)
+    cue = say_event(session, "Good. Next up: Thighs, left side.")
+    clock = FakeClock(interrupt_at=cue.at_s + cue.duration_s / 2)
+    output = FakeOutput(clock)
     result = play_session(session, output, clock)
     assert not result.completed
-    assert len(result.fired) == 5
-    assert output.log[-1] == "stop"
+    assert result.stopped_by == "interrupt"
+    assert result.position_s == pytest.approx(cue.at_s + cue.duration_s / 2)
+    assert result.fired[-1].event == cue
+    assert output.log[-1] == "stop"  # the cue is cut at once, not left to finish
+
+
+def test_pause_resumes_where_it_was_and_repeats_a_cut_cue(session: Session) -> None:
+    cue = say_event(session, "Good. Next up: Thighs, left side.")
+    pressed_at = cue.at_s + 0.5
+    clock = FakeClock()
+    controls = FakeControls(clock, [(pressed_at, Command.PAUSE), (pressed_at + 30, Command.PAUSE)])
+    output = FakeOutput(clock)
+    result = play_session(session, output, clock, controls=controls)
+    assert result.completed
+    played = texts_played(session, output)
+    i = played.index(PAUSED)
+    assert played[i - 1 : i + 3] == [cue.text, PAUSED, RESUMING, cue.text]
+    # everything after the pause keeps its planned spacing, shifted by the pause
+    after = [f for f in result.fired if f.event.at_s > cue.at_s]
+    shifts = {round(f.fired_s - f.event.at_s, 6) for f in after}
+    assert len(shifts) == 1
+    assert shifts.pop() >= 30
+
+
+def test_next_skips_to_the_next_exercise(session: Session) -> None:
+    first_hold = session.timeline.holds[0]
+    clock = FakeClock()
+    controls = FakeControls(clock, [(first_hold.start_s + 1, Command.NEXT)])
+    output = FakeOutput(clock)
+    result = play_session(session, output, clock, controls=controls)
+    assert result.completed
+    texts = [f.event.text or f.event.sound_name for f in result.fired]
+    start = texts.index("start")
+    assert texts[start + 1] == "Good. Next up: Thighs, left side."
+    assert "switch" not in texts[: start + 2]
+
+
+def test_back_restarts_the_current_exercise(session: Session) -> None:
+    thighs = session.timeline.segments[1]
+    clock = FakeClock()
+    controls = FakeControls(clock, [(thighs.start_s + 10, Command.BACK)])
+    output = FakeOutput(clock)
+    result = play_session(session, output, clock, controls=controls)
+    assert result.completed
+    lead = [f.fired_s for f in result.fired if f.event.text == "Good. Next up: Thighs, left side."]
+    assert len(lead) == 2
+    assert lead[1] == pytest.approx(thighs.start_s + 10, abs=TICK_S)  # keys are read each tick
+
+
+def test_quit_stops_and_says_so(session: Session) -> None:
+    clock = FakeClock()
+    controls = FakeControls(clock, [(5.0, Command.QUIT)])
+    result = play_session(session, FakeOutput(clock), clock, controls=controls)
+    assert not result.completed
+    assert result.stopped_by == "quit"
+    assert result.position_s == pytest.approx(5.0, abs=TICK_S)
+
+
+def test_start_from_an_exercise(session: Session) -> None:
+    traps = session.timeline.segments[-1]
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    result = play_session(session, output, clock, from_s=traps.start_s)
+    assert result.fired[0].event.text == "Good. Next up: Traps."
+    assert result.fired[0].fired_s == pytest.approx(0.0)
+
+
+def test_a_failing_device_stops_cleanly(session: Session) -> None:
+    clock = FakeClock()
+    output = FakeOutput(clock, fail_at=4)
+    result = play_session(session, output, clock)
+    assert not result.completed
+    assert result.stopped_by == "the audio output failed: gone"
+    assert len(result.fired) == 4
 
 
 def test_monotonic_clock_sleeps_to_the_deadline() -> None:
@@ -189,6 +290,14 @@ def test_real_session_plays_exactly_the_planned_clips(tmp_path: Path) -> None:
     assert min(late) >= 0
     assert max(late) < 0.05
     assert elapsed >= timeline["total_s"]  # type: ignore[operator]
+    # and the session is in the history, complete
+    history = subprocess.run(
+        [*coach_command(), "history", "--json"], env=env, capture_output=True, text=True, check=True
+    )
+    last = json.loads(history.stdout.splitlines()[-1])
+    assert last["routine"] == "tiny"
+    assert last["completed"] is True
+    assert last["pace"] == 2
 
 
 def test_no_audio_device_is_one_clear_line(tmp_path: Path) -> None:
@@ -241,3 +350,8 @@ def test_ctrl_c_exits_130_and_keeps_the_log(tmp_path: Path) -> None:
     assert "Traceback" not in stderr
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert 1 <= len(lines) < 11
+    history = subprocess.run(
+        [*coach_command(), "history"], env=env, capture_output=True, text=True, check=True
+    )
+    assert "tiny" in history.stdout.splitlines()[-1]
+    assert "stopped at 0:0" in history.stdout.splitlines()[-1]

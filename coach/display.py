@@ -1,0 +1,119 @@
+"""What a live session shows: a glanceable block on a terminal, plain lines elsewhere."""
+
+from __future__ import annotations
+
+import math
+from typing import TextIO
+
+from coach.live import Fired
+from coach.plan import Hold, Timeline
+from coach.schedule import minutes_seconds, place
+
+KEYS_HELP = "space pause · n next · b back · q quit"
+BAR_WIDTH = 30
+
+# Five-row block digits: readable from the floor, a metre or two from the screen.
+_FONT = {
+    "0": ("███", "█ █", "█ █", "█ █", "███"),
+    "1": ("  █", "  █", "  █", "  █", "  █"),
+    "2": ("███", "  █", "███", "█  ", "███"),
+    "3": ("███", "  █", "███", "  █", "███"),
+    "4": ("█ █", "█ █", "███", "  █", "  █"),
+    "5": ("███", "█  ", "███", "  █", "███"),
+    "6": ("███", "█  ", "███", "█ █", "███"),
+    "7": ("███", "  █", "  █", "  █", "  █"),
+    "8": ("███", "█ █", "███", "█ █", "███"),
+    "9": ("███", "█ █", "███", "  █", "███"),
+    ":": (" ", "█", " ", "█", " "),
+}
+
+
+def big(text: str) -> list[str]:
+    """``1:05`` in five rows of block characters."""
+    return [" ".join(_FONT[ch][row] for ch in text) for row in range(5)]
+
+
+def progress_bar(fraction: float, width: int = BAR_WIDTH) -> str:
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "▰" * filled + "▱" * (width - filled)
+
+
+def _hold_at(holds: tuple[Hold, ...], position_s: float) -> tuple[Hold | None, Hold | None]:
+    """The hold under way at ``position_s`` (if any), and the next one."""
+    for i, hold in enumerate(holds):
+        if hold.start_s <= position_s < hold.end_s:
+            return hold, holds[i + 1] if i + 1 < len(holds) else None
+        if hold.start_s > position_s:
+            return None, hold
+    return None, None
+
+
+def status_lines(timeline: Timeline, position_s: float, *, paused: bool, said: str) -> list[str]:
+    """The block a terminal shows: where you are, big time left, what is next, progress."""
+    current, upcoming = _hold_at(timeline.holds, position_s)
+    if current is not None:
+        title = place(current.exercise, current.step, current.side)
+        left = current.end_s - position_s
+    elif upcoming is not None:
+        title = "Get ready: " + place(upcoming.exercise, upcoming.step, upcoming.side)
+        left = upcoming.start_s - position_s
+    else:
+        title, left = "Finishing", timeline.total_s - position_s
+    if paused:
+        title = "PAUSED · " + title
+    nxt = upcoming if current is not None else None
+    next_line = "Next: " + place(nxt.exercise, nxt.step, nxt.side) if nxt else ""
+    done = f"{minutes_seconds(position_s)} / {minutes_seconds(timeline.total_s)}"
+    return [
+        title,
+        "",
+        *big(minutes_seconds(math.ceil(max(left, 0.0) - 1e-9))),  # a countdown rounds up
+        "",
+        f"“{said}”" if said else "",
+        next_line,
+        f"{progress_bar(position_s / timeline.total_s)}  {done}",
+        KEYS_HELP,
+    ]
+
+
+class TerminalDisplay:
+    """Redraws a block in place on a terminal (ANSI), at most a few times a second."""
+
+    def __init__(self, timeline: Timeline, stream: TextIO) -> None:
+        self.timeline = timeline
+        self.stream = stream
+        self.said = ""
+        self.drawn = 0
+        self.last: list[str] = []
+
+    def fired(self, fired: Fired) -> None:
+        if fired.event.text:
+            self.said = fired.event.text
+
+    def tick(self, position_s: float, paused: bool) -> None:
+        lines = status_lines(self.timeline, position_s, paused=paused, said=self.said)
+        if lines == self.last:
+            return
+        self.last = lines
+        out = [f"\x1b[{self.drawn}F"] if self.drawn else []
+        out += [f"\x1b[2K{line}\n" for line in lines]
+        self.stream.write("".join(out))
+        self.stream.flush()
+        self.drawn = len(lines)
+
+
+class LineDisplay:
+    """One plain line per event, for logs and pipes: no escape codes."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def fired(self, fired: Fired) -> None:
+        event = fired.event
+        what = event.text if event.text else f"({event.sound_name} chime)"
+        where = place(event.exercise, event.step, event.side)
+        self.stream.write(f"{minutes_seconds(fired.fired_s):>6}  {where:<44} {what}\n")
+        self.stream.flush()
+
+    def tick(self, position_s: float, paused: bool) -> None:
+        pass

@@ -1,0 +1,53 @@
+"""Controls for a live session: single keys from a terminal, read without Enter."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+from coach.live import Command, Controls, NoControls
+
+KEYS = {
+    " ": Command.PAUSE,
+    "p": Command.PAUSE,
+    "n": Command.NEXT,
+    "b": Command.BACK,
+    "q": Command.QUIT,
+}
+
+
+class TerminalKeys:
+    """Keys from a terminal in cbreak mode (Ctrl-C still interrupts)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def poll(self) -> Command | None:
+        ready, _, _ = select.select([self.fd], [], [], 0)
+        if not ready:
+            return None
+        data = os.read(self.fd, 64).decode(errors="ignore").lower()
+        commands = [KEYS[ch] for ch in data if ch in KEYS]
+        return commands[-1] if commands else None
+
+
+@contextlib.contextmanager
+def terminal_keys(stream: TextIO = sys.stdin) -> Iterator[Controls]:
+    """Key controls while the block runs; none when stdin is not a terminal (pipe, cron, test)."""
+    if not stream.isatty() or sys.platform == "win32":
+        yield NoControls()
+        return
+    import termios
+    import tty
+
+    fd = stream.fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        yield TerminalKeys(fd)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)

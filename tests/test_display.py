@@ -1,0 +1,73 @@
+"""The live display: what a glance at the terminal tells, and plain lines when piped."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from coach.display import LineDisplay, TerminalDisplay, big, progress_bar, status_lines
+from coach.live import Fired
+from coach.plan import Pacing, Sound, plan_session
+from coach.routine import load_routine
+from tests.conftest import SHORT, fake_speech_s
+
+
+@pytest.fixture
+def timeline(sound_s: dict[Sound, float]):  # type: ignore[no-untyped-def]
+    return plan_session(load_routine(SHORT), Pacing(1.0), fake_speech_s, sound_s)
+
+
+def test_big_digits() -> None:
+    rows = big("1:05")
+    assert len(rows) == 5
+    assert rows[0] == "  █   ███ ███"
+    assert rows[4] == "  █   ███ ███"
+
+
+@pytest.mark.parametrize(
+    ("fraction", "bar"), [(0.0, "▱▱▱▱"), (0.5, "▰▰▱▱"), (1.0, "▰▰▰▰"), (2, "▰▰▰▰")]
+)
+def test_progress_bar(fraction: float, bar: str) -> None:
+    assert progress_bar(fraction, width=4) == bar
+
+
+def test_status_in_a_hold(timeline) -> None:  # type: ignore[no-untyped-def]
+    hold = timeline.holds[1]  # Calves, right side
+    lines = status_lines(timeline, hold.start_s + 5, paused=False, said="Roll slowly.")
+    assert lines[0] == "Calves, right side"
+    assert lines[2:7] == big("0:19")  # 24 s hold, 5 s in
+    assert "“Roll slowly.”" in lines
+    assert "Next: Thighs: Quads, left side" in lines
+    assert lines[-1] == "space pause · n next · b back · q quit"
+
+
+def test_status_while_getting_ready_and_paused(timeline) -> None:  # type: ignore[no-untyped-def]
+    hold = timeline.holds[2]
+    lines = status_lines(timeline, hold.start_s - 3.5, paused=True, said="")
+    assert lines[0] == "PAUSED · Get ready: Thighs: Quads, left side"
+    assert lines[2:7] == big("0:04")
+
+
+def test_terminal_display_redraws_in_place(timeline) -> None:  # type: ignore[no-untyped-def]
+    stream = io.StringIO()
+    display = TerminalDisplay(timeline, stream)
+    display.tick(1.0, paused=False)
+    first = stream.getvalue()
+    assert "\x1b[" in first
+    display.tick(1.0, paused=False)  # nothing changed: nothing drawn
+    assert stream.getvalue() == first
+    display.tick(2.0, paused=False)
+    assert stream.getvalue()[len(first) :].startswith(f"\x1b[{first.count(chr(10))}F")
+
+
+def test_line_display_has_no_escape_codes(timeline) -> None:  # type: ignore[no-untyped-def]
+    stream = io.StringIO()
+    display = LineDisplay(stream)
+    for i, event in enumerate(timeline.events[:8]):
+        display.fired(Fired(i, event, event.at_s))
+        display.tick(event.at_s, paused=False)
+    text = stream.getvalue()
+    assert "\x1b" not in text
+    assert len(text.splitlines()) == 8
+    assert "(start chime)" in text
