@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import bench_render
+from bench import bench_live, bench_render
 
-BENCHES = {"render": bench_render.main}
+BENCHES = {"render": bench_render.main, "live": bench_live.main}
 
 
 def main() -> None:

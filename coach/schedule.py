@@ -65,25 +65,22 @@ def format_schedule(timeline: Timeline) -> str:
     return "\n".join(lines)
 
 
+def _side(value: Side | None) -> str | None:
+    return value.value if value else None
+
+
+def event_json(event: Event, **timing: float) -> dict[str, Any]:
+    """An event's fields in contract order: ``at_s``, the given timing, kind, what, where."""
+    item: dict[str, Any] = {"at_s": event.at_s, **timing, "kind": event.kind.value}
+    if event.kind is EventKind.SAY:
+        item["text"] = event.text
+    else:
+        item["sound"] = event.sound_name
+    return item | {"exercise": event.exercise, "step": event.step, "side": _side(event.side)}
+
+
 def timeline_json(timeline: Timeline) -> dict[str, Any]:
     """The documented, stable JSON form of a timeline (see README, "Timeline JSON")."""
-
-    def side(value: Side | None) -> str | None:
-        return value.value if value else None
-
-    events: list[dict[str, Any]] = []
-    for event in timeline.events:
-        item: dict[str, Any] = {
-            "at_s": event.at_s,
-            "duration_s": round(event.duration_s, 6),
-            "kind": event.kind.value,
-        }
-        if event.kind is EventKind.SAY:
-            item["text"] = event.text
-        else:
-            item["sound"] = event.sound_name
-        item |= {"exercise": event.exercise, "step": event.step, "side": side(event.side)}
-        events.append(item)
     return {
         "version": JSON_VERSION,
         "routine": timeline.routine,
@@ -94,34 +91,20 @@ def timeline_json(timeline: Timeline) -> dict[str, Any]:
             {
                 "exercise": h.exercise,
                 "step": h.step,
-                "side": side(h.side),
+                "side": _side(h.side),
                 "start_s": h.start_s,
                 "end_s": h.end_s,
             }
             for h in timeline.holds
         ],
-        "events": events,
+        "events": [event_json(e, duration_s=round(e.duration_s, 6)) for e in timeline.events],
         "dropped": [
-            {"text": d.text, "exercise": d.exercise, "side": side(d.side)} for d in timeline.dropped
+            {"text": d.text, "exercise": d.exercise, "side": _side(d.side)}
+            for d in timeline.dropped
         ],
     }
 
 
 def fired_json(fired: Fired) -> dict[str, Any]:
     """One line of ``coach play --log``: what was planned, and when it really fired."""
-    event = fired.event
-    item: dict[str, Any] = {
-        "at_s": event.at_s,
-        "fired_s": round(fired.fired_s, 6),
-        "kind": event.kind.value,
-    }
-    if event.kind is EventKind.SAY:
-        item["text"] = event.text
-    else:
-        item["sound"] = event.sound_name
-    item |= {
-        "exercise": event.exercise,
-        "step": event.step,
-        "side": event.side.value if event.side else None,
-    }
-    return item
+    return event_json(fired.event, fired_s=round(fired.fired_s, 6))

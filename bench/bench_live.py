@@ -1,0 +1,137 @@
+"""Live timing: onset error and drift of `coach play`, beside a naive speak-then-sleep loop.
+
+Both play smr-legs at pace 4 through real simpleaudio/ALSA into the captured null
+device (an .asoundrc in a temporary HOME), in the same run. Onset error is
+fired minus planned; drift is the error of the last event. Launch to first sound
+is from starting the command to the first bytes reaching ALSA.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROUTINE = "smr-legs"
+PACE = "4"
+
+
+def capture_env(root: Path) -> tuple[dict[str, str], Path]:
+    home = root / "home"
+    home.mkdir()
+    capture = root / "capture.raw"
+    (home / ".asoundrc").write_text(
+        'pcm.!default {\n  type file\n  slave.pcm "null"\n'
+        f'  file "|cat >> {capture}"\n  format "raw"\n}}\n'
+    )
+    return {**os.environ, "HOME": str(home)}, capture
+
+
+def coach_bin() -> str:
+    return str(Path(sys.executable).with_name("coach"))
+
+
+def naive(log: Path) -> None:
+    """What a first attempt looks like: say each cue, wait for it, sleep the gap as planned."""
+    from coach.render import build_session, load_sounds
+    from coach.routine import load_routine
+    from coach.speech import SpeechCache, SpeechSettings, _prepare_espeak
+
+    _prepare_espeak()
+    import platformdirs
+    import pyttsx3
+    import simpleaudio
+
+    cache = Path(platformdirs.user_cache_dir("coach")) / "speech"
+    sounds = load_sounds()
+    timeline = build_session(
+        load_routine(ROUTINE), SpeechCache(cache, SpeechSettings()), sounds, pace=float(PACE)
+    ).timeline
+    engine = pyttsx3.init()
+    engine.setProperty("rate", 160)
+    start = time.monotonic()
+    previous_end = 0.0
+    with log.open("w") as out:
+        for event in timeline.events:
+            time.sleep(max(0.0, event.at_s - previous_end))  # relative: the planned gap
+            fired = time.monotonic() - start
+            out.write(json.dumps({"at_s": event.at_s, "fired_s": fired}) + "\n")
+            if event.sound is not None:
+                clip = sounds[event.sound]
+                simpleaudio.play_buffer(clip.pcm, 1, 2, clip.sample_rate_hz).wait_done()
+            else:
+                engine.say(event.text)
+                engine.runAndWait()
+            previous_end = event.end_s
+
+
+def first_sound_s(capture: Path, started: float, proc: subprocess.Popen[bytes]) -> float:
+    while proc.poll() is None:
+        if capture.exists() and capture.stat().st_size > 0:
+            return time.monotonic() - started
+        time.sleep(0.0005)
+    return float("nan")
+
+
+def measure(cmd: list[str], env: dict[str, str], capture: Path, log: Path) -> dict[str, float]:
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = first_sound_s(capture, started, proc)
+    proc.wait()
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    errors_ms = sorted((r["fired_s"] - r["at_s"]) * 1000 for r in rows)
+    return {
+        "events": len(rows),
+        "p50_ms": statistics.median(errors_ms),
+        "p99_ms": errors_ms[min(len(errors_ms) - 1, round(0.99 * (len(errors_ms) - 1)))],
+        "max_ms": max(errors_ms, key=abs),
+        "last_drift_ms": (rows[-1]["fired_s"] - rows[-1]["at_s"]) * 1000,
+        "first_sound_ms": first * 1000,
+    }
+
+
+def main() -> None:
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        # warm the speech cache, as any second run would be
+        subprocess.run(
+            [coach_bin(), "show", ROUTINE, "--pace", PACE], check=True, capture_output=True
+        )
+        for name in ("coach", "naive"):
+            run_root = root / name
+            run_root.mkdir()
+            env, capture = capture_env(run_root)
+            log = run_root / "log.jsonl"
+            if name == "coach":
+                cmd = [coach_bin(), "play", ROUTINE, "--pace", PACE, "--quiet", "--log", str(log)]
+            else:
+                cmd = [sys.executable, "-m", "bench.bench_live", "naive", str(log)]
+            results[name] = measure(cmd, env, capture, log)
+    print(f"{ROUTINE} at pace {PACE}, captured ALSA path, warm cache")
+    keys = ["events", "p50_ms", "p99_ms", "max_ms", "last_drift_ms", "first_sound_ms"]
+    print(f"{'':<8}" + "".join(f"{k:>16}" for k in keys))
+    for name, row in results.items():
+        print(f"{name:<8}" + "".join(f"{row[k]:>16.2f}" for k in keys))
+    c, n = results["coach"], results["naive"]
+
+    def ratio(key: str) -> float:
+        return abs(n[key]) / max(abs(c[key]), 1e-3)
+
+    print(
+        f"naive / coach: last-event drift {ratio('last_drift_ms'):.0f}x, "
+        f"p99 onset error {ratio('p99_ms'):.0f}x"
+    )
+    print("targets: p99 <= 2 ms, last-event drift <= 2 ms, first sound <= 300 ms")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "naive":
+        naive(Path(sys.argv[2]))
+    else:
+        main()
