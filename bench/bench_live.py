@@ -61,12 +61,17 @@ def naive(log: Path) -> None:
             time.sleep(max(0.0, event.at_s - previous_end))  # relative: the planned gap
             fired = time.monotonic() - start
             out.write(json.dumps({"at_s": event.at_s, "fired_s": fired}) + "\n")
+            out.flush()
+            began = time.monotonic()
             if event.sound is not None:
                 clip = sounds[event.sound]
                 simpleaudio.play_buffer(clip.pcm, 1, 2, clip.sample_rate_hz).wait_done()
             else:
                 engine.say(event.text)
                 engine.runAndWait()
+            # The captured null device plays instantly; a real one blocks for the clip's
+            # length, so wait out the rest of it as a speaker would.
+            time.sleep(max(0.0, event.duration_s - (time.monotonic() - began)))
             previous_end = event.end_s
 
 

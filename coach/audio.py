@@ -11,6 +11,8 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from coach.errors import CoachError
 
 SAMPLE_RATE_HZ = 22_050
@@ -95,3 +97,54 @@ def default_file_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+SPEECH_RMS_DBFS = -20.0
+"""Every spoken clip is brought to this loudness (RMS over its voiced parts)."""
+PEAK_CEILING_DBFS = -2.0
+"""No spoken sample goes above this, so that even after lossy encoding (which can add
+about half a decibel to peaks) an exported file stays under -1 dBFS."""
+_GATE_DBFS = -45.0
+_FRAME_S = 0.02
+
+
+def active_rms_dbfs(clip: Clip) -> float:
+    """RMS over the 20 ms frames louder than a gate: the loudness of the voice, not the pauses."""
+    values = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float64) / 32768
+    size = max(1, round(_FRAME_S * clip.sample_rate_hz))
+    usable = len(values) - len(values) % size
+    if usable == 0:
+        return -math.inf
+    frames = values[:usable].reshape(-1, size)
+    power = (frames**2).mean(axis=1)
+    voiced = power[power > 10 ** (_GATE_DBFS / 10)]
+    if len(voiced) == 0:
+        return -math.inf
+    return float(10 * np.log10(voiced.mean()))
+
+
+def level_speech(clip: Clip) -> Clip:
+    """The clip at one consistent loudness, its peak kept under the ceiling."""
+    loudness = active_rms_dbfs(clip)
+    if loudness == -math.inf:
+        return clip
+    values = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float64)
+    gain = 10 ** ((SPEECH_RMS_DBFS - loudness) / 20)
+    peak = float(np.abs(values).max())
+    ceiling = 32768 * 10 ** (PEAK_CEILING_DBFS / 20)
+    gain = min(gain, ceiling / peak)
+    leveled = np.clip(np.round(values * gain), -32768, 32767).astype("<i2")
+    return Clip(leveled.tobytes(), clip.sample_rate_hz)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file so that readers see the whole file or none of it."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, default_file_mode())
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

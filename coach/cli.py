@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -15,7 +16,8 @@ import click
 import platformdirs
 
 from coach import __version__
-from coach.display import LineDisplay, TerminalDisplay
+from coach.audio import SAMPLE_RATE_HZ, write_text_atomic
+from coach.display import ExportProgress, LineDisplay, TerminalDisplay
 from coach.errors import (
     AudioDeviceError,
     CoachError,
@@ -24,7 +26,7 @@ from coach.errors import (
     Problem,
     RoutineError,
 )
-from coach.export import check_target, export_session
+from coach.export import FORMATS, SAMPLE_RATES_HZ, check_target, export_session
 from coach.history import Entry, append_entry, read_entries
 from coach.keys import terminal_keys
 from coach.live import Display, Fired, MonotonicClock, play_session, segment_at
@@ -33,7 +35,13 @@ from coach.plan import Timeline
 from coach.render import Session, build_session, load_sounds
 from coach.resources import bundled_routines
 from coach.routine import Routine, find_routine, format_duration, load_routine, parse_duration
-from coach.schedule import fired_json, format_schedule, minutes_seconds, timeline_json
+from coach.schedule import (
+    fired_json,
+    format_schedule,
+    format_vtt,
+    minutes_seconds,
+    timeline_json,
+)
 from coach.speech import DEFAULT_RATE_WPM, Pyttsx3Engine, SpeechCache, SpeechSettings
 
 DEFAULT_ROUTINE = "smr-legs"
@@ -79,7 +87,14 @@ def cli(debug: bool) -> None:
 
 
 def main() -> None:
+    # A plain SIGTERM would end the process without cleanup; as SystemExit, exports
+    # remove their temporary file and a live session stops its sound on the way out.
+    signal.signal(signal.SIGTERM, _terminate)
     cli(prog_name="coach")
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 # --- shared options ---------------------------------------------------------------------
@@ -221,13 +236,36 @@ def _summary(routine: Routine) -> str:
     "target",
     required=True,
     type=click.Path(path_type=Path),
-    help="The audio file to write (.wav).",
+    help="The audio file to write: .wav, .flac, .ogg or .mp3.",
 )
-@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(sorted(FORMATS)),
+    help="The format, whatever the file name says.",
+)
+@click.option(
+    "--sample-rate",
+    type=click.Choice([str(r) for r in SAMPLE_RATES_HZ]),
+    default=str(SAMPLE_RATE_HZ),
+    show_default=True,
+    help="Samples a second; the default is the speech's own, smallest for the same quality.",
+)
+@click.option(
+    "--cues",
+    "cues_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE.vtt",
+    help="Also write every spoken cue with its time as WebVTT, to read along.",
+)
+@click.option("--force", is_flag=True, help="Replace the files if they exist.")
 @session_options
 def export(
     routine: str,
     target: Path,
+    format_name: str | None,
+    sample_rate: str,
+    cues_path: Path | None,
     force: bool,
     pace: float | None,
     length: float | None,
@@ -236,14 +274,29 @@ def export(
 ) -> None:
     """Write a whole session to an audio file, to play on any device.
 
+    MP3 files carry ID3 chapters and Ogg/FLAC files chapter comments, one per
+    exercise side, so podcast and audiobook players can skip between them.
+
     \b
     Examples:
-      coach export smr-legs -o legs.wav
-      coach export smr-full --length 20m -o short.wav --force
+      coach export smr-legs -o legs.mp3
+      coach export smr-full --length 20m -o short.ogg --cues short.vtt --force
     """
-    check_target(target, force=force)
+    check_target(target, force=force, format_name=format_name)
+    if cues_path is not None and cues_path.exists() and not force:
+        raise OutputError(f"{cues_path}: already exists; use --force to replace it")
     session = prepare(routine, pace, length, rate, voice)
-    result = export_session(session, target, force=force)
+    with ExportProgress(sys.stderr) as progress:
+        result = export_session(
+            session,
+            target,
+            force=force,
+            format_name=format_name,
+            sample_rate_hz=int(sample_rate),
+            progress=progress.update,
+        )
+    if cues_path is not None:
+        write_text_atomic(cues_path, format_vtt(session.timeline))
     click.echo(f"wrote {result.path} ({minutes_seconds(result.duration_s)})", err=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from typing import TextIO
 
 from coach.live import Fired
@@ -117,3 +118,36 @@ class LineDisplay:
 
     def tick(self, position_s: float, paused: bool) -> None:
         pass
+
+
+class ExportProgress:
+    """A progress bar on a terminal once an export takes longer than a moment; silent otherwise."""
+
+    DELAY_S = 0.5
+    EVERY_S = 0.1
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.active = stream.isatty()
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.drawn = False
+
+    def __enter__(self) -> ExportProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+
+    def update(self, fraction: float) -> None:
+        if not self.active:
+            return
+        now = time.monotonic()
+        if now - self.started < self.DELAY_S or now - self.last < self.EVERY_S:
+            return
+        self.last = now
+        self.drawn = True
+        self.stream.write(f"\r\x1b[2Kexporting {progress_bar(fraction)} {fraction:4.0%}")
+        self.stream.flush()

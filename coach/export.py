@@ -1,29 +1,53 @@
 """Sink: write a session to an audio file, every clip at its exact sample offset.
 
-The file is written beside the target under a temporary name and renamed into
-place, so a killed export leaves no partial file and never a damaged old one.
+The session is mixed and encoded in blocks, so memory stays flat whatever its
+length. The file is written beside the target under a temporary name, tagged,
+and renamed into place: an interrupted export leaves no partial file and never
+a damaged old one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import soundfile
+import soxr
 
 from coach.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH, default_file_mode
 from coach.errors import OutputError
 from coach.render import Session
+from coach.tags import write_tags
 
-FORMATS = (".wav",)
 SILENCE_BLOCK_FRAMES = 65_536
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    name: str
+    container: str
+    subtype: str
+
+
+FORMATS = {
+    "wav": Format("wav", "WAV", "PCM_16"),
+    "flac": Format("flac", "FLAC", "PCM_16"),
+    "ogg": Format("ogg", "OGG", "VORBIS"),
+    "mp3": Format("mp3", "MP3", "MPEG_LAYER_III"),
+}
+SAMPLE_RATES_HZ = (16_000, 22_050, 24_000, 32_000, 44_100, 48_000)
+"""Rates every format here can carry (MP3 needs an MPEG rate)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ExportResult:
     path: Path
+    format: str
     frames: int
     sample_rate_hz: int
 
@@ -60,49 +84,99 @@ def iter_pcm(session: Session) -> Iterator[bytes]:
         cursor += n
 
 
-def check_target(target: Path, *, force: bool) -> None:
-    """Refuse before any work is done: unknown format, missing folder, existing file."""
-    if target.suffix.lower() not in FORMATS:
+def format_for(target: Path, name: str | None) -> Format:
+    """The format asked for, or the one the file name's extension says.
+
+    Raises:
+        OutputError: neither names a format we write.
+    """
+    key = (name or target.suffix.lstrip(".")).lower()
+    if key not in FORMATS:
+        shown = f"format '{name}'" if name else f"'{target.suffix or 'no extension'}' files"
         raise OutputError(
-            f"{target}: cannot write '{target.suffix or 'no extension'}' files; "
-            f"use {', '.join(FORMATS)}"
+            f"{target}: cannot write {shown}; use .{', .'.join(FORMATS)} (or --format)"
         )
+    return FORMATS[key]
+
+
+def check_target(target: Path, *, force: bool, format_name: str | None = None) -> Format:
+    """Refuse before any work is done: unknown format, missing folder, existing file."""
+    fmt = format_for(target, format_name)
     if target.is_dir():
-        raise OutputError(f"{target}: is a folder; give a file name like session.wav")
+        raise OutputError(f"{target}: is a folder; give a file name like session.{fmt.name}")
     if not target.parent.is_dir():
         raise OutputError(f"{target.parent}: no such folder; create it first")
     if target.exists() and not force:
         raise OutputError(f"{target}: already exists; use --force to replace it")
     if not os.access(target.parent, os.W_OK):
         raise OutputError(f"{target.parent}: folder is not writable; choose another -o")
+    return fmt
 
 
-def export_session(session: Session, target: Path, *, force: bool = False) -> ExportResult:
-    """Write the session to ``target`` (WAV), atomically.
+def _blocks(session: Session, sample_rate_hz: int) -> Iterator[np.ndarray]:
+    """int16 blocks at the output rate; resampled by soxr, streaming, when it differs."""
+    if sample_rate_hz == SAMPLE_RATE_HZ:
+        for block in iter_pcm(session):
+            yield np.frombuffer(block, dtype="<i2")
+        return
+    stream = soxr.ResampleStream(SAMPLE_RATE_HZ, sample_rate_hz, 1, dtype="int16", quality="HQ")
+    for block in iter_pcm(session):
+        out = stream.resample_chunk(np.frombuffer(block, dtype="<i2"))
+        if len(out):
+            yield out
+    yield stream.resample_chunk(np.zeros(0, dtype="<i2"), last=True)
+
+
+def export_session(
+    session: Session,
+    target: Path,
+    *,
+    force: bool = False,
+    format_name: str | None = None,
+    sample_rate_hz: int = SAMPLE_RATE_HZ,
+    progress: Callable[[float], None] = lambda fraction: None,
+) -> ExportResult:
+    """Write the session to ``target`` in the format its name (or ``format_name``) says.
 
     Raises:
         OutputError: the file cannot be written, with nothing left behind.
     """
-    check_target(target, force=force)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    fmt = check_target(target, force=force, format_name=format_name)
+    if sample_rate_hz not in SAMPLE_RATES_HZ:
+        rates = ", ".join(str(r) for r in SAMPLE_RATES_HZ)
+        raise OutputError(f"--sample-rate {sample_rate_hz} is not supported; use one of {rates}")
+    fd, tmp_name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=f".part.{fmt.name}"
+    )
     tmp = Path(tmp_name)
+    total = sample_offset(session.timeline.total_s, sample_rate_hz)
     frames = 0
     try:
         os.fchmod(fd, default_file_mode())
-        with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(SAMPLE_WIDTH)
-            wav.setframerate(SAMPLE_RATE_HZ)
-            for block in iter_pcm(session):
-                wav.writeframesraw(block)
-                frames += len(block) // SAMPLE_WIDTH
+        os.close(fd)
+        with soundfile.SoundFile(
+            tmp,
+            "w",
+            samplerate=sample_rate_hz,
+            channels=1,
+            format=fmt.container,
+            subtype=fmt.subtype,
+        ) as sound:
+            for block in _blocks(session, sample_rate_hz):
+                # soundfile encodes Vorbis in one go per write; blocks keep each write small
+                sound.write(block)
+                frames += len(block)
+                progress(min(frames / total, 1.0) if total else 1.0)
+        write_tags(tmp, fmt.name, session.timeline)
         if target.exists() and not force:  # appeared while we worked
             raise OutputError(f"{target}: already exists; use --force to replace it")
         tmp.replace(target)
-    except OSError as err:
+    except (OSError, soundfile.LibsndfileError, RuntimeError) as err:
         tmp.unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot write: {err.strerror or err}") from err
+        reason = getattr(err, "strerror", None) or str(err)
+        raise OutputError(f"{target}: cannot write: {reason}") from err
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
         raise
-    return ExportResult(target, frames, SAMPLE_RATE_HZ)
+    return ExportResult(target, fmt.name, frames, sample_rate_hz)

@@ -35,13 +35,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coach.audio import Clip, read_wav, write_wav_atomic
+from coach.audio import Clip, level_speech, read_wav, write_wav_atomic
 from coach.errors import CoachError, SpeechError
 
 DEFAULT_RATE_WPM = 160
 MIN_RATE_WPM = 80
 MAX_RATE_WPM = 400
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Bump when the cached audio would change for the same text, voice and rate."""
 RENDER_TIMEOUT_S = 30.0
 
@@ -255,7 +255,7 @@ class SpeechCache:
             with contextlib.suppress(CoachError, OSError):
                 clip = read_wav(path)
         if clip is None or clip.frames == 0:
-            clip = self.engine.render(text, self.settings)
+            clip = level_speech(self.engine.render(text, self.settings))
             self.rendered += 1
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)

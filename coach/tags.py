@@ -1,0 +1,64 @@
+"""Tags and chapters in an exported file, so podcast players can skip between sides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mutagen.flac import FLAC
+from mutagen.id3 import CHAP, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags
+from mutagen.oggvorbis import OggVorbis
+
+from coach.plan import Timeline
+from coach.schedule import chapters, vtt_time
+
+ARTIST = "coach"
+GENRE = "Speech"
+
+
+def write_tags(path: Path, format_name: str, timeline: Timeline) -> None:
+    """Title, album (the routine), artist and chapters, in the format's own way."""
+    if format_name == "mp3":
+        _id3(path, timeline)
+    elif format_name in ("ogg", "flac"):
+        _vorbis_comments(path, format_name, timeline)
+    # WAV players read no chapters; its length and samples are the point.
+
+
+def _id3(path: Path, timeline: Timeline) -> None:
+    tags = ID3()
+    tags.add(TIT2(encoding=3, text=[timeline.title]))
+    tags.add(TALB(encoding=3, text=[timeline.routine]))
+    tags.add(TPE1(encoding=3, text=[ARTIST]))
+    tags.add(TCON(encoding=3, text=[GENRE]))
+    marks = chapters(timeline)
+    ids = [f"chp{i}" for i in range(len(marks))]
+    tags.add(
+        CTOC(
+            element_id="toc",
+            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+            child_element_ids=ids,
+            sub_frames=[TIT2(encoding=3, text=[timeline.title])],
+        )
+    )
+    for element_id, mark in zip(ids, marks, strict=True):
+        tags.add(
+            CHAP(
+                element_id=element_id,
+                start_time=round(mark.start_s * 1000),
+                end_time=round(mark.end_s * 1000),
+                sub_frames=[TIT2(encoding=3, text=[mark.title])],
+            )
+        )
+    tags.save(path, v2_version=4)
+
+
+def _vorbis_comments(path: Path, format_name: str, timeline: Timeline) -> None:
+    audio = OggVorbis(path) if format_name == "ogg" else FLAC(path)
+    audio["TITLE"] = timeline.title
+    audio["ALBUM"] = timeline.routine
+    audio["ARTIST"] = ARTIST
+    audio["GENRE"] = GENRE
+    for number, mark in enumerate(chapters(timeline), start=1):
+        audio[f"CHAPTER{number:03d}"] = vtt_time(mark.start_s)
+        audio[f"CHAPTER{number:03d}NAME"] = mark.title
+    audio.save()

@@ -1,0 +1,197 @@
+"""Export to every format, decoded back with soundfile and measured against the timeline."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+from mutagen.flac import FLAC
+from mutagen.id3 import ID3
+from mutagen.oggvorbis import OggVorbis
+
+from coach.audio import SPEECH_RMS_DBFS, active_rms_dbfs
+from coach.errors import OutputError
+from coach.export import export_session, sample_offset
+from coach.plan import EventKind, Sound
+from coach.render import Session, build_session, load_sounds
+from coach.routine import load_routine
+from coach.schedule import chapters, format_vtt
+from coach.speech import SpeechCache, SpeechSettings
+from tests.conftest import SHORT, coach_command
+
+# how far a lossy codec may move the length: one frame (MP3 1152 samples, Vorbis up to 2048)
+CODEC_FRAME = {"wav": 0, "flac": 0, "ogg": 2048, "mp3": 1152}
+CEILING = 10 ** (-1 / 20)  # -1 dBFS
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
+    speech = SpeechCache(tmp_path_factory.mktemp("speech"), SpeechSettings())
+    return build_session(load_routine(SHORT), speech, load_sounds(), pace=2.0)
+
+
+def onset(samples: np.ndarray, around: int, rate: int) -> int:
+    """The first sample louder than -50 dBFS in the 300 ms before ``around`` and after."""
+    start = max(0, around - round(0.3 * rate))
+    window = np.abs(samples[start : around + round(0.3 * rate)])
+    return start + int(np.argmax(window > 10 ** (-50 / 20)))
+
+
+@pytest.mark.parametrize("fmt", ["wav", "flac", "ogg", "mp3"])
+@pytest.mark.parametrize("rate", [22_050, 44_100])
+def test_each_format_decodes_to_the_timeline(
+    session: Session, tmp_path: Path, fmt: str, rate: int
+) -> None:
+    target = tmp_path / f"session.{fmt}"
+    result = export_session(session, target, sample_rate_hz=rate)
+    samples, read_rate = soundfile.read(target, dtype="float64")
+    assert read_rate == rate
+    expected = sample_offset(session.timeline.total_s, rate)
+    assert abs(len(samples) - expected) <= max(CODEC_FRAME[fmt], 1 if rate != 22_050 else 0)
+    assert result.frames == pytest.approx(expected, abs=1)
+    # every chime starts where it is planned (within the chime's 8 ms fade-in)
+    for event in session.timeline.events:
+        if event.kind is EventKind.SOUND:
+            planned = sample_offset(event.at_s, rate)
+            found = onset(samples, planned, rate)
+            assert -0.003 * rate <= found - planned <= 0.012 * rate, (event, found - planned)
+    # no clipping anywhere, peak at most -1 dBFS
+    assert np.abs(samples).max() <= CEILING
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_lossless_formats_hold_the_exact_samples(session: Session, tmp_path: Path) -> None:
+    wav, flac = tmp_path / "a.wav", tmp_path / "a.flac"
+    export_session(session, wav)
+    export_session(session, flac)
+    a, _ = soundfile.read(wav, dtype="int16")
+    b, _ = soundfile.read(flac, dtype="int16")
+    assert np.array_equal(a, b)
+    switch = next(e for e in session.timeline.events if e.sound is Sound.SWITCH)
+    start = sample_offset(switch.at_s)
+    chime = np.frombuffer(load_sounds()[Sound.SWITCH].pcm, dtype="<i2")
+    assert np.array_equal(a[start : start + len(chime)], chime)
+
+
+def test_mp3_chapters_and_tags(session: Session, tmp_path: Path) -> None:
+    target = tmp_path / "s.mp3"
+    export_session(session, target)
+    tags = ID3(target)
+    assert str(tags["TIT2"]) == "Test routine"
+    assert str(tags["TALB"]) == "short"
+    marks = chapters(session.timeline)
+    chaps = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
+    assert [(c.start_time, c.end_time, str(c.sub_frames["TIT2"])) for c in chaps] == [
+        (round(m.start_s * 1000), round(m.end_s * 1000), m.title) for m in marks
+    ]
+    (toc,) = tags.getall("CTOC")
+    assert toc.child_element_ids == [c.element_id for c in chaps]
+    # tagging keeps the file gapless: the decoded length is still exact
+    assert soundfile.info(target).frames == sample_offset(session.timeline.total_s)
+
+
+def test_chapters_name_every_side(session: Session) -> None:
+    marks = chapters(session.timeline)
+    assert [m.title for m in marks] == [
+        "Introduction",
+        "Calves, left side",
+        "Calves, right side",
+        "Thighs, left side",
+        "Thighs, right side",
+        "Traps",
+    ]
+    assert marks[0].start_s == 0
+    assert marks[-1].end_s == session.timeline.total_s
+    switch = [e.at_s for e in session.timeline.events if e.sound is Sound.SWITCH]
+    assert [marks[2].start_s, marks[4].start_s] == switch
+    assert marks[1].start_s == session.timeline.segments[0].start_s
+
+
+@pytest.mark.parametrize(("fmt", "reader"), [("ogg", OggVorbis), ("flac", FLAC)])
+def test_vorbis_chapter_comments(session: Session, tmp_path: Path, fmt: str, reader: type) -> None:
+    target = tmp_path / f"s.{fmt}"
+    export_session(session, target)
+    tags = reader(target)
+    assert tags["TITLE"] == ["Test routine"]
+    assert tags["ALBUM"] == ["short"]
+    assert tags["CHAPTER001"] == ["00:00:00.000"]
+    assert tags["CHAPTER001NAME"] == ["Introduction"]
+    assert tags["CHAPTER003NAME"] == ["Calves, right side"]
+
+
+def test_speech_is_at_one_loudness_and_chimes_below_it(session: Session) -> None:
+    speech = [session.clip(e) for e in session.timeline.events if e.kind is EventKind.SAY]
+    levels = [active_rms_dbfs(c) for c in speech]
+    peaks = [c.peak_dbfs() for c in speech]
+    for level, peak in zip(levels, peaks, strict=True):
+        # at the target, unless the peak ceiling held it back
+        assert abs(level - SPEECH_RMS_DBFS) <= 0.5 or peak > -2.1
+    for chime in load_sounds().values():
+        assert active_rms_dbfs(chime) < min(levels) - 3
+
+
+def test_vtt_transcript(session: Session) -> None:
+    text = format_vtt(session.timeline)
+    blocks = text.strip().split("\n\n")
+    assert blocks[0].startswith("WEBVTT")
+    says = [e for e in session.timeline.events if e.kind is EventKind.SAY]
+    assert len(blocks) - 1 == len(says)
+    assert blocks[1] == f"00:00:00.000 --> 00:00:{says[0].end_s:06.3f}\n{says[0].text}"
+
+
+def test_unknown_format_and_bad_rate(session: Session, tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match=r"cannot write format 'aac'"):
+        export_session(session, tmp_path / "a.wav", format_name="aac")
+    with pytest.raises(OutputError, match="--sample-rate 12345 is not supported"):
+        export_session(session, tmp_path / "a.wav", sample_rate_hz=12345)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_format_option_overrides_the_extension(session: Session, tmp_path: Path) -> None:
+    target = tmp_path / "session.audio"
+    export_session(session, target, format_name="flac")
+    assert soundfile.info(target).format == "FLAC"
+
+
+def long_export(tmp_path: Path, target: Path) -> subprocess.Popen[bytes]:
+    # smr-full at pace 0.25 is about 100 minutes: long enough to interrupt midway
+    return subprocess.Popen(
+        [*coach_command(), "export", "smr-full", "--pace", "0.25", "-o", str(target), "--force"],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_for_part(folder: Path, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        parts = [p for p in folder.iterdir() if ".part" in p.name]
+        if parts and parts[0].stat().st_size > 100_000:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the export never got under way")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_killed_export_leaves_the_old_file_intact(tmp_path: Path, sig: signal.Signals) -> None:
+    target = tmp_path / "session.mp3"
+    target.write_bytes(b"the old session")
+    proc = long_export(tmp_path, target)
+    wait_for_part(tmp_path, proc)
+    os.kill(proc.pid, sig)
+    proc.wait(timeout=30)
+    assert target.read_bytes() == b"the old session"
+    leftovers = sorted(p.name for p in tmp_path.iterdir())
+    if sig is signal.SIGKILL:
+        # nothing can clean up after SIGKILL; the partial file is hidden and never the target
+        assert all(n == "session.mp3" or n.startswith(".session.mp3.") for n in leftovers)
+    else:
+        assert leftovers == ["session.mp3"]
+        assert proc.returncode in (130, 143)
