@@ -19,6 +19,8 @@ from pathlib import Path
 
 ROUTINE = "smr-legs"
 PACE = "4"
+LIMIT_S = 900.0
+"""A run still going after this is stopped and counted as hung (the session is about 5 min)."""
 
 
 def capture_env(root: Path) -> tuple[dict[str, str], Path]:
@@ -87,7 +89,14 @@ def measure(cmd: list[str], env: dict[str, str], capture: Path, log: Path) -> di
     started = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first = first_sound_s(capture, started, proc)
-    proc.wait()
+    hung = 0.0
+    try:
+        proc.wait(timeout=LIMIT_S)
+    except subprocess.TimeoutExpired:
+        # pyttsx3's runAndWait can hang for good (see coach/speech.py): that is a figure too
+        proc.kill()
+        proc.wait()
+        hung = 1.0
     rows = [json.loads(line) for line in log.read_text().splitlines()]
     errors_ms = sorted((r["fired_s"] - r["at_s"]) * 1000 for r in rows)
     return {
@@ -97,6 +106,7 @@ def measure(cmd: list[str], env: dict[str, str], capture: Path, log: Path) -> di
         "max_ms": max(errors_ms, key=abs),
         "last_drift_ms": (rows[-1]["fired_s"] - rows[-1]["at_s"]) * 1000,
         "first_sound_ms": first * 1000,
+        "hung": hung,
     }
 
 
@@ -119,7 +129,7 @@ def main() -> None:
                 cmd = [sys.executable, "-m", "bench.bench_live", "naive", str(log)]
             results[name] = measure(cmd, env, capture, log)
     print(f"{ROUTINE} at pace {PACE}, captured ALSA path, warm cache")
-    keys = ["events", "p50_ms", "p99_ms", "max_ms", "last_drift_ms", "first_sound_ms"]
+    keys = ["events", "p50_ms", "p99_ms", "max_ms", "last_drift_ms", "first_sound_ms", "hung"]
     print(f"{'':<8}" + "".join(f"{k:>16}" for k in keys))
     for name, row in results.items():
         print(f"{name:<8}" + "".join(f"{row[k]:>16.2f}" for k in keys))

@@ -11,8 +11,6 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from coach.errors import CoachError
 
 SAMPLE_RATE_HZ = 22_050
@@ -110,6 +108,8 @@ _FRAME_S = 0.02
 
 def active_rms_dbfs(clip: Clip) -> float:
     """RMS over the 20 ms frames louder than a gate: the loudness of the voice, not the pauses."""
+    import numpy as np  # here, not at the top: a warm start never needs it (first sound < 300 ms)
+
     values = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float64) / 32768
     size = max(1, round(_FRAME_S * clip.sample_rate_hz))
     usable = len(values) - len(values) % size
@@ -125,6 +125,8 @@ def active_rms_dbfs(clip: Clip) -> float:
 
 def level_speech(clip: Clip) -> Clip:
     """The clip at one consistent loudness, its peak kept under the ceiling."""
+    import numpy as np
+
     loudness = active_rms_dbfs(clip)
     if loudness == -math.inf:
         return clip

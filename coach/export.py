@@ -14,15 +14,17 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-import soundfile
-import soxr
+from typing import TYPE_CHECKING
 
 from coach.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH, default_file_mode
 from coach.errors import OutputError
 from coach.render import Session
-from coach.tags import write_tags
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy, soundfile, soxr and mutagen are imported where they are used: `coach play`
+# imports this module and must make its first sound within 300 ms of launch.
 
 SILENCE_BLOCK_FRAMES = 65_536
 
@@ -115,6 +117,9 @@ def check_target(target: Path, *, force: bool, format_name: str | None = None) -
 
 def _blocks(session: Session, sample_rate_hz: int) -> Iterator[np.ndarray]:
     """int16 blocks at the output rate; resampled by soxr, streaming, when it differs."""
+    import numpy as np
+    import soxr
+
     if sample_rate_hz == SAMPLE_RATE_HZ:
         for block in iter_pcm(session):
             yield np.frombuffer(block, dtype="<i2")
@@ -141,6 +146,10 @@ def export_session(
     Raises:
         OutputError: the file cannot be written, with nothing left behind.
     """
+    import soundfile
+
+    from coach.tags import write_tags
+
     fmt = check_target(target, force=force, format_name=format_name)
     if sample_rate_hz not in SAMPLE_RATES_HZ:
         rates = ", ".join(str(r) for r in SAMPLE_RATES_HZ)
@@ -173,8 +182,10 @@ def export_session(
         tmp.replace(target)
     except (OSError, soundfile.LibsndfileError, RuntimeError) as err:
         tmp.unlink(missing_ok=True)
-        reason = getattr(err, "strerror", None) or str(err)
-        raise OutputError(f"{target}: cannot write: {reason}") from err
+        reason = getattr(err, "strerror", None) or str(err).rstrip(".")
+        raise OutputError(
+            f"{target}: cannot write: {reason}; check the free space in {target.parent}"
+        ) from err
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -195,3 +195,58 @@ def test_killed_export_leaves_the_old_file_intact(tmp_path: Path, sig: signal.Si
     else:
         assert leftovers == ["session.mp3"]
         assert proc.returncode in (130, 143)
+
+
+def test_cli_writes_cues_and_refuses_to_overwrite_them(tmp_path: Path) -> None:
+    cues = tmp_path / "cues.vtt"
+    args = ["export", str(SHORT), "--pace", "4", "-o", str(tmp_path / "s.ogg"), "--cues", str(cues)]
+    first = subprocess.run([*coach_command(), *args], capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert cues.read_text().startswith("WEBVTT")
+    (tmp_path / "s.ogg").unlink()
+    again = subprocess.run([*coach_command(), *args], capture_output=True, text=True)
+    assert again.returncode == 1
+    assert "cues.vtt: already exists; use --force" in again.stderr
+    assert not (tmp_path / "s.ogg").exists()
+
+
+def _full_disk() -> None:
+    # a file size limit stands in for a full disk: writes past it fail with an OSError
+    import resource
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*coach_command(), "export", "smr-legs", "-o", str(tmp_path / "s.wav")],
+        capture_output=True,
+        text=True,
+        preexec_fn=_full_disk,
+    )
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"coach: {tmp_path / 's.wav'}: cannot write: ")
+    assert line.endswith(f"; check the free space in {tmp_path}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    import io
+
+    from coach.display import ExportProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    quiet, shown = io.StringIO(), Terminal()
+    for stream in (quiet, shown):
+        with ExportProgress(stream) as progress:
+            progress.started -= 1  # as if a second had passed
+            progress.update(0.5)
+    assert quiet.getvalue() == ""
+    assert "exporting" in shown.getvalue()
+    assert "50%" in shown.getvalue()
+    assert shown.getvalue().endswith("\r\x1b[2K")  # the bar is cleared at the end
