@@ -121,8 +121,9 @@ def load_routine(ref: str | Path) -> Routine:
 # --- the loader -------------------------------------------------------------------------
 
 _DURATION = re.compile(
-    r"^\s*(?:(?P<h>\d+(?:\.\d+)?)\s*h)?\s*(?:(?P<m>\d+(?:\.\d+)?)\s*m(?:in)?)?"
-    r"\s*(?:(?P<s>\d+(?:\.\d+)?)\s*s(?:ec)?)?\s*$"
+    r"^\s*(?:(?P<h>\d+(?:\.\d+)?)\s*h(?:ours?)?)?"
+    r"\s*(?:(?P<m>\d+(?:\.\d+)?)\s*m(?:in(?:ute)?s?)?)?"
+    r"\s*(?:(?P<s>\d+(?:\.\d+)?)\s*s(?:ec(?:ond)?s?)?)?\s*$"
 )
 _MARKUP = re.compile(r"[<>]")
 _STD_TAGS = {

@@ -96,7 +96,7 @@ def test_check_passes_good_files() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["show", "nope"], "nope:0: no such routine"),
+        (["show", "nope"], "nope: no such routine"),
         (["show", "smr-legs", "--pace", "2", "--length", "10m"], "give one of them"),
         (["show", "smr-legs", "--pace", "9"], "0.25<=x<=4.0"),
         (["show", "smr-legs", "--length", "soon"], '"soon" is not a duration'),
