@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import array
 import math
-import os
 import sys
-import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 from coach.errors import CoachError
+from coach.files import replacing
 
 SAMPLE_RATE_HZ = 22_050
 """The session's sample rate: eSpeak NG's own, so speech is never resampled."""
@@ -76,25 +75,11 @@ def read_wav(path: Path) -> Clip:
 
 def write_wav_atomic(path: Path, clip: Clip) -> None:
     """Write a WAV so that readers see the whole file or none of it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, default_file_mode())
-        with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(SAMPLE_WIDTH)
-            wav.setframerate(clip.sample_rate_hz)
-            wav.writeframes(clip.pcm)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def default_file_mode() -> int:
-    """The mode a plain ``open()`` would give a new file (mkstemp's is owner-only)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    with replacing(path) as tmp, wave.open(str(tmp), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(SAMPLE_WIDTH)
+        wav.setframerate(clip.sample_rate_hz)
+        wav.writeframes(clip.pcm)
 
 
 SPEECH_RMS_DBFS = -20.0
@@ -137,16 +122,3 @@ def level_speech(clip: Clip) -> Clip:
     gain = min(gain, ceiling / peak)
     leveled = np.clip(np.round(values * gain), -32768, 32767).astype("<i2")
     return Clip(leveled.tobytes(), clip.sample_rate_hz)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write a text file so that readers see the whole file or none of it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, default_file_mode())
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -16,7 +16,7 @@ import click
 import platformdirs
 
 from coach import __version__
-from coach.audio import SAMPLE_RATE_HZ, write_text_atomic
+from coach.audio import SAMPLE_RATE_HZ
 from coach.display import ExportProgress, LineDisplay, TerminalDisplay
 from coach.errors import (
     AudioDeviceError,
@@ -27,6 +27,7 @@ from coach.errors import (
     RoutineError,
 )
 from coach.export import FORMATS, SAMPLE_RATES_HZ, check_target, export_session
+from coach.files import write_text_atomic
 from coach.history import Entry, append_entry, read_entries
 from coach.keys import terminal_keys
 from coach.live import Display, Fired, MonotonicClock, play_session, segment_at

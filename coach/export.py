@@ -8,16 +8,15 @@ a damaged old one.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH, default_file_mode
+from coach.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH
 from coach.errors import OutputError
+from coach.files import replacing
 from coach.render import Session
 
 if TYPE_CHECKING:
@@ -154,40 +153,29 @@ def export_session(
     if sample_rate_hz not in SAMPLE_RATES_HZ:
         rates = ", ".join(str(r) for r in SAMPLE_RATES_HZ)
         raise OutputError(f"--sample-rate {sample_rate_hz} is not supported; use one of {rates}")
-    fd, tmp_name = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=f".part.{fmt.name}"
-    )
-    tmp = Path(tmp_name)
     total = sample_offset(session.timeline.total_s, sample_rate_hz)
     frames = 0
     try:
-        os.fchmod(fd, default_file_mode())
-        os.close(fd)
-        with soundfile.SoundFile(
-            tmp,
-            "w",
-            samplerate=sample_rate_hz,
-            channels=1,
-            format=fmt.container,
-            subtype=fmt.subtype,
-        ) as sound:
-            for block in _blocks(session, sample_rate_hz):
-                # soundfile encodes Vorbis in one go per write; blocks keep each write small
-                sound.write(block)
-                frames += len(block)
-                progress(min(frames / total, 1.0) if total else 1.0)
-        write_tags(tmp, fmt.name, session.timeline)
-        if target.exists() and not force:  # appeared while we worked
-            raise OutputError(f"{target}: already exists; use --force to replace it")
-        tmp.replace(target)
+        with replacing(target, suffix=f".part.{fmt.name}") as tmp:
+            with soundfile.SoundFile(
+                tmp,
+                "w",
+                samplerate=sample_rate_hz,
+                channels=1,
+                format=fmt.container,
+                subtype=fmt.subtype,
+            ) as sound:
+                for block in _blocks(session, sample_rate_hz):
+                    # soundfile encodes Vorbis in one go per write; blocks keep each write small
+                    sound.write(block)
+                    frames += len(block)
+                    progress(min(frames / total, 1.0) if total else 1.0)
+            write_tags(tmp, fmt.name, session.timeline)
+            if target.exists() and not force:  # appeared while we worked
+                raise OutputError(f"{target}: already exists; use --force to replace it")
     except (OSError, soundfile.LibsndfileError, RuntimeError) as err:
-        tmp.unlink(missing_ok=True)
         reason = getattr(err, "strerror", None) or str(err).rstrip(".")
         raise OutputError(
             f"{target}: cannot write: {reason}; check the free space in {target.parent}"
         ) from err
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
     return ExportResult(target, fmt.name, frames, sample_rate_hz)

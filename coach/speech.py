@@ -69,20 +69,20 @@ class SpeechSettings:
 _espeak_ready = False
 
 
-def _prepare_espeak() -> str:
+def _prepare_espeak() -> None:
     """Make libespeak-ng loadable for pyttsx3 before it first imports its driver.
 
     A system eSpeak NG wins; otherwise the library and data that the
-    ``espeakng-loader`` wheel ships. Returns a description of which, for the cache key.
+    ``espeakng-loader`` wheel ships (``_backend_identity`` names which, for the cache).
     """
     global _espeak_ready
-    if platform.system() != "Linux":
-        return platform.system()
+    if _espeak_ready or platform.system() != "Linux":
+        return
     system = _system_espeak()
     if system:
         ctypes.CDLL(system, mode=ctypes.RTLD_GLOBAL)
         _espeak_ready = True
-        return f"system:{system}"
+        return
     try:
         import espeakng_loader
     except ImportError as err:
@@ -90,20 +90,17 @@ def _prepare_espeak() -> str:
             "eSpeak NG is not available: install the package again (pip install coach) "
             "or the system one (apt-get install espeak-ng)"
         ) from err
-    library = espeakng_loader.get_library_path()
-    if not _espeak_ready:
-        ctypes.CDLL(library, mode=ctypes.RTLD_GLOBAL)
-        # eSpeak NG reads its data folder from here when pyttsx3 initialises it.
-        os.environ["ESPEAK_DATA_PATH"] = espeakng_loader.get_data_path()
-        _espeak_ready = True
-    return f"wheel:{Path(library).resolve().name}"
+    ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+    # eSpeak NG reads its data folder from here when pyttsx3 initialises it.
+    os.environ["ESPEAK_DATA_PATH"] = espeakng_loader.get_data_path()
+    _espeak_ready = True
 
 
 class Pyttsx3Engine:
     """One pyttsx3 engine, rendering one text per call to a WAV, from one thread only."""
 
     def __init__(self) -> None:
-        self.backend = _prepare_espeak()
+        _prepare_espeak()
         try:
             import pyttsx3
 
