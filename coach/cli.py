@@ -417,7 +417,12 @@ def start_of(timeline: Timeline, name: str) -> float:
 
 def stopped_where(timeline: Timeline, position_s: float) -> str:
     index = segment_at(timeline.segments, position_s)
-    inside = timeline.segments[index].exercise if index is not None else "between exercises"
+    if index is not None:
+        inside = timeline.segments[index].exercise
+    elif not timeline.segments or position_s < timeline.segments[0].start_s:
+        inside = "the introduction"
+    else:
+        inside = "the ending"
     return f"{minutes_seconds(position_s)} of {minutes_seconds(timeline.total_s)} ({inside})"
 
 
