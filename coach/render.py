@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from coach.audio import SAMPLE_RATE_HZ, Clip, read_wav
-from coach.errors import CoachError
-from coach.plan import Event, EventKind, Pacing, Sound, Timeline, fit_length, plan_session
+from coach.errors import CoachError, PlanError
+from coach.plan import (
+    Event,
+    EventKind,
+    Pacing,
+    Sound,
+    SpeechLength,
+    Timeline,
+    fit_length,
+    plan_session,
+)
 from coach.resources import bundled_dir
 from coach.routine import Routine
 from coach.speech import SpeechCache
@@ -55,10 +65,41 @@ def build_session(
     pace: float = 1.0,
     length_s: float | None = None,
 ) -> Session:
-    """Plan the routine with real clip lengths: every text is rendered (or found cached) first."""
+    """Plan the routine with real clip lengths: every text is rendered (or found cached) first.
+
+    The planner asks for the length of each text it may say. A first plan, on
+    estimated lengths, collects those texts so that the ones not cached can be
+    rendered together (in parallel); the real plan then finds nearly all of them
+    ready, and renders any stragglers (such as a different "about N minutes") itself.
+    """
     sound_s = {sound: clip.duration_s for sound, clip in sounds.items()}
-    if length_s is not None:
-        timeline = fit_length(routine, length_s, speech.length_s, sound_s)
-    else:
-        timeline = plan_session(routine, Pacing(pace), speech.length_s, sound_s)
-    return Session(timeline, speech, sounds)
+
+    def plan(speech_s: SpeechLength) -> Timeline:
+        if length_s is not None:
+            return fit_length(routine, length_s, speech_s, sound_s)
+        return plan_session(routine, Pacing(pace), speech_s, sound_s)
+
+    speech.render_all(texts_to_speak(plan, speech.settings.rate_wpm))
+    return Session(plan(speech.length_s), speech, sounds)
+
+
+def texts_to_speak(plan: Callable[[SpeechLength], Timeline], rate_wpm: int) -> list[str]:
+    """Every text ``plan`` asks the length of, when speech takes about the usual time."""
+    asked: dict[str, None] = {}
+
+    def estimate_s(text: str) -> float:
+        asked[text] = None
+        return estimated_speech_s(text, rate_wpm)
+
+    with contextlib.suppress(PlanError):  # the real plan reports it, with real lengths
+        plan(estimate_s)
+    return list(asked)
+
+
+END_PAUSE_S = 0.35
+
+
+def estimated_speech_s(text: str, rate_wpm: int) -> float:
+    """About how long eSpeak NG takes to say ``text`` at ``rate_wpm`` words a minute."""
+    words = len(text.split())
+    return END_PAUSE_S + words * 60 / rate_wpm

@@ -12,6 +12,8 @@ pyttsx3 2.99 has sharp edges on Linux; each is handled here and nowhere else:
   pyttsx3 calls espeak_GetParameter without its second argument).
 - only the last ``save_to_file`` before ``runAndWait`` is written: one cue a call.
 - two threads driving the engine hang it: one engine, used from one thread.
+  eSpeak itself is one per process, so a cold cache is rendered by several
+  worker processes, one engine each (``render_in_workers``).
 - ``runAndWait`` with nothing queued never returns, empty text raises, and the
   driver prints "Audio saved to ..." on stdout: we never send empty text and
   swallow that print.
@@ -25,12 +27,16 @@ import ctypes.util
 import functools
 import hashlib
 import io
+import json
 import os
 import platform
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +50,9 @@ MAX_RATE_WPM = 400
 CACHE_FORMAT = 2
 """Bump when the cached audio would change for the same text, voice and rate."""
 RENDER_TIMEOUT_S = 30.0
+MIN_TEXTS_PER_WORKER = 8
+"""Fewer texts than this per worker and starting the processes costs more than it saves."""
+MAX_WORKERS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,28 +251,165 @@ class SpeechCache:
         key = self._key(text)
         return self.folder / key[:2] / f"{key}.wav"
 
-    def clip(self, text: str) -> Clip:
-        """The clip for ``text``, from memory, disk, or the engine."""
+    def cached(self, text: str) -> Clip | None:
+        """The clip for ``text`` if it is in memory or on disk, without rendering it."""
         if text in self._memory:
             return self._memory[text]
         path = self.path_for(text)
-        clip: Clip | None = None
         if path.is_file():
             with contextlib.suppress(CoachError, OSError):
                 clip = read_wav(path)
-        if clip is None or clip.frames == 0:
-            clip = level_speech(self.engine.render(text, self.settings))
-            self.rendered += 1
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                write_wav_atomic(path, clip)
-            except OSError:
-                pass  # a read-only cache only costs speed
+                if clip.frames:
+                    self._memory[text] = clip
+                    return clip
+        return None
+
+    def clip(self, text: str) -> Clip:
+        """The clip for ``text``, from memory, disk, or the engine."""
+        found = self.cached(text)
+        if found is None:
+            found = self._keep(text, level_speech(self.engine.render(text, self.settings)))
+        return found
+
+    def render_all(self, texts: Iterable[str], workers: int | None = None) -> None:
+        """Have every text ready: those not cached are rendered, in parallel when there are many.
+
+        ``workers`` (default: one per CPU, when there are enough texts to pay for
+        starting them) is how many processes render; 1 renders here, in this one.
+        A custom engine, or a cache folder that cannot be written, renders here too.
+
+        Raises:
+            SpeechError: a text could not be rendered.
+        """
+        missing = [text for text in dict.fromkeys(texts) if self.cached(text) is None]
+        count = workers if workers is not None else worker_count(len(missing))
+        # Workers hand their clips over through the cache folder, with the real engine.
+        if (
+            count > 1
+            and len(missing) > 1
+            and self._engine_factory is Pyttsx3Engine
+            and _writable(self.folder)
+        ):
+            render_in_workers(self.folder, self.settings, share_out(missing, count))
+            for text in missing:
+                if self.cached(text) is not None:
+                    self.rendered += 1
+        for text in missing:
+            self.clip(text)  # in this process: what no worker rendered
+
+    def _keep(self, text: str, clip: Clip) -> Clip:
+        """Count a freshly rendered clip, and keep it in memory and on disk."""
+        self.rendered += 1
+        path = self.path_for(text)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_wav_atomic(path, clip)
+        except OSError:
+            pass  # a read-only cache only costs speed
         self._memory[text] = clip
         return clip
 
     def length_s(self, text: str) -> float:
         return self.clip(text).duration_s
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
+
+
+def worker_count(texts: int) -> int:
+    """How many processes should render ``texts`` texts: one per CPU, if each gets enough."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cpus or 1, MAX_WORKERS, texts // MIN_TEXTS_PER_WORKER))
+
+
+def share_out(texts: list[str], groups: int) -> list[list[str]]:
+    """``texts`` in ``groups`` lists of about equal length: each, longest first, to the lightest."""
+    shares: list[list[str]] = [[] for _ in range(groups)]
+    loads = [0] * groups
+    for text in sorted(texts, key=len, reverse=True):
+        lightest = loads.index(min(loads))
+        shares[lightest].append(text)
+        loads[lightest] += len(text)
+    return [share for share in shares if share]
+
+
+def render_in_workers(folder: Path, settings: SpeechSettings, shares: list[list[str]]) -> None:
+    """Render each share of texts into the cache ``folder`` in a process of its own, together.
+
+    eSpeak NG is one instance per process, and the pyttsx3 driver waits 10 ms per
+    utterance whatever its length, so separate processes (not threads) are what
+    overlap the work. Plain ``python -m coach.render_worker`` children, not
+    multiprocessing: that would re-run the caller's main script in each worker.
+    If this process is stopped, the workers are killed; if it is killed, they
+    finish their (short) share and exit.
+
+    Raises:
+        SpeechError: a worker could not render a text, or died.
+    """
+    env = dict(os.environ)
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_parent, env.get("PYTHONPATH"))))
+    command = [sys.executable, "-m", "coach.render_worker", str(folder), str(settings.rate_wpm)]
+    if settings.voice is not None:
+        command.append(settings.voice)
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        # A Ctrl-C inside Popen would lose the started child; it is taken once all are listed.
+        with _interrupts_held():
+            for _ in shares:
+                workers.append(
+                    subprocess.Popen(
+                        command,
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.PIPE,
+                        env=env,
+                    )
+                )
+        for worker, share in zip(workers, shares, strict=True):
+            assert worker.stdin is not None
+            with contextlib.suppress(BrokenPipeError):  # it failed to start: its stderr says why
+                worker.stdin.write(json.dumps(share).encode())
+                worker.stdin.close()
+        for worker in workers:
+            assert worker.stderr is not None
+            errors = worker.stderr.read().decode(errors="replace").strip()
+            worker.wait()
+            if worker.returncode != 0:
+                last = errors.splitlines()[-1] if errors else f"exit status {worker.returncode}"
+                raise SpeechError(last.removeprefix("coach: "))
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+            if worker.stderr is not None:
+                worker.stderr.close()
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is over, then take effect as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals or may set handlers
+        return
+    held: list[int] = []
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {
+        sig: signal.signal(sig, lambda signum, _frame: held.append(signum)) for sig in signals
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum in dict.fromkeys(held):
+            signal.raise_signal(signum)
 
 
 @functools.cache

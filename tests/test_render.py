@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from coach.render import build_session, load_sounds
+from coach.plan import Pacing, SpeechLength, Timeline, fit_length, plan_session
+from coach.render import build_session, estimated_speech_s, load_sounds, texts_to_speak
 from coach.resources import bundled_routines
 from coach.routine import load_routine
 from coach.speech import SpeechCache, SpeechSettings
@@ -34,3 +35,42 @@ def test_clips_come_from_the_cache_and_sounds() -> None:
     for clip in sounds.values():
         assert clip.sample_rate_hz == 22_050
         assert 0.5 < clip.duration_s < 2.5
+
+
+@pytest.mark.parametrize("name", sorted(bundled_routines()))
+@pytest.mark.parametrize(
+    ("pace", "length_s", "rate"),
+    [(1.0, None, 160), (0.25, None, 160), (3.0, None, 160), (1.0, 600.0, 160), (1.0, None, 260)],
+)
+def test_estimated_plan_asks_for_every_text_the_real_one_says(
+    name: str,
+    pace: float,
+    length_s: float | None,
+    rate: int,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The texts collected on estimated lengths are those rendered in parallel; the real
+    plan must find them all ready, or it renders the rest one by one."""
+    routine = load_routine(name)
+    speech = SpeechCache(
+        tmp_path_factory.getbasetemp() / f"render-speech-{rate}", SpeechSettings(rate_wpm=rate)
+    )
+    sound_s = {sound: clip.duration_s for sound, clip in load_sounds().items()}
+
+    def plan(speech_s: SpeechLength) -> Timeline:
+        if length_s is not None:
+            return fit_length(routine, length_s, speech_s, sound_s)
+        return plan_session(routine, Pacing(pace), speech_s, sound_s)
+
+    asked = set(texts_to_speak(plan, rate))
+    real = build_session(routine, speech, load_sounds(), pace=pace, length_s=length_s).timeline
+    assert set(real.texts()) <= asked
+    assert {d.text for d in real.dropped} <= asked
+
+
+def test_estimate_is_near_real_speech(tmp_path_factory: pytest.TempPathFactory) -> None:
+    speech = SpeechCache(tmp_path_factory.getbasetemp() / "render-speech", SpeechSettings())
+    timeline = build_session(load_routine("smr-legs"), speech, load_sounds()).timeline
+    for text in timeline.texts():
+        ratio = speech.length_s(text) / estimated_speech_s(text, 160)
+        assert 0.5 < ratio < 2, text

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import subprocess
+import time
+import uuid
 from pathlib import Path
 
 import pytest
 
 from coach.errors import SpeechError
-from coach.speech import Pyttsx3Engine, SpeechCache, SpeechSettings
+from coach.speech import (
+    MAX_WORKERS,
+    MIN_TEXTS_PER_WORKER,
+    Pyttsx3Engine,
+    SpeechCache,
+    SpeechSettings,
+    share_out,
+    worker_count,
+)
+from tests.conftest import coach_command
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +114,115 @@ def test_damaged_cache_entry_is_rendered_again(tmp_path: Path, engine: Pyttsx3En
 def test_voices_are_listed(engine: Pyttsx3Engine) -> None:
     ids = {v.id for v in engine.voices()}
     assert {"gmw/en", "gmw/en-us"} <= ids
+
+
+# -- a cold cache rendered by worker processes --
+
+TEXTS = [
+    "Halfway.",
+    "Switch sides.",
+    "Ten seconds left.",
+    "Roll slowly up and down the length of your thigh.",
+    "Breathe out and let the muscle soften over the ball.",
+    "Take two lacrosse balls taped together or in a sock, and lie on your back.",
+    "Good.",
+    "Keep your hips off the floor and your weight on your hands.",
+    "Now, pause on any tender spot for a few breaths.",
+    "That is the end of the session. Well done.",
+]
+
+
+def test_workers_render_what_this_process_would(tmp_path: Path) -> None:
+    """Each text gets its own clip (not a neighbour's), at the same length as rendered here."""
+    parallel = SpeechCache(tmp_path / "parallel", SpeechSettings(rate_wpm=180))
+    parallel.render_all(TEXTS, workers=2)
+    assert parallel.rendered == len(TEXTS)
+    assert parallel._engine is None  # every text came from a worker, none from this process
+    here = SpeechCache(tmp_path / "here", SpeechSettings(rate_wpm=180))
+    here.render_all(TEXTS, workers=1)
+    assert here._engine is not None
+    for text in TEXTS:
+        # eSpeak jitters by a few samples between renders; a mixed-up text is seconds off
+        assert abs(parallel.clip(text).frames - here.clip(text).frames) < 0.01 * 22_050, text
+    again = SpeechCache(tmp_path / "parallel", SpeechSettings(rate_wpm=180))
+    again.render_all(TEXTS, workers=2)
+    assert again.rendered == 0
+
+
+def test_worker_errors_read_as_they_would_here(tmp_path: Path) -> None:
+    cache = SpeechCache(tmp_path, SpeechSettings(voice="no-such-voice"))
+    with pytest.raises(SpeechError, match=r'^unknown voice "no-such-voice"; `coach voices` lists'):
+        cache.render_all(TEXTS, workers=2)
+
+
+def test_an_unwritable_cache_renders_here(tmp_path: Path) -> None:
+    """Workers hand clips over through the cache folder: without one, this process renders."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = SpeechCache(blocker / "cache", SpeechSettings())
+    cache.render_all(TEXTS[:3], workers=2)
+    assert cache.rendered == 3
+    assert cache._engine is not None
+    assert all(cache.cached(text) is not None for text in TEXTS[:3])
+
+
+def test_share_out_balances_and_keeps_every_text() -> None:
+    shares = share_out(TEXTS, 3)
+    assert sorted(t for share in shares for t in share) == sorted(TEXTS)
+    loads = [sum(len(t) for t in share) for share in shares]
+    assert max(loads) - min(loads) <= max(len(t) for t in TEXTS)
+    assert share_out(TEXTS[:1], 4) == [TEXTS[:1]]
+
+
+def test_worker_count() -> None:
+    assert worker_count(0) == 1
+    assert worker_count(MIN_TEXTS_PER_WORKER - 1) == 1
+    assert 1 <= worker_count(1000) <= MAX_WORKERS
+
+
+def _processes_with(marker: str, command: str = "") -> list[int]:
+    """Processes whose environment holds ``marker`` and whose command line holds ``command``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                environ = (proc / "environ").read_bytes()
+                cmdline = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if marker.encode() in environ and command.encode() in cmdline:
+                found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+@pytest.mark.parametrize("to_group", [True, False], ids=["ctrl-c", "sigint-to-coach-only"])
+def test_interrupting_a_cold_render_leaves_no_worker(tmp_path: Path, to_group: bool) -> None:
+    """Ctrl-C reaches coach and its workers (one process group); a plain SIGINT only coach."""
+    marker = f"COACH_TEST_MARK={uuid.uuid4().hex}"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), marker.split("=")[0]: marker}
+    proc = subprocess.Popen(
+        [*coach_command(), "export", "smr-full", "-o", str(tmp_path / "s.wav")],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a shell gives a command
+    )
+    deadline = time.monotonic() + 30
+    while len(_processes_with(marker, "coach.render_worker")) < 2:
+        assert time.monotonic() < deadline, "the render workers never started"
+        time.sleep(0.005)
+    if to_group:
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGINT)
+    _, errors = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "Traceback" not in errors
+    assert errors.strip() == "coach: stopped"
+    # coach kills and reaps its workers before it exits: none is left rendering, and
+    # they stopped then (smr-full has 66 texts; a worker left to finish renders half)
+    left = {pid: Path(f"/proc/{pid}/cmdline").read_bytes() for pid in _processes_with(marker)}
+    assert left == {}
+    assert len(list((tmp_path / "cache").rglob("*.wav"))) < 20
+    assert not (tmp_path / "s.wav").exists()

@@ -1,0 +1,37 @@
+"""A render worker: ``python -m coach.render_worker FOLDER RATE [VOICE]``, texts as JSON on stdin.
+
+It renders each text into the speech cache in FOLDER with its own engine and
+exits 0, or prints one line and exits 1. Started by ``speech.render_in_workers``.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+
+from coach.errors import CoachError
+from coach.speech import SpeechCache, SpeechSettings
+
+
+def main(argv: list[str]) -> int:
+    # Ctrl-C reaches the whole process group: the parent reports it, the worker just ends.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if len(argv) not in (2, 3):
+        print(__doc__, file=sys.stderr)
+        return 2
+    texts = json.loads(sys.stdin.read())
+    try:
+        settings = SpeechSettings(voice=argv[2] if len(argv) == 3 else None, rate_wpm=int(argv[1]))
+        cache = SpeechCache(Path(argv[0]), settings)
+        for text in texts:
+            cache.clip(text)
+    except CoachError as err:
+        print(f"coach: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
