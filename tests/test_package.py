@@ -64,8 +64,10 @@ def test_installed_wheel_works_from_any_folder(wheel: Path, tmp_path: Path) -> N
         cwd=elsewhere,
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": ""},
+        # an empty cache: the render workers must find the installed package too
+        env={**os.environ, "PYTHONPATH": "", "XDG_CACHE_HOME": str(tmp_path / "cache")},
     )
     assert result.returncode == 0, result.stderr
     assert "Self-myofascial release for the legs and back (smr-full)" in result.stdout
     assert "chime  switch" in result.stdout
+    assert len(list((tmp_path / "cache").rglob("*.wav"))) >= 60
