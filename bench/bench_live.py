@@ -9,7 +9,6 @@ is from starting the command to the first bytes reaching ALSA.
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -17,21 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.alsa_capture import capture_home
+
 ROUTINE = "smr-legs"
 PACE = "4"
 LIMIT_S = 900.0
 """A run still going after this is stopped and counted as hung (the session is about 5 min)."""
-
-
-def capture_env(root: Path) -> tuple[dict[str, str], Path]:
-    home = root / "home"
-    home.mkdir()
-    capture = root / "capture.raw"
-    (home / ".asoundrc").write_text(
-        'pcm.!default {\n  type file\n  slave.pcm "null"\n'
-        f'  file "|cat >> {capture}"\n  format "raw"\n}}\n'
-    )
-    return {**os.environ, "HOME": str(home)}, capture
 
 
 def coach_bin() -> str:
@@ -121,7 +111,7 @@ def main() -> None:
         for name in ("coach", "naive"):
             run_root = root / name
             run_root.mkdir()
-            env, capture = capture_env(run_root)
+            env, capture = capture_home(run_root)
             log = run_root / "log.jsonl"
             if name == "coach":
                 cmd = [coach_bin(), "play", ROUTINE, "--pace", PACE, "--quiet", "--log", str(log)]

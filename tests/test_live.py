@@ -20,11 +20,20 @@ import pytest
 
 from coach.audio import Clip
 from coach.errors import AudioDeviceError
-from coach.live import PAUSED, RESUMING, TICK_S, Command, MonotonicClock, play_session
+from coach.live import (
+    PAUSED,
+    RESUMING,
+    TICK_S,
+    Command,
+    MonotonicClock,
+    PlayResult,
+    play_session,
+)
 from coach.plan import Event
 from coach.render import Session, build_session, load_sounds
 from coach.routine import load_routine
 from coach.speech import SpeechCache, SpeechSettings
+from tests.alsa_capture import capture_home
 from tests.conftest import DATA, SHORT, coach_command
 
 TINY = DATA / "tiny.yaml"
@@ -156,13 +165,22 @@ def test_ctrl_c_stops_at_once_and_reports_progress(session: Session) -> None:
     assert output.log[-1] == "stop"  # the cue is cut at once, not left to finish
 
 
+def play_pressing(
+    session: Session, keys: list[tuple[float, Command]]
+) -> tuple[PlayResult, FakeOutput]:
+    """Play ``session`` on a fake clock, pressing each key that many seconds after the start."""
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    result = play_session(session, output, clock, controls=FakeControls(clock, keys))
+    return result, output
+
+
 def test_pause_resumes_where_it_was_and_repeats_a_cut_cue(session: Session) -> None:
     cue = say_event(session, "Good. Next up: Thighs, left side.")
     pressed_at = cue.at_s + 0.5
-    clock = FakeClock()
-    controls = FakeControls(clock, [(pressed_at, Command.PAUSE), (pressed_at + 30, Command.PAUSE)])
-    output = FakeOutput(clock)
-    result = play_session(session, output, clock, controls=controls)
+    result, output = play_pressing(
+        session, [(pressed_at, Command.PAUSE), (pressed_at + 30, Command.PAUSE)]
+    )
     assert result.completed
     played = texts_played(session, output)
     i = played.index(PAUSED)
@@ -176,10 +194,7 @@ def test_pause_resumes_where_it_was_and_repeats_a_cut_cue(session: Session) -> N
 
 def test_next_skips_to_the_next_exercise(session: Session) -> None:
     first_hold = session.timeline.holds[0]
-    clock = FakeClock()
-    controls = FakeControls(clock, [(first_hold.start_s + 1, Command.NEXT)])
-    output = FakeOutput(clock)
-    result = play_session(session, output, clock, controls=controls)
+    result, _ = play_pressing(session, [(first_hold.start_s + 1, Command.NEXT)])
     assert result.completed
     texts = [f.event.text or f.event.sound_name for f in result.fired]
     start = texts.index("start")
@@ -189,10 +204,7 @@ def test_next_skips_to_the_next_exercise(session: Session) -> None:
 
 def test_back_restarts_the_current_exercise(session: Session) -> None:
     thighs = session.timeline.segments[1]
-    clock = FakeClock()
-    controls = FakeControls(clock, [(thighs.start_s + 10, Command.BACK)])
-    output = FakeOutput(clock)
-    result = play_session(session, output, clock, controls=controls)
+    result, _ = play_pressing(session, [(thighs.start_s + 10, Command.BACK)])
     assert result.completed
     lead = [f.fired_s for f in result.fired if f.event.text == "Good. Next up: Thighs, left side."]
     assert len(lead) == 2
@@ -200,9 +212,7 @@ def test_back_restarts_the_current_exercise(session: Session) -> None:
 
 
 def test_quit_stops_and_says_so(session: Session) -> None:
-    clock = FakeClock()
-    controls = FakeControls(clock, [(5.0, Command.QUIT)])
-    result = play_session(session, FakeOutput(clock), clock, controls=controls)
+    result, _ = play_pressing(session, [(5.0, Command.QUIT)])
     assert not result.completed
     assert result.stopped_by == "quit"
     assert result.position_s == pytest.approx(5.0, abs=TICK_S)
@@ -234,18 +244,6 @@ def test_monotonic_clock_sleeps_to_the_deadline() -> None:
 
 
 # --- the real path: the CLI, simpleaudio, ALSA ------------------------------------------
-
-
-def capture_home(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    home = tmp_path / "home"
-    home.mkdir()
-    capture = tmp_path / "capture.raw"
-    # "|cat >> file": a plain file path is truncated on every open (every clip)
-    (home / ".asoundrc").write_text(
-        'pcm.!default {\n  type file\n  slave.pcm "null"\n'
-        f'  file "|cat >> {capture}"\n  format "raw"\n}}\n'
-    )
-    return {**os.environ, "HOME": str(home)}, capture
 
 
 def planned_json(args: list[str], env: dict[str, str]) -> dict[str, object]:
