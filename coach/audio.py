@@ -62,15 +62,24 @@ def read_wav(path: Path) -> Clip:
     """A mono 16-bit WAV file as a clip.
 
     Raises:
-        CoachError: the file is not a mono 16-bit PCM WAV.
+        CoachError: the file is not a mono 16-bit PCM WAV, or holds fewer samples
+            than its header says (cut short).
     """
     try:
         with wave.open(str(path), "rb") as wav:
             if wav.getnchannels() != 1 or wav.getsampwidth() != SAMPLE_WIDTH:
                 raise CoachError(f"{path}: must be mono 16-bit PCM WAV")
-            return Clip(wav.readframes(wav.getnframes()), wav.getframerate())
+            frames = wav.getnframes()
+            pcm = wav.readframes(frames)
+            rate = wav.getframerate()
     except (wave.Error, EOFError) as err:
         raise CoachError(f"{path}: not a readable WAV file ({err})") from err
+    if len(pcm) != frames * SAMPLE_WIDTH:
+        # the header says how much was stored; a file cut short holds less
+        raise CoachError(
+            f"{path}: truncated: {len(pcm) // SAMPLE_WIDTH} of its {frames} samples are there"
+        )
+    return Clip(pcm, rate)
 
 
 def write_wav_atomic(path: Path, clip: Clip) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import json
+import os
 import signal
+import stat
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -17,7 +21,8 @@ import platformdirs
 
 from coach import __version__
 from coach.audio import SAMPLE_RATE_HZ
-from coach.display import ExportProgress, LineDisplay, TerminalDisplay
+from coach.chapters import format_vtt
+from coach.display import LineDisplay, Progress, TerminalDisplay
 from coach.errors import (
     AudioDeviceError,
     CoachError,
@@ -25,25 +30,22 @@ from coach.errors import (
     PlanError,
     Problem,
     RoutineError,
+    TargetError,
 )
 from coach.export import FORMATS, SAMPLE_RATES_HZ, check_target, export_session
-from coach.files import write_text_atomic
-from coach.history import Entry, append_entry, read_entries
+from coach.files import check_distinct, check_new_file, write_text_atomic
+from coach.history import Entry, append_entry, read_history
 from coach.keys import terminal_keys
-from coach.live import Display, Fired, MonotonicClock, play_session, segment_at
+from coach.live import MonotonicClock, play_session
 from coach.output import SimpleaudioOutput
-from coach.plan import Timeline
-from coach.render import Session, build_session, load_sounds
+from coach.plan import MAX_SESSION_S, Timeline
+from coach.render import build_session, load_sounds
 from coach.resources import bundled_routines
-from coach.routine import Routine, find_routine, format_duration, load_routine, parse_duration
-from coach.schedule import (
-    fired_json,
-    format_schedule,
-    format_vtt,
-    minutes_seconds,
-    timeline_json,
-)
+from coach.routine import Routine, format_duration, load_routine, parse_duration
+from coach.schedule import fired_json, format_schedule, minutes_seconds, timeline_json
+from coach.session import Session
 from coach.speech import DEFAULT_RATE_WPM, Pyttsx3Engine, SpeechCache, SpeechSettings
+from coach.transport import Display, Fired, StopReason
 
 DEFAULT_ROUTINE = "smr-legs"
 EXIT_INTERRUPTED = 130
@@ -87,11 +89,41 @@ def cli(debug: bool) -> None:
     """
 
 
+_STREAM_ERRORS = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF}
+"""What writing to stdout can fail with (a full disk, /dev/full, a closed descriptor)."""
+
+
 def main() -> None:
     # A plain SIGTERM would end the process without cleanup; as SystemExit, exports
     # remove their temporary file and a live session stops its sound on the way out.
     signal.signal(signal.SIGTERM, _terminate)
-    cli(prog_name="coach")
+    # A locale that cannot spell a file name or a title (LANG=C without UTF-8) gets
+    # escapes, never an encoding error.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    try:
+        cli.main(prog_name="coach")
+    except OSError as err:
+        # Commands turn their own file errors into messages; what escapes to here is
+        # the standard output itself failing (a full disk, /dev/full, a closed pipe).
+        if err.errno == errno.EPIPE:
+            _drop_stdout()
+            sys.exit(1)  # the reader went away (| head): nothing to say, as click does
+        if err.errno not in _STREAM_ERRORS:
+            raise
+        _drop_stdout()
+        with contextlib.suppress(OSError):
+            click.echo(f"coach: cannot write to standard output: {err.strerror}", err=True)
+        sys.exit(1)
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -107,6 +139,11 @@ def _length(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
     seconds = parse_duration(value)
     if not seconds:
         raise click.BadParameter(f'"{value}" is not a duration; use one like 8m, 90s or 1m30s')
+    if seconds > MAX_SESSION_S:
+        raise click.BadParameter(
+            f"{format_duration(seconds)} is longer than the longest session coach plays "
+            f"({format_duration(MAX_SESSION_S)})"
+        )
     return seconds
 
 
@@ -142,15 +179,33 @@ def make_speech(rate: int, voice: str | None) -> SpeechCache:
     return SpeechCache(folder, SpeechSettings(voice=voice, rate_wpm=rate))
 
 
-def prepare(
-    routine_ref: str, pace: float | None, length: float | None, rate: int, voice: str | None
-) -> Session:
+def check_speed(pace: float | None, length: float | None) -> None:
     if pace is not None and length is not None:
         raise PlanError("--pace and --length both set the speed; give one of them")
-    routine = load_routine(routine_ref)
-    return build_session(
-        routine, make_speech(rate, voice), load_sounds(), pace=pace or 1.0, length_s=length
-    )
+
+
+def prepare(
+    routine: Routine | str, pace: float | None, length: float | None, rate: int, voice: str | None
+) -> Session:
+    """Load (unless loaded), plan and render: a bar shows on a terminal while speech renders."""
+    check_speed(pace, length)
+    if isinstance(routine, str):
+        routine = load_routine(routine)
+    with Progress(sys.stderr, "preparing speech") as progress:
+        return build_session(
+            routine,
+            make_speech(rate, voice),
+            load_sounds(),
+            pace=pace or 1.0,
+            length_s=length,
+            progress=progress.update,
+        )
+
+
+def routine_file(ref: str) -> Path | None:
+    """The file a routine reference names (None for a bundled name), to keep outputs off it."""
+    path = Path(ref)
+    return path if path.exists() or "/" in ref else None
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -212,7 +267,7 @@ def check(files: tuple[Path, ...]) -> None:
     problems: list[Problem] = []
     for path in files:
         try:
-            routine = load_routine(path if path.exists() else find_routine(str(path)))
+            routine = load_routine(str(path))
         except RoutineError as err:
             problems += err.problems
             continue
@@ -283,11 +338,14 @@ def export(
       coach export smr-legs -o legs.mp3
       coach export smr-full --length 20m -o short.ogg --cues short.vtt --force
     """
+    # Every output path is checked before any work, so nothing fails halfway.
+    check_speed(pace, length)
+    check_distinct({"ROUTINE": routine_file(routine), "-o": target, "--cues": cues_path})
     check_target(target, force=force, format_name=format_name)
-    if cues_path is not None and cues_path.exists() and not force:
-        raise OutputError(f"{cues_path}: already exists; use --force to replace it")
+    if cues_path is not None:
+        check_new_file(cues_path, force=force, hint="session.vtt")
     session = prepare(routine, pace, length, rate, voice)
-    with ExportProgress(sys.stderr) as progress:
+    with Progress(sys.stderr) as progress:
         result = export_session(
             session,
             target,
@@ -311,6 +369,7 @@ def export(
     metavar="FILE.wav",
     help="With no audio output, write the session to this file instead of failing.",
 )
+@click.option("--force", is_flag=True, help="Replace the --fallback file if it exists.")
 @click.option("--quiet", is_flag=True, help="Show nothing while playing.")
 @click.option(
     "--log",
@@ -326,6 +385,7 @@ def play(
     voice: str | None,
     from_exercise: str | None,
     fallback: Path | None,
+    force: bool,
     quiet: bool,
     log_path: Path | None,
 ) -> None:
@@ -333,31 +393,43 @@ def play(
 
     ROUTINE defaults to smr-legs. Keys, no Enter needed: space pauses and
     resumes, n skips to the next exercise, b restarts this one, q quits.
-    Ctrl-C stops at once.
+    Ctrl-C stops at once. With no audio output, --fallback writes the session
+    to a file instead (--force replaces one left by an earlier run).
 
     \b
     Examples:
       coach play
       coach play smr-back --pace 0.75 --rate 140
       coach play smr-full --from lats
+      coach play --fallback legs.wav --force
     """
-    session = prepare(routine, pace, length, rate, voice)
-    timeline = session.timeline
-    from_s = start_of(timeline, from_exercise) if from_exercise else 0.0
+    check_speed(pace, length)
+    check_distinct({"ROUTINE": routine_file(routine), "--fallback": fallback, "--log": log_path})
+    if fallback is not None and fallback.is_dir():
+        raise TargetError(f"{fallback}: is a folder; give a file name like session.wav")
+    if fallback is not None:
+        check_target(fallback, force=True)  # format and folder now; an existing file below
+    loaded = load_routine(routine)
+    if from_exercise is not None:
+        exercise_named(loaded, from_exercise)  # a wrong name is said before anything else
     try:
         output = SimpleaudioOutput()
     except CoachError as err:
         if fallback is None:
             raise type(err)(f"{err}; use `coach export` to write the session to a file") from err
         click.echo(f"coach: {err}", err=True)
-        check_target(fallback, force=False)
-        result = export_session(session, fallback)
+        check_target(fallback, force=force)
+        session = prepare(loaded, pace, length, rate, voice)
+        result = export_session(session, fallback, force=force)
         click.echo(
             f"coach: wrote the session to {result.path} instead "
             f"({minutes_seconds(result.duration_s)}); play it on any device",
             err=True,
         )
         return
+    session = prepare(loaded, pace, length, rate, voice)
+    timeline = session.timeline
+    from_s = start_of(timeline, exercise_named(loaded, from_exercise)) if from_exercise else 0.0
     log = open_log(log_path)
     started = datetime.now().astimezone().isoformat(timespec="seconds")
     display = None if quiet else make_display(timeline)
@@ -380,45 +452,54 @@ def play(
     finally:
         if log is not None:
             log.close()
-    append_entry(
-        history_path(),
-        Entry(
-            started=started,
-            routine=timeline.routine,
-            title=timeline.title,
-            pace=round(timeline.pace, 3),
-            total_s=timeline.total_s,
-            reached_s=round(played.position_s, 3),
-            completed=played.completed,
-            stopped_by=played.stopped_by,
-        ),
+    entry = Entry(
+        started=started,
+        routine=timeline.routine,
+        title=timeline.title,
+        pace=round(timeline.pace, 3),
+        total_s=timeline.total_s,
+        reached_s=round(played.position_s, 3),
+        completed=played.completed,
+        stopped_by=played.stopped_by.value if played.stopped_by else "",
     )
-    if played.completed:
+    try:
+        append_entry(history_path(), entry)
+    except OutputError as err:  # the session itself worked: that is not a failure
+        click.echo(f"coach: warning: {err}; the session was not recorded", err=True)
+    if played.stopped_by is None:
         return
     where = stopped_where(timeline, played.position_s)
-    if played.stopped_by in ("quit", "interrupt"):
-        click.echo(f"coach: stopped at {where}", err=True)
-        if played.stopped_by == "interrupt":
-            sys.exit(EXIT_INTERRUPTED)
-        return
-    kept = f"; the log is in {log_path}" if log_path else ""
-    raise AudioDeviceError(f"{played.stopped_by}, at {where}{kept}")
+    if played.stopped_by is StopReason.DEVICE:
+        kept = f"; the log is in {log_path}" if log_path else ""
+        raise AudioDeviceError(f"{played.error}, at {where}{kept}")
+    click.echo(f"coach: stopped at {where}", err=True)
+    if played.stopped_by is StopReason.INTERRUPT:
+        sys.exit(EXIT_INTERRUPTED)
 
 
-def start_of(timeline: Timeline, name: str) -> float:
-    """Where ``--from`` starts: the exercise whose name begins with ``name`` (any case)."""
+def exercise_named(routine: Routine, name: str) -> str:
+    """The exercise ``--from`` means: the first whose name begins with ``name`` (any case).
+
+    Raises:
+        PlanError: no exercise has such a name; the message lists them.
+    """
     wanted = name.casefold()
-    for segment in timeline.segments:
-        if segment.exercise.casefold().startswith(wanted):
-            return segment.start_s
-    names = ", ".join(dict.fromkeys(s.exercise for s in timeline.segments))
-    raise PlanError(f'--from: no exercise "{name}" in {timeline.routine}; it has: {names}')
+    for exercise in routine.exercises:
+        if exercise.name.casefold().startswith(wanted):
+            return exercise.name
+    names = ", ".join(dict.fromkeys(e.name for e in routine.exercises))
+    raise PlanError(f'--from: no exercise "{name}" in {routine.name}; it has: {names}')
+
+
+def start_of(timeline: Timeline, exercise: str) -> float:
+    """Where the exercise's lead-in starts on the timeline."""
+    return next(s.start_s for s in timeline.segments if s.exercise == exercise)
 
 
 def stopped_where(timeline: Timeline, position_s: float) -> str:
-    index = segment_at(timeline.segments, position_s)
-    if index is not None:
-        inside = timeline.segments[index].exercise
+    segment = timeline.segment_at(position_s)
+    if segment is not None:
+        inside = segment.exercise
     elif not timeline.segments or position_s < timeline.segments[0].start_s:
         inside = "the introduction"
     else:
@@ -445,7 +526,9 @@ def history(as_json: bool) -> None:
     Example:
       coach history | tail -5
     """
-    for entry in read_entries(history_path()):
+    path = history_path()
+    found = read_history(path)
+    for entry in found.entries:
         if as_json:
             click.echo(json.dumps(asdict(entry)))
             continue
@@ -458,16 +541,39 @@ def history(as_json: bool) -> None:
             f"{entry.started[:16].replace('T', ' ')}  {entry.routine:<12} "
             f"pace {entry.pace:<5g} {minutes_seconds(entry.total_s):>6}  {reached}"
         )
+    if found.damaged:
+        lines = ", ".join(str(n) for n in found.damaged[:5]) + (
+            ", …" if len(found.damaged) > 5 else ""
+        )
+        click.echo(
+            f"coach: warning: {path}: skipped {len(found.damaged)} damaged "
+            f"line{'s' * (len(found.damaged) > 1)} ({lines}); they stay in the file",
+            err=True,
+        )
 
 
 def open_log(path: Path | None) -> TextIO | None:
-    """The --log file, line-buffered: a killed session leaves every line it fired."""
+    """The --log file, line-buffered: a killed session leaves every line it fired.
+
+    A FIFO or a terminal works (a reader can follow the session); a FIFO with no
+    reader is refused at once instead of blocking.
+    """
     if path is None:
         return None
     try:
-        return path.open("w", encoding="utf-8", buffering=1)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK, 0o666)
     except OSError as err:
-        raise OutputError(f"{path}: cannot write the log: {err.strerror}") from err
+        if err.errno == errno.ENXIO:
+            raise TargetError(f"{path}: a FIFO with no reader; start its reader first") from err
+        raise TargetError(f"{path}: cannot write the log: {err.strerror}") from err
+    try:
+        os.set_blocking(fd, True)
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.ftruncate(fd, 0)
+        return open(fd, "w", encoding="utf-8", buffering=1)  # noqa: PTH123 (a descriptor)
+    except OSError as err:
+        os.close(fd)
+        raise TargetError(f"{path}: cannot write the log: {err.strerror}") from err
 
 
 @cli.command()

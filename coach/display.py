@@ -6,9 +6,9 @@ import math
 import time
 from typing import TextIO
 
-from coach.live import Fired
 from coach.plan import Hold, Timeline
 from coach.schedule import minutes_seconds, place
+from coach.transport import Fired
 
 KEYS_HELP = "space pause · n next · b back · q quit"
 BAR_WIDTH = 30
@@ -120,20 +120,24 @@ class LineDisplay:
         pass
 
 
-class ExportProgress:
-    """A progress bar on a terminal once an export takes longer than a moment; silent otherwise."""
+class Progress:
+    """A progress bar on a terminal once a step (rendering, exporting) takes more than a moment.
+
+    Silent when the stream is not a terminal, so logs and pipes get no escape codes.
+    """
 
     DELAY_S = 0.5
     EVERY_S = 0.1
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, label: str = "exporting") -> None:
         self.stream = stream
+        self.label = label
         self.active = stream.isatty()
         self.started = time.monotonic()
         self.last = 0.0
         self.drawn = False
 
-    def __enter__(self) -> ExportProgress:
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -149,5 +153,5 @@ class ExportProgress:
             return
         self.last = now
         self.drawn = True
-        self.stream.write(f"\r\x1b[2Kexporting {progress_bar(fraction)} {fraction:4.0%}")
+        self.stream.write(f"\r\x1b[2K{self.label} {progress_bar(fraction)} {fraction:4.0%}")
         self.stream.flush()

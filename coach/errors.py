@@ -41,8 +41,24 @@ class PlanError(CoachError):
     exit_code = 2
 
 
+class SessionTooLongError(PlanError):
+    """The session would run longer than coach plans (a slower pace made it so)."""
+
+
+class UsageError(CoachError):
+    """An option, a path or a setting that cannot work as given: the user's to change."""
+
+    exit_code = 2
+
+
 class SpeechError(CoachError):
     """Text-to-speech is unavailable or failed."""
+
+
+class VoiceError(SpeechError):
+    """The voice asked for does not exist."""
+
+    exit_code = 2
 
 
 class AudioDeviceError(CoachError):
@@ -50,4 +66,10 @@ class AudioDeviceError(CoachError):
 
 
 class OutputError(CoachError):
-    """An output file cannot be written."""
+    """An output file could not be written (full disk, I/O error)."""
+
+
+class TargetError(OutputError):
+    """An output path that cannot be used as given: it exists, is a folder, has no folder."""
+
+    exit_code = 2

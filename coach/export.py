@@ -8,16 +8,15 @@ a damaged old one.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coach.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH
-from coach.errors import OutputError
-from coach.files import replacing
-from coach.render import Session
+from coach.errors import OutputError, TargetError
+from coach.files import check_new_file, replacing
+from coach.session import Session
 
 if TYPE_CHECKING:
     import numpy as np
@@ -89,28 +88,27 @@ def format_for(target: Path, name: str | None) -> Format:
     """The format asked for, or the one the file name's extension says.
 
     Raises:
-        OutputError: neither names a format we write.
+        TargetError: neither names a format we write.
     """
     key = (name or target.suffix.lstrip(".")).lower()
     if key not in FORMATS:
         shown = f"format '{name}'" if name else f"'{target.suffix or 'no extension'}' files"
-        raise OutputError(
+        raise TargetError(
             f"{target}: cannot write {shown}; use .{', .'.join(FORMATS)} (or --format)"
         )
     return FORMATS[key]
 
 
 def check_target(target: Path, *, force: bool, format_name: str | None = None) -> Format:
-    """Refuse before any work is done: unknown format, missing folder, existing file."""
-    fmt = format_for(target, format_name)
+    """Refuse before any work is done: a folder, unknown format, missing folder, existing file.
+
+    Raises:
+        TargetError: the target cannot be written as asked.
+    """
     if target.is_dir():
-        raise OutputError(f"{target}: is a folder; give a file name like session.{fmt.name}")
-    if not target.parent.is_dir():
-        raise OutputError(f"{target.parent}: no such folder; create it first")
-    if target.exists() and not force:
-        raise OutputError(f"{target}: already exists; use --force to replace it")
-    if not os.access(target.parent, os.W_OK):
-        raise OutputError(f"{target.parent}: folder is not writable; choose another -o")
+        raise TargetError(f"{target}: is a folder; give a file name like session.wav")
+    fmt = format_for(target, format_name)
+    check_new_file(target, force=force, hint=f"session.{fmt.name}")
     return fmt
 
 
@@ -143,6 +141,7 @@ def export_session(
     """Write the session to ``target`` in the format its name (or ``format_name``) says.
 
     Raises:
+        TargetError: the target or an option cannot work (checked before any work).
         OutputError: the file cannot be written, with nothing left behind.
     """
     import soundfile
@@ -152,7 +151,7 @@ def export_session(
     fmt = check_target(target, force=force, format_name=format_name)
     if sample_rate_hz not in SAMPLE_RATES_HZ:
         rates = ", ".join(str(r) for r in SAMPLE_RATES_HZ)
-        raise OutputError(f"--sample-rate {sample_rate_hz} is not supported; use one of {rates}")
+        raise TargetError(f"--sample-rate {sample_rate_hz} is not supported; use one of {rates}")
     total = sample_offset(session.timeline.total_s, sample_rate_hz)
     frames = 0
     try:
@@ -171,8 +170,7 @@ def export_session(
                     frames += len(block)
                     progress(min(frames / total, 1.0) if total else 1.0)
             write_tags(tmp, fmt.name, session.timeline)
-            if target.exists() and not force:  # appeared while we worked
-                raise OutputError(f"{target}: already exists; use --force to replace it")
+            check_new_file(target, force=force)  # it may have appeared while we worked
     except (OSError, soundfile.LibsndfileError, RuntimeError) as err:
         reason = getattr(err, "strerror", None) or str(err).rstrip(".")
         raise OutputError(

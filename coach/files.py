@@ -1,4 +1,4 @@
-"""Files written whole or not at all: a temporary name beside the target, renamed into place."""
+"""Files written whole or not at all, and the checks that an output path is usable first."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from coach.errors import TargetError
 
 
 def default_file_mode() -> int:
@@ -40,3 +42,63 @@ def write_text_atomic(path: Path, text: str) -> None:
     """Write a text file so that readers see the whole file or none of it."""
     with replacing(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def check_new_file(path: Path, *, force: bool, hint: str = "session.wav") -> None:
+    """Refuse, before any work is done, a path coach must not or cannot write a file at.
+
+    A folder, a device, FIFO or socket (even with ``force``), a file that exists
+    (unless ``force``), a missing folder, or a folder that takes no new files.
+
+    Raises:
+        TargetError: with what is wrong and what to do instead.
+    """
+    if path.is_dir():
+        raise TargetError(f"{path}: is a folder; give a file name like {hint}")
+    if path.exists() and not path.is_file():
+        raise TargetError(
+            f"{path}: is not a regular file (a device, FIFO or socket); "
+            "coach writes and replaces only regular files, so give another name"
+        )
+    if path.exists() and not force:
+        raise TargetError(f"{path}: already exists; use --force to replace it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise TargetError(f"{folder}: no such folder; create it first")
+    # Try it: permission bits do not tell (root, read-only mounts, /proc).
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".probe")
+    except OSError as err:
+        raise TargetError(
+            f"{folder}: cannot create files there ({err.strerror}); choose another folder"
+        ) from err
+    os.close(fd)
+    Path(probe).unlink()
+
+
+def check_distinct(paths: dict[str, Path | None]) -> None:
+    """Refuse two outputs (or an output and an input) that name the same file.
+
+    ``paths`` maps each option (``-o``, ``--cues``) to its path, or None when not given.
+
+    Raises:
+        TargetError: two of them are one file.
+    """
+    seen: list[tuple[str, Path]] = []
+    for option, path in paths.items():
+        if path is None:
+            continue
+        for other_option, other in seen:
+            if _same_file(path, other):
+                raise TargetError(
+                    f"{path}: given to both {other_option} and {option}; "
+                    "each needs a file of its own"
+                )
+        seen.append((option, path))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        with contextlib.suppress(OSError):
+            return a.samefile(b)
+    return a.resolve() == b.resolve()

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
-from coach.live import Command, Controls, NoControls
+from coach.transport import Command, Controls, NoControls
 
 KEYS = {
     " ": Command.PAUSE,

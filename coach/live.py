@@ -1,22 +1,33 @@
-"""Sink: play a session through an output, each clip at its planned time, with hands-free controls.
+"""Sink: play a closed session through an output, each clip at its planned time, with controls.
 
 Deadlines are absolute (session start + planned time) on a monotonic clock, so
 lateness never accumulates: a clip that starts late does not push the next one.
-Pausing or skipping moves the start, never the plan.
+The transport is one state: the next event to fire, where the timeline's zero
+lies on the clock, and, while paused, the position it is frozen at. Pausing and
+skipping move the zero, never the plan.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import Enum
-from typing import Protocol
 
 from coach.errors import AudioDeviceError
 from coach.output import Output, Playing
-from coach.plan import Event, Segment, Sound
-from coach.render import Session
+from coach.phrases import PAUSED, RESUMING
+from coach.plan import EPSILON_S, Event, Sound
+from coach.session import Session
+from coach.transport import (
+    Clock,
+    Command,
+    Controls,
+    Display,
+    Fired,
+    NoControls,
+    NoDisplay,
+    PlayResult,
+    StopReason,
+)
 
 SPIN_S = 0.002
 """Sleep until this close to a deadline, then spin: OS sleeps overshoot by up to a millisecond."""
@@ -24,31 +35,6 @@ TICK_S = 0.05
 """How often keys are read and the display redrawn while waiting."""
 QUIET_BEFORE_DEADLINE_S = 0.02
 """No redraw this close to a deadline, so drawing never makes a clip late."""
-PAUSED = "Paused. Press space to go on."
-RESUMING = "Resuming in 3, 2, 1."
-
-
-class Command(Enum):
-    PAUSE = "pause"  # also resumes
-    NEXT = "next"
-    BACK = "back"
-    QUIT = "quit"
-
-
-class Clock(Protocol):
-    def now(self) -> float: ...
-    def sleep_until(self, deadline: float) -> None: ...
-
-
-class Controls(Protocol):
-    def poll(self) -> Command | None:
-        """A command if one is waiting; never blocks."""
-        ...
-
-
-class Display(Protocol):
-    def fired(self, fired: Fired) -> None: ...
-    def tick(self, position_s: float, paused: bool) -> None: ...
 
 
 class MonotonicClock:
@@ -62,45 +48,8 @@ class MonotonicClock:
             pass
 
 
-class NoControls:
-    def poll(self) -> Command | None:
-        return None
-
-
-class NoDisplay:
-    def fired(self, fired: Fired) -> None:
-        pass
-
-    def tick(self, position_s: float, paused: bool) -> None:
-        pass
-
-
-@dataclass(frozen=True, slots=True)
-class Fired:
-    """An event as it happened: planned at ``event.at_s``, started ``fired_s`` into the run."""
-
-    index: int
-    event: Event
-    fired_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class PlayResult:
-    fired: tuple[Fired, ...]
-    completed: bool
-    """False when the session was stopped before its end."""
-    position_s: float
-    """How far into the timeline the session got."""
-    stopped_by: str = ""
-    """Why it stopped early: "quit", "interrupt" or the audio error."""
-
-
-def segment_at(segments: tuple[Segment, ...], position_s: float) -> int | None:
-    """Index of the exercise being done (or set up) at ``position_s``."""
-    for index, segment in enumerate(segments):
-        if segment.start_s <= position_s < segment.end_s:
-            return index
-    return None
+class _Stop(Exception):
+    """The user quit: unwinds to ``Player.play``."""
 
 
 class Player:
@@ -117,6 +66,7 @@ class Player:
         on_fired: Callable[[Fired], None] = lambda fired: None,
     ) -> None:
         self.session = session
+        self.timeline = session.timeline
         self.events = session.timeline.events
         self.output = output
         self.clock = clock
@@ -126,49 +76,56 @@ class Player:
         self.fired: list[Fired] = []
         self.playing: Playing | None = None
         self.playing_index: int | None = None
-        self.index = 0
         self.started = 0.0
+        # the transport state
+        self.index = 0
+        """The next event to fire."""
         self.base = 0.0
         """Clock time at which the timeline's zero would have been."""
+        self.paused_at: float | None = None
+        """While paused: the position, frozen."""
 
     def position(self) -> float:
+        """Where the session is on its timeline; it does not move while paused."""
+        if self.paused_at is not None:
+            return self.paused_at
         return self.clock.now() - self.base
 
     def play(self, *, from_s: float = 0.0) -> PlayResult:
-        """Play from ``from_s`` into the timeline to the end, or until stopped."""
+        """Play from ``from_s`` into the timeline until its end, or until stopped."""
         self.started = self.clock.now()
         self.jump(from_s)
         try:
-            while self.index < len(self.events):
-                event = self.events[self.index]
-                command = self.wait(self.base + event.at_s)
-                if command is None:
-                    self.fire(self.index, event)
+            # One loop: fire each event at its deadline, then wait out the session's end.
+            # A key may move the position anywhere, also after the last event fired.
+            while True:
+                last = self.index >= len(self.events)
+                at_s = self.timeline.total_s if last else self.events[self.index].at_s
+                command = self.wait(self.base + at_s)
+                if command is not None:
+                    self.obey(command)
+                elif last:
+                    break
+                else:
+                    self.fire(self.index, self.events[self.index])
                     self.index += 1
-                elif self.obey(command):
-                    return self.result(completed=False, stopped_by="quit")
-            command = self.wait(self.base + self.session.timeline.total_s)
-            while command is not None:
-                if self.obey(command):
-                    return self.result(completed=False, stopped_by="quit")
-                command = self.wait(self.base + self.session.timeline.total_s)
             self.finish_playing()
+        except _Stop:
+            return self.result(StopReason.QUIT)
         except KeyboardInterrupt:
             self.stop_playing()
-            return self.result(completed=False, stopped_by="interrupt")
+            return self.result(StopReason.INTERRUPT)
         except AudioDeviceError as err:
             self.stop_playing()
-            return self.result(completed=False, stopped_by=str(err))
+            return self.result(StopReason.DEVICE, str(err))
         except BaseException:
             self.stop_playing()
             raise
-        return self.result(completed=True)
+        return PlayResult(tuple(self.fired), self.timeline.total_s)
 
-    def result(self, *, completed: bool, stopped_by: str = "") -> PlayResult:
-        position = self.session.timeline.total_s if completed else self.position()
-        return PlayResult(
-            tuple(self.fired), completed, min(position, self.session.timeline.total_s), stopped_by
-        )
+    def result(self, reason: StopReason, error: str = "") -> PlayResult:
+        position = min(self.position(), self.timeline.total_s)
+        return PlayResult(tuple(self.fired), position, reason, error)
 
     # -- waiting and firing --
 
@@ -198,9 +155,9 @@ class Player:
         self.display.fired(record)
 
     def say_now(self, text: str) -> None:
-        """Speak an unplanned line (pause, resume) and wait until it is done."""
+        """Speak a live phrase (pause, resume) from the session and wait until it is done."""
         self.stop_playing()
-        clip = self.session.speech.clip(text)
+        clip = self.session.phrase(text)
         self.playing = self.output.play(clip)
         self.playing_index = None
         self.clock.sleep_until(self.clock.now() + clip.duration_s)
@@ -209,6 +166,7 @@ class Player:
         if self.playing is not None and self.playing.is_playing():
             self.playing.stop()
         self.playing = None
+        self.playing_index = None
 
     def finish_playing(self) -> None:
         if self.playing is not None:
@@ -216,15 +174,19 @@ class Player:
 
     # -- commands --
 
-    def obey(self, command: Command) -> bool:
-        """Carry out a command; True means stop the session."""
+    def obey(self, command: Command) -> None:
+        """Carry out a command.
+
+        Raises:
+            _Stop: the user quit.
+        """
         if command is Command.QUIT:
             self.stop_playing()
-            return True
+            raise _Stop
         if command is Command.PAUSE:
-            return self.pause()
-        self.skip(command)
-        return False
+            self.pause()
+        else:
+            self.jump(self.skip_target(command, self.position()))
 
     def jump(self, position_s: float) -> None:
         """Continue from ``position_s`` into the timeline, now."""
@@ -234,51 +196,60 @@ class Player:
         )
         self.base = self.clock.now() - position_s
 
-    def skip(self, command: Command) -> None:
-        segments = self.session.timeline.segments
-        position = self.position()
-        current = segment_at(segments, position)
+    def skip_target(self, command: Command, position_s: float) -> float:
+        """Where NEXT or BACK pressed at ``position_s`` leads.
+
+        BACK restarts the exercise under way (outside one: the one before, or the
+        very start). NEXT goes to the next exercise; from the last one to the
+        closing chime, and from the closing words to the end.
+        """
+        segments = self.timeline.segments
         if command is Command.BACK:
-            target = segments[current].start_s if current is not None else self._before(position)
-        else:
-            later = [s.start_s for s in segments if s.start_s > position + 1e-9]
-            target = later[0] if later else self._finish_s()
-        self.jump(target)
-
-    def _before(self, position_s: float) -> float:
-        """BACK outside an exercise: the start of the one before, or the very start."""
-        earlier = [s.start_s for s in self.session.timeline.segments if s.end_s <= position_s]
-        return earlier[-1] if earlier else 0.0
-
-    def _finish_s(self) -> float:
+            current = self.timeline.segment_at(position_s)
+            if current is not None:
+                return current.start_s
+            earlier = [s.start_s for s in segments if s.end_s <= position_s + EPSILON_S]
+            return earlier[-1] if earlier else 0.0
+        later = [s.start_s for s in segments if s.start_s > position_s + EPSILON_S]
+        if later:
+            return later[0]
         finish = [e.at_s for e in self.events if e.sound is Sound.FINISH]
-        return finish[0] if finish else self.session.timeline.total_s
+        if finish and finish[0] > position_s + EPSILON_S:
+            return finish[0]
+        return self.timeline.total_s
 
-    def pause(self) -> bool:
-        """Hold the session until the next space; True if the user quit meanwhile."""
+    def pause(self) -> None:
+        """Freeze the position until the next space (or a skip, which resumes there).
+
+        Raises:
+            _Stop: the user quit while paused.
+        """
         position = self.position()
-        interrupted = self.playing_index
-        if self.playing is not None and self.playing.is_playing() and interrupted is not None:
+        if (
+            self.playing is not None
+            and self.playing.is_playing()
+            and self.playing_index is not None
+        ):
             # a cue cut by the pause is said again, whole, on resume
-            position = min(position, self.events[interrupted].at_s)
+            position = min(position, self.events[self.playing_index].at_s)
+        self.paused_at = position
         self.say_now(PAUSED)
         while True:
             command = self.controls.poll()
             if command is Command.QUIT:
-                self.base = self.clock.now() - position
-                return True
+                self.stop_playing()
+                raise _Stop
             if command is Command.PAUSE:
                 break
             if command in (Command.NEXT, Command.BACK):
-                self.base = self.clock.now() - position
-                self.skip(command)
-                position = self.position()
+                self.paused_at = self.skip_target(command, position)
                 break
             self.display.tick(position, paused=True)
             self.clock.sleep_until(self.clock.now() + TICK_S)
         self.say_now(RESUMING)
-        self.jump(position)
-        return False
+        resume_at = self.paused_at
+        self.paused_at = None
+        self.jump(resume_at)
 
 
 def play_session(

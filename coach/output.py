@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
-import os
 import platform
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Protocol
 
 from coach.audio import SAMPLE_WIDTH, Clip
 from coach.errors import AudioDeviceError
+from coach.quiet import silenced
 
 
 class Playing(Protocol):
@@ -27,23 +24,6 @@ class Output(Protocol):
     def play(self, clip: Clip) -> Playing: ...
 
 
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """ALSA prints its own lines to fd 2 when a device is missing; we say it once, plainly."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with Path(os.devnull).open("wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def probe_alsa(device: str = "default") -> None:
     """Open and close the ALSA output without playing anything.
 
@@ -56,7 +36,7 @@ def probe_alsa(device: str = "default") -> None:
     alsa = ctypes.CDLL(name)
     alsa.snd_strerror.restype = ctypes.c_char_p
     handle = ctypes.c_void_p()
-    with _quiet_stderr():
+    with silenced(2):
         # stream 0 = playback; mode 1 = non-blocking, so a busy device fails fast
         code = alsa.snd_pcm_open(ctypes.byref(handle), device.encode(), 0, 1)
         if code == 0:
@@ -80,7 +60,7 @@ class SimpleaudioOutput:
 
     def play(self, clip: Clip) -> Playing:
         try:
-            with _quiet_stderr():
+            with silenced(2):
                 handle = self._sa.play_buffer(clip.pcm, 1, SAMPLE_WIDTH, clip.sample_rate_hz)
         except Exception as err:  # simpleaudio raises its own SimpleaudioError
             raise AudioDeviceError(f"the audio output failed: {err}") from err

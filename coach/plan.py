@@ -7,12 +7,14 @@ so that no clip overlaps another and every hold lasts exactly as written ÷ pace
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 
-from coach.errors import PlanError
+from coach.errors import PlanError, SessionTooLongError
 from coach.routine import Exercise, Routine, Side, Step, format_duration
 
 MIN_PACE = 0.25
@@ -32,6 +34,8 @@ HALFWAY_MIN_HOLD_S = 60.0
 LENGTH_TOLERANCE_S = 1.0
 """--length lands within this of the length asked for."""
 TEN_LEFT_MIN_HOLD_S = 30.0
+MAX_SESSION_S = 6 * 3600.0
+"""The longest session coach plans: far past any real one, short of an export that never ends."""
 
 
 class EventKind(Enum):
@@ -123,6 +127,13 @@ class Timeline:
 
     def texts(self) -> tuple[str, ...]:
         return tuple(e.text for e in self.events if e.kind is EventKind.SAY)
+
+    def segment_at(self, position_s: float) -> Segment | None:
+        """The exercise being done (or set up) at ``position_s``, if any."""
+        index = bisect.bisect_right([s.start_s for s in self.segments], position_s) - 1
+        if index >= 0 and position_s < self.segments[index].end_s:
+            return self.segments[index]
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,14 +431,40 @@ def plan_session(
     """The whole session as a timeline.
 
     Raises:
-        PlanError: a hold is too short for its instructions at this pace.
+        PlanError: a hold is too short for its instructions at this pace, or the
+            session would be longer than ``MAX_SESSION_S``.
     """
+    check_length(routine, pacing)
     # The intro says how long the session takes, which depends on the intro: two passes settle it.
     draft = _Planner(routine, pacing, speech_s, sound_s).plan(minutes=None)
     minutes = max(1, round(draft.total_s / 60))
     timeline = _Planner(routine, pacing, speech_s, sound_s).plan(minutes=minutes)
+    if timeline.total_s > MAX_SESSION_S:
+        raise _too_long(routine, pacing, timeline.total_s)
     check_timeline(timeline)
     return timeline
+
+
+def check_length(routine: Routine, pacing: Pacing) -> None:
+    """Refuse, before any speech is asked for, a session whose holds alone are too long.
+
+    Raises:
+        PlanError: holds and transitions add up to more than ``MAX_SESSION_S``.
+    """
+    held_s = sum(
+        max(len(e.sides), 1) * sum(s.hold_s for s in e.steps) + e.transition_s
+        for e in routine.exercises
+    )
+    if held_s / pacing.pace > MAX_SESSION_S:
+        raise _too_long(routine, pacing, held_s / pacing.pace)
+
+
+def _too_long(routine: Routine, pacing: Pacing, total_s: float) -> SessionTooLongError:
+    return SessionTooLongError(
+        f"{routine.name} would take {format_duration(total_s)} at pace {pacing.pace:g}; "
+        f"the longest session coach plays is {format_duration(MAX_SESSION_S)}: "
+        "use a faster pace, a shorter --length, or split the routine"
+    )
 
 
 def fit_length(
@@ -441,23 +478,33 @@ def fit_length(
     Raises:
         PlanError: the length is out of reach between the slowest and fastest pace.
     """
-    slowest = plan_session(routine, Pacing(MIN_PACE), speech_s, sound_s)
-    if length_s > slowest.total_s + LENGTH_TOLERANCE_S:
+    if length_s > MAX_SESSION_S + LENGTH_TOLERANCE_S:
+        raise PlanError(
+            f"--length {format_duration(length_s)} is longer than the longest session coach "
+            f"plays ({format_duration(MAX_SESSION_S)}); choose a shorter one"
+        )
+    best: Timeline | None = None
+    # too long at the slowest pace: then any length coach plays is shorter, and reachable
+    with contextlib.suppress(SessionTooLongError):
+        best = plan_session(routine, Pacing(MIN_PACE), speech_s, sound_s)
+    if best is not None and length_s > best.total_s + LENGTH_TOLERANCE_S:
         raise PlanError(
             f"{routine.name} cannot be stretched to {format_duration(length_s)}: at the slowest "
-            f"pace ({MIN_PACE:g}) it takes {format_duration(slowest.total_s)}; "
+            f"pace ({MIN_PACE:g}) it takes {format_duration(best.total_s)}; "
             "choose a shorter --length"
         )
     low, high = MIN_PACE, MAX_PACE
-    best = slowest
     for _ in range(60):
         middle = (low + high) / 2
         try:
             timeline = plan_session(routine, Pacing(middle), speech_s, sound_s)
+        except SessionTooLongError:
+            low = middle  # too slow
+            continue
         except PlanError:
             high = middle  # too fast for its instructions
             continue
-        if abs(timeline.total_s - length_s) < abs(best.total_s - length_s):
+        if best is None or abs(timeline.total_s - length_s) < abs(best.total_s - length_s):
             best = timeline
         if abs(timeline.total_s - length_s) <= LENGTH_TOLERANCE_S / 4:
             return timeline
@@ -465,6 +512,11 @@ def fit_length(
             low = middle
         else:
             high = middle
+    if best is None:
+        raise PlanError(
+            f"{routine.name} cannot be fitted to {format_duration(length_s)} at any pace from "
+            f"{MIN_PACE:g} to {MAX_PACE:g}; split the routine"
+        )
     if abs(best.total_s - length_s) > LENGTH_TOLERANCE_S:
         raise PlanError(
             f"{routine.name} cannot be squeezed into {format_duration(length_s)}: the shortest "

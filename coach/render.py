@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from coach.audio import SAMPLE_RATE_HZ, Clip, read_wav
 from coach.errors import CoachError, PlanError
+from coach.phrases import LIVE
 from coach.plan import (
-    Event,
-    EventKind,
     Pacing,
     Sound,
     SpeechLength,
@@ -20,6 +18,7 @@ from coach.plan import (
 )
 from coach.resources import bundled_dir
 from coach.routine import Routine
+from coach.session import Session
 from coach.speech import SpeechCache
 
 
@@ -42,21 +41,6 @@ def load_sounds() -> dict[Sound, Clip]:
     return sounds
 
 
-@dataclass(frozen=True, slots=True)
-class Session:
-    """A planned timeline and the audio for each of its events."""
-
-    timeline: Timeline
-    speech: SpeechCache
-    sounds: Mapping[Sound, Clip]
-
-    def clip(self, event: Event) -> Clip:
-        if event.kind is EventKind.SOUND:
-            assert event.sound is not None
-            return self.sounds[event.sound]
-        return self.speech.clip(event.text)
-
-
 def build_session(
     routine: Routine,
     speech: SpeechCache,
@@ -64,6 +48,7 @@ def build_session(
     *,
     pace: float = 1.0,
     length_s: float | None = None,
+    progress: Callable[[float], None] = lambda fraction: None,
 ) -> Session:
     """Plan the routine with real clip lengths: every text is rendered (or found cached) first.
 
@@ -71,6 +56,8 @@ def build_session(
     estimated lengths, collects those texts so that the ones not cached can be
     rendered together (in parallel); the real plan then finds nearly all of them
     ready, and renders any stragglers (such as a different "about N minutes") itself.
+    The session holds every clip a sink may play, the live phrases included.
+    ``progress`` hears the share of the texts rendered so far, when any are.
     """
     sound_s = {sound: clip.duration_s for sound, clip in sounds.items()}
 
@@ -79,8 +66,10 @@ def build_session(
             return fit_length(routine, length_s, speech_s, sound_s)
         return plan_session(routine, Pacing(pace), speech_s, sound_s)
 
-    speech.render_all(texts_to_speak(plan, speech.settings.rate_wpm))
-    return Session(plan(speech.length_s), speech, sounds)
+    speech.render_all([*texts_to_speak(plan, speech.settings.rate_wpm), *LIVE], progress)
+    timeline = plan(speech.length_s)
+    clips = {text: speech.clip(text) for text in (*timeline.texts(), *LIVE)}
+    return Session(timeline, clips, sounds)
 
 
 def texts_to_speak(plan: Callable[[SpeechLength], Timeline], rate_wpm: int) -> list[str]:

@@ -1,7 +1,8 @@
 """A render worker: ``python -m coach.render_worker FOLDER RATE [VOICE]``, texts as JSON on stdin.
 
 It renders each text into the speech cache in FOLDER with its own engine and
-exits 0, or prints one line and exits 1. Started by ``speech.render_in_workers``.
+exits 0, or prints one line and exits with coach's own status for it (2 for an
+unknown voice, 1 for a failure). Started by ``speech.render_in_workers``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     if len(argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
-        return 2
+        return 3
     texts = json.loads(sys.stdin.read())
     try:
         settings = SpeechSettings(voice=argv[2] if len(argv) == 3 else None, rate_wpm=int(argv[1]))
@@ -29,7 +30,7 @@ def main(argv: list[str]) -> int:
             cache.clip(text)
     except CoachError as err:
         print(f"coach: {err}", file=sys.stderr)
-        return 1
+        return err.exit_code
     return 0
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import math
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -18,7 +21,14 @@ MAX_FILE_BYTES = 1_000_000
 MAX_TEXT_CHARS = 400
 MAX_DESCRIPTION_CHARS = 2000
 MAX_INCLUDE_DEPTH = 8
+MAX_NESTING = 32
+"""Lists and mappings inside each other; a routine needs about eight."""
+MAX_DURATION_S = 3600.0
+"""The longest any one duration in a routine may be (a hold, a transition, a cue's time)."""
 DEFAULT_TRANSITION_S = 15.0
+
+# libyaml where PyYAML was built with it (its wheels are): 20x faster on big files.
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Side(Enum):
@@ -93,8 +103,13 @@ def find_routine(ref: str, *, relative_to: Path | None = None) -> Path:
         for candidate in (beside, beside.with_suffix(".yaml")):
             if candidate.is_file():
                 return candidate
-    if as_path.suffix in (".yaml", ".yml") or "/" in ref or as_path.is_file():
-        if as_path.is_file():
+    # a name with a path's shape, or anything there but a folder, is a path: the reader judges it
+    if (
+        as_path.suffix in (".yaml", ".yml")
+        or "/" in ref
+        or (as_path.exists() and not as_path.is_dir())
+    ):
+        if as_path.exists() or as_path.is_symlink():
             return as_path
         raise RoutineError([Problem(ref, 0, "no such file; give a routine file or a bundled name")])
     bundled = bundled_routines()
@@ -139,27 +154,36 @@ CUE_KEYS = ("say", "at")
 
 
 def parse_duration(value: str | float) -> float | None:
-    """Seconds from ``90``, ``90s``, ``2m``, ``1m30s`` or ``1.5m``; None if not a duration."""
+    """Seconds from ``90``, ``90s``, ``2m``, ``1m30s`` or ``1.5m``; None if not a duration.
+
+    Never infinite or NaN (``inf``, ``1e309``): those are not durations.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value) if value >= 0 else None
+        return float(value) if math.isfinite(value) and value >= 0 else None
     text = value.strip()
     try:
-        return float(text) if float(text) >= 0 else None
+        number = float(text)
     except ValueError:
         pass
+    else:
+        return number if math.isfinite(number) and number >= 0 else None
     match = _DURATION.match(text)
     if not match or not any(match.group(g) for g in "hms"):
         return None
     h, m, s = (float(match.group(g) or 0) for g in "hms")
-    return h * 3600 + m * 60 + s
+    total = h * 3600 + m * 60 + s
+    return total if math.isfinite(total) else None
 
 
 def format_duration(seconds: float) -> str:
-    """``90.0`` → ``1m30s``; the form the loader reads back."""
+    """``90.0`` → ``1m30s``, ``5400`` → ``1h30m``; the form the loader reads back."""
     whole = round(seconds)
-    m, s = divmod(whole, 60)
+    h, rest = divmod(whole, 3600)
+    m, s = divmod(rest, 60)
+    if h:
+        return f"{h}h" + (f"{m:02d}m" if m or s else "") + (f"{s:02d}s" if s else "")
     if m and s:
         return f"{m}m{s:02d}s"
     return f"{m}m" if m else f"{s}s"
@@ -200,29 +224,18 @@ class _Loader:
         return routine
 
     def _read(self, path: Path) -> yaml.Node | None:
+        data = self._read_bytes(path)
+        if data is None:
+            return None
         try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                self.problem(1, f"file is {size} bytes; routines are at most {MAX_FILE_BYTES}")
-                return None
-            text = path.read_text(encoding="utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as err:
             self.problem(1, f"not UTF-8 text ({err.reason}); save the file as UTF-8")
             return None
-        except OSError as err:
-            self.problem(0, f"cannot read the file: {err.strerror}")
-            return None
         try:
-            # Aliases are refused before composing, so a "billion laughs" file costs nothing.
-            for event in yaml.parse(text, Loader=yaml.SafeLoader):
-                if isinstance(event, yaml.AliasEvent):
-                    self.problem(
-                        event.start_mark.line + 1 if event.start_mark else 1,
-                        f"YAML alias *{event.anchor} is not supported; write the value out",
-                    )
-            if self.problems:
+            if not self._prescan(text):
                 return None
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            root = yaml.compose(text, Loader=_YAML_LOADER)
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
             line = mark.line + 1 if mark else 1
@@ -236,6 +249,77 @@ class _Loader:
             self.problem(1, "the file is empty; a routine needs a title and sections")
             return None
         return root
+
+    def _read_bytes(self, path: Path) -> bytes | None:
+        """The file's bytes: only a regular file, only up to the size limit, never blocking.
+
+        One reader for every command: a FIFO, a device (/dev/zero, /dev/urandom)
+        or a folder is refused at once, before a byte is read.
+        """
+        try:
+            # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        except OSError as err:
+            self.problem(0, f"cannot read the file: {err.strerror}")
+            return None
+        try:
+            info = os.fstat(fd)
+            if stat.S_ISDIR(info.st_mode):
+                self.problem(0, "is a folder; give a routine file (.yaml)")
+                return None
+            if not stat.S_ISREG(info.st_mode):
+                self.problem(
+                    0, "is not a regular file (a device, FIFO or socket); give a routine file"
+                )
+                return None
+            if info.st_size > MAX_FILE_BYTES:
+                self.problem(
+                    0, f"file is {info.st_size} bytes; routines are at most {MAX_FILE_BYTES}"
+                )
+                return None
+            chunks: list[bytes] = []
+            size = 0
+            while size <= MAX_FILE_BYTES and (chunk := os.read(fd, 65_536)):
+                chunks.append(chunk)
+                size += len(chunk)
+        except OSError as err:
+            self.problem(0, f"cannot read the file: {err.strerror}")
+            return None
+        finally:
+            os.close(fd)
+        if size > MAX_FILE_BYTES:  # it grew while we read
+            self.problem(0, f"file is over {MAX_FILE_BYTES} bytes; routines are at most that")
+            return None
+        return b"".join(chunks)
+
+    def _prescan(self, text: str) -> bool:
+        """Refuse aliases and deep nesting from the parser's events, before composing.
+
+        A "billion laughs" file costs nothing, and nesting that would exhaust the
+        composer's recursion (or the scanner's time) stops at the first level too deep.
+
+        Raises:
+            yaml.YAMLError: the text is not YAML.
+        """
+        depth = 0
+        for event in yaml.parse(text, Loader=_YAML_LOADER):
+            line = event.start_mark.line + 1 if event.start_mark else 1
+            if isinstance(event, yaml.AliasEvent):
+                self.problem(
+                    line, f"YAML alias *{event.anchor} is not supported; write the value out"
+                )
+            elif isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_NESTING:
+                    self.problem(
+                        line,
+                        f"lists and mappings nest deeper than {MAX_NESTING} levels; "
+                        "a routine needs a handful: check the brackets and indentation",
+                    )
+                    return False
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return not self.problems
 
     # -- generic node checks --
 
@@ -313,6 +397,13 @@ class _Loader:
             shown = raw if raw is not None else "a list or mapping"
             self.problem(node, f'{what} must be a duration like 90s, 2m or 1m30s, got "{shown}"')
             return None
+        if value > MAX_DURATION_S:
+            self.problem(
+                node,
+                f"{what} is {format_duration(value)}; the longest a duration may be is "
+                f"{format_duration(MAX_DURATION_S)}: split it into steps",
+            )
+            return None
         return value
 
     def required(
@@ -346,10 +437,8 @@ class _Loader:
         equipment = self._equipment(fields)
         transition_s = DEFAULT_TRANSITION_S
         if "transition" in fields:
-            transition_s = (
-                self.duration(fields["transition"][1], "'transition'", positive=False)
-                or DEFAULT_TRANSITION_S
-            )
+            given = self.duration(fields["transition"][1], "'transition'", positive=False)
+            transition_s = DEFAULT_TRANSITION_S if given is None else given
         sections: list[Section] = []
         if "sections" in fields:
             for node in self.sequence(fields["sections"][1], "'sections'"):
@@ -431,10 +520,8 @@ class _Loader:
         if switch and len(sides) < 2:
             self.problem(fields["switch"][0], f"{what}: 'switch' needs two sides; remove it")
         if "transition" in fields:
-            transition_s = (
-                self.duration(fields["transition"][1], f"{what}: 'transition'", positive=False)
-                or transition_s
-            )
+            given = self.duration(fields["transition"][1], f"{what}: 'transition'", positive=False)
+            transition_s = transition_s if given is None else given
         if "steps" in fields:
             for key in ("hold", "cues"):
                 if key in fields:

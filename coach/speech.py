@@ -15,8 +15,9 @@ pyttsx3 2.99 has sharp edges on Linux; each is handled here and nowhere else:
   eSpeak itself is one per process, so a cold cache is rendered by several
   worker processes, one engine each (``render_in_workers``).
 - ``runAndWait`` with nothing queued never returns, empty text raises, and the
-  driver prints "Audio saved to ..." on stdout: we never send empty text and
-  swallow that print.
+  driver prints "Audio saved to ..." on stdout, from eSpeak's callback, possibly
+  after ``runAndWait`` has returned: we never send empty text, and stdout is
+  silenced at the descriptor level until the utterance is reported finished.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import ctypes
 import ctypes.util
 import functools
 import hashlib
-import io
 import json
 import os
 import platform
@@ -41,8 +41,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coach.audio import Clip, level_speech, read_wav, write_wav_atomic
-from coach.errors import CoachError, SpeechError
+from coach.audio import SAMPLE_RATE_HZ, Clip, level_speech, read_wav, write_wav_atomic
+from coach.errors import CoachError, SpeechError, VoiceError
+from coach.quiet import silenced
 
 DEFAULT_RATE_WPM = 160
 MIN_RATE_WPM = 80
@@ -140,7 +141,7 @@ class Pyttsx3Engine:
     def _check_voice(self, voice: str) -> None:
         known = {v.id for v in self.voices()} | {v.name for v in self.voices()}
         if voice not in known:
-            raise SpeechError(f'unknown voice "{voice}"; `coach voices` lists the voices you have')
+            raise VoiceError(f'unknown voice "{voice}"; `coach voices` lists the voices you have')
 
     def render(self, text: str, settings: SpeechSettings) -> Clip:
         """Speak ``text`` into a clip at ``settings``.
@@ -162,13 +163,14 @@ class Pyttsx3Engine:
             target = Path(folder) / "cue.wav"
             self._finished.clear()
             self._completed = False
-            try:
-                with contextlib.redirect_stdout(io.StringIO()):
+            with silenced(1):  # until finished: the driver's print comes from its callback
+                try:
                     self._engine.save_to_file(text, str(target))
                     self._engine.runAndWait()
-            except Exception as err:  # the driver raises whatever it meets
-                raise SpeechError(f'could not speak "{text}": {err}') from err
-            if not self._finished.wait(RENDER_TIMEOUT_S) or not self._completed:
+                except Exception as err:  # the driver raises whatever it meets
+                    raise SpeechError(f'could not speak "{text}": {err}') from err
+                finished = self._finished.wait(RENDER_TIMEOUT_S)
+            if not finished or not self._completed:
                 raise SpeechError(f'the speech engine did not finish "{text}"')
             clip = self._read_when_whole(target)
         if clip.frames == 0:
@@ -252,17 +254,26 @@ class SpeechCache:
         return self.folder / key[:2] / f"{key}.wav"
 
     def cached(self, text: str) -> Clip | None:
-        """The clip for ``text`` if it is in memory or on disk, without rendering it."""
+        """The clip for ``text`` if it is in memory or whole on disk, without rendering it.
+
+        An entry that is damaged (cut short, not a WAV, at another sample rate, empty)
+        is removed, so that it is rendered again.
+        """
         if text in self._memory:
             return self._memory[text]
         path = self.path_for(text)
-        if path.is_file():
-            with contextlib.suppress(CoachError, OSError):
-                clip = read_wav(path)
-                if clip.frames:
-                    self._memory[text] = clip
-                    return clip
-        return None
+        if not path.is_file():
+            return None
+        try:
+            clip = read_wav(path)
+        except (CoachError, OSError):
+            clip = None
+        if clip is None or clip.frames == 0 or clip.sample_rate_hz != SAMPLE_RATE_HZ:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        self._memory[text] = clip
+        return clip
 
     def clip(self, text: str) -> Clip:
         """The clip for ``text``, from memory, disk, or the engine."""
@@ -271,17 +282,25 @@ class SpeechCache:
             found = self._keep(text, level_speech(self.engine.render(text, self.settings)))
         return found
 
-    def render_all(self, texts: Iterable[str], workers: int | None = None) -> None:
+    def render_all(
+        self,
+        texts: Iterable[str],
+        progress: Callable[[float], None] = lambda fraction: None,
+        workers: int | None = None,
+    ) -> None:
         """Have every text ready: those not cached are rendered, in parallel when there are many.
 
         ``workers`` (default: one per CPU, when there are enough texts to pay for
         starting them) is how many processes render; 1 renders here, in this one.
         A custom engine, or a cache folder that cannot be written, renders here too.
+        ``progress`` hears the share of the missing texts done, now and then.
 
         Raises:
             SpeechError: a text could not be rendered.
         """
         missing = [text for text in dict.fromkeys(texts) if self.cached(text) is None]
+        if not missing:
+            return
         count = workers if workers is not None else worker_count(len(missing))
         # Workers hand their clips over through the cache folder, with the real engine.
         if (
@@ -290,12 +309,19 @@ class SpeechCache:
             and self._engine_factory is Pyttsx3Engine
             and _writable(self.folder)
         ):
-            render_in_workers(self.folder, self.settings, share_out(missing, count))
+            pending = {self.path_for(text) for text in missing}
+
+            def count_done() -> None:
+                pending.difference_update([p for p in pending if p.is_file()])
+                progress(1 - len(pending) / len(missing))
+
+            render_in_workers(self.folder, self.settings, share_out(missing, count), count_done)
             for text in missing:
                 if self.cached(text) is not None:
                     self.rendered += 1
-        for text in missing:
+        for done, text in enumerate(missing, start=1):
             self.clip(text)  # in this process: what no worker rendered
+            progress(done / len(missing))
 
     def _keep(self, text: str, clip: Clip) -> Clip:
         """Count a freshly rendered clip, and keep it in memory and on disk."""
@@ -338,7 +364,16 @@ def share_out(texts: list[str], groups: int) -> list[list[str]]:
     return [share for share in shares if share]
 
 
-def render_in_workers(folder: Path, settings: SpeechSettings, shares: list[list[str]]) -> None:
+WAIT_TICK_S = 0.1
+"""How often ``render_in_workers`` looks in on its workers (and reports progress)."""
+
+
+def render_in_workers(
+    folder: Path,
+    settings: SpeechSettings,
+    shares: list[list[str]],
+    on_wait: Callable[[], None] = lambda: None,
+) -> None:
     """Render each share of texts into the cache ``folder`` in a process of its own, together.
 
     eSpeak NG is one instance per process, and the pyttsx3 driver waits 10 ms per
@@ -346,9 +381,12 @@ def render_in_workers(folder: Path, settings: SpeechSettings, shares: list[list[
     overlap the work. Plain ``python -m coach.render_worker`` children, not
     multiprocessing: that would re-run the caller's main script in each worker.
     If this process is stopped, the workers are killed; if it is killed, they
-    finish their (short) share and exit.
+    finish their (short) share and exit. ``on_wait`` is called every tick while
+    they work. A worker's stderr goes to a file, not a pipe, so that it can never
+    block on a full pipe while this process only watches.
 
     Raises:
+        VoiceError: the voice does not exist (a worker exits 2, as coach does).
         SpeechError: a worker could not render a text, or died.
     """
     env = dict(os.environ)
@@ -358,16 +396,18 @@ def render_in_workers(folder: Path, settings: SpeechSettings, shares: list[list[
     if settings.voice is not None:
         command.append(settings.voice)
     workers: list[subprocess.Popen[bytes]] = []
+    logs: list[Any] = []
     try:
         # A Ctrl-C inside Popen would lose the started child; it is taken once all are listed.
         with _interrupts_held():
             for _ in shares:
+                logs.append(tempfile.TemporaryFile())  # noqa: SIM115 (closed in finally)
                 workers.append(
                     subprocess.Popen(
                         command,
                         stdin=subprocess.PIPE,
                         stdout=subprocess.DEVNULL,
-                        stderr=subprocess.PIPE,
+                        stderr=logs[-1],
                         env=env,
                     )
                 )
@@ -376,20 +416,23 @@ def render_in_workers(folder: Path, settings: SpeechSettings, shares: list[list[
             with contextlib.suppress(BrokenPipeError):  # it failed to start: its stderr says why
                 worker.stdin.write(json.dumps(share).encode())
                 worker.stdin.close()
-        for worker in workers:
-            assert worker.stderr is not None
-            errors = worker.stderr.read().decode(errors="replace").strip()
-            worker.wait()
+        while any(worker.poll() is None for worker in workers):
+            time.sleep(WAIT_TICK_S)
+            on_wait()
+        for worker, log in zip(workers, logs, strict=True):
             if worker.returncode != 0:
+                log.seek(0)
+                errors = log.read().decode(errors="replace").strip()
                 last = errors.splitlines()[-1] if errors else f"exit status {worker.returncode}"
-                raise SpeechError(last.removeprefix("coach: "))
+                error = VoiceError if worker.returncode == VoiceError.exit_code else SpeechError
+                raise error(last.removeprefix("coach: "))
     finally:
         for worker in workers:
             if worker.poll() is None:
                 worker.kill()
                 worker.wait()
-            if worker.stderr is not None:
-                worker.stderr.close()
+        for log in logs:
+            log.close()
 
 
 @contextlib.contextmanager

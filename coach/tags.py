@@ -8,8 +8,8 @@ from mutagen.flac import FLAC
 from mutagen.id3 import CHAP, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags
 from mutagen.oggvorbis import OggVorbis
 
+from coach.chapters import chapters, vtt_time
 from coach.plan import Timeline
-from coach.schedule import chapters, vtt_time
 
 ARTIST = "coach"
 GENRE = "Speech"

@@ -133,6 +133,6 @@ def test_export_refuses_to_overwrite(tmp_path: Path) -> None:
     target = tmp_path / "keep.wav"
     target.write_bytes(b"mine")
     result = run("export", str(SHORT), "-o", str(target))
-    assert result.returncode == 1
+    assert result.returncode == 2  # a path the user must change
     assert "already exists; use --force" in result.stderr
     assert target.read_bytes() == b"mine"

@@ -11,8 +11,9 @@ from coach.audio import Clip
 from coach.errors import OutputError
 from coach.export import export_session, sample_offset
 from coach.plan import EventKind, Sound
-from coach.render import Session, build_session, load_sounds
+from coach.render import build_session, load_sounds
 from coach.routine import load_routine
+from coach.session import Session
 from coach.speech import SpeechCache, SpeechSettings
 from tests.conftest import SHORT
 

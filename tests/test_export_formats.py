@@ -16,12 +16,13 @@ from mutagen.id3 import ID3
 from mutagen.oggvorbis import OggVorbis
 
 from coach.audio import SPEECH_RMS_DBFS, active_rms_dbfs
+from coach.chapters import chapters, format_vtt
 from coach.errors import OutputError
 from coach.export import export_session, sample_offset
 from coach.plan import EventKind, Sound
-from coach.render import Session, build_session, load_sounds
+from coach.render import build_session, load_sounds
 from coach.routine import load_routine
-from coach.schedule import chapters, format_vtt
+from coach.session import Session
 from coach.speech import SpeechCache, SpeechSettings
 from tests.conftest import SHORT, coach_command
 
@@ -205,7 +206,7 @@ def test_cli_writes_cues_and_refuses_to_overwrite_them(tmp_path: Path) -> None:
     assert cues.read_text().startswith("WEBVTT")
     (tmp_path / "s.ogg").unlink()
     again = subprocess.run([*coach_command(), *args], capture_output=True, text=True)
-    assert again.returncode == 1
+    assert again.returncode == 2  # a path the user must change
     assert "cues.vtt: already exists; use --force" in again.stderr
     assert not (tmp_path / "s.ogg").exists()
 
@@ -235,7 +236,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
 def test_progress_bar_only_on_a_terminal() -> None:
     import io
 
-    from coach.display import ExportProgress
+    from coach.display import Progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -243,7 +244,7 @@ def test_progress_bar_only_on_a_terminal() -> None:
 
     quiet, shown = io.StringIO(), Terminal()
     for stream in (quiet, shown):
-        with ExportProgress(stream) as progress:
+        with Progress(stream) as progress:
             progress.started -= 1  # as if a second had passed
             progress.update(0.5)
     assert quiet.getvalue() == ""

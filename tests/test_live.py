@@ -20,19 +20,14 @@ import pytest
 
 from coach.audio import Clip
 from coach.errors import AudioDeviceError
-from coach.live import (
-    PAUSED,
-    RESUMING,
-    TICK_S,
-    Command,
-    MonotonicClock,
-    PlayResult,
-    play_session,
-)
+from coach.live import TICK_S, MonotonicClock, play_session
+from coach.phrases import PAUSED, RESUMING
 from coach.plan import Event
-from coach.render import Session, build_session, load_sounds
+from coach.render import build_session, load_sounds
 from coach.routine import load_routine
+from coach.session import Session
 from coach.speech import SpeechCache, SpeechSettings
+from coach.transport import Command, PlayResult, StopReason
 from tests.alsa_capture import capture_home
 from tests.conftest import DATA, SHORT, coach_command
 
@@ -145,7 +140,7 @@ def test_a_slow_device_never_plays_over_itself(session: Session) -> None:
 
 def texts_played(session: Session, output: FakeOutput) -> list[str]:
     by_pcm = {session.clip(e).pcm: e.text or e.sound_name for e in session.timeline.events}
-    by_pcm |= {session.speech.clip(t).pcm: t for t in (PAUSED, RESUMING)}
+    by_pcm |= {session.phrase(t).pcm: t for t in (PAUSED, RESUMING)}
     return [by_pcm[c.pcm] for c in output.played]
 
 
@@ -159,7 +154,7 @@ def test_ctrl_c_stops_at_once_and_reports_progress(session: Session) -> None:
     output = FakeOutput(clock)
     result = play_session(session, output, clock)
     assert not result.completed
-    assert result.stopped_by == "interrupt"
+    assert result.stopped_by is StopReason.INTERRUPT
     assert result.position_s == pytest.approx(cue.at_s + cue.duration_s / 2)
     assert result.fired[-1].event == cue
     assert output.log[-1] == "stop"  # the cue is cut at once, not left to finish
@@ -214,7 +209,7 @@ def test_back_restarts_the_current_exercise(session: Session) -> None:
 def test_quit_stops_and_says_so(session: Session) -> None:
     result, _ = play_pressing(session, [(5.0, Command.QUIT)])
     assert not result.completed
-    assert result.stopped_by == "quit"
+    assert result.stopped_by is StopReason.QUIT
     assert result.position_s == pytest.approx(5.0, abs=TICK_S)
 
 
@@ -232,7 +227,8 @@ def test_a_failing_device_stops_cleanly(session: Session) -> None:
     output = FakeOutput(clock, fail_at=4)
     result = play_session(session, output, clock)
     assert not result.completed
-    assert result.stopped_by == "the audio output failed: gone"
+    assert result.stopped_by is StopReason.DEVICE
+    assert result.error == "the audio output failed: gone"
     assert len(result.fired) == 4
 
 

@@ -1,0 +1,81 @@
+"""The shared vocabulary of a live session: commands, what fired, why it stopped, and the ports.
+
+A leaf module: the player, the display, the keys and the log all speak these
+types, so none of them needs to import another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from coach.plan import Event
+
+
+class Command(Enum):
+    PAUSE = "pause"  # also resumes
+    NEXT = "next"
+    BACK = "back"
+    QUIT = "quit"
+
+
+class StopReason(Enum):
+    """Why a session ended before its end."""
+
+    QUIT = "quit"
+    INTERRUPT = "interrupt"
+    DEVICE = "device"
+
+
+@dataclass(frozen=True, slots=True)
+class Fired:
+    """An event as it happened: planned at ``event.at_s``, started ``fired_s`` into the run."""
+
+    index: int
+    event: Event
+    fired_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class PlayResult:
+    fired: tuple[Fired, ...]
+    position_s: float
+    """How far into the timeline the session got (frozen while it was paused)."""
+    stopped_by: StopReason | None = None
+    """None: the session reached its end."""
+    error: str = ""
+    """What failed, when ``stopped_by`` is ``DEVICE``."""
+
+    @property
+    def completed(self) -> bool:
+        return self.stopped_by is None
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+    def sleep_until(self, deadline: float) -> None: ...
+
+
+class Controls(Protocol):
+    def poll(self) -> Command | None:
+        """A command if one is waiting; never blocks."""
+        ...
+
+
+class Display(Protocol):
+    def fired(self, fired: Fired) -> None: ...
+    def tick(self, position_s: float, paused: bool) -> None: ...
+
+
+class NoControls:
+    def poll(self) -> Command | None:
+        return None
+
+
+class NoDisplay:
+    def fired(self, fired: Fired) -> None:
+        pass
+
+    def tick(self, position_s: float, paused: bool) -> None:
+        pass
