@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import functools
@@ -97,11 +98,12 @@ def main() -> None:
     # A plain SIGTERM would end the process without cleanup; as SystemExit, exports
     # remove their temporary file and a live session stops its sound on the way out.
     signal.signal(signal.SIGTERM, _terminate)
-    # A locale that cannot spell a file name or a title (LANG=C without UTF-8) gets
-    # escapes, never an encoding error.
+    # A locale that cannot spell a file name or a title (LANG=C without UTF-8) never
+    # gets an encoding error: see _unspellable.
+    codecs.register_error("coach", _unspellable)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+            stream.reconfigure(errors="coach")  # type: ignore[union-attr]
     try:
         cli.main(prog_name="coach")
     except OSError as err:
@@ -116,6 +118,21 @@ def main() -> None:
         with contextlib.suppress(OSError):
             click.echo(f"coach: cannot write to standard output: {err.strerror}", err=True)
         sys.exit(1)
+
+
+def _unspellable(err: UnicodeError) -> tuple[str | bytes, int]:
+    """Characters the output's encoding cannot spell: a file name's own bytes, else an escape.
+
+    A file name that is not text in this locale arrives as surrogates; written back as
+    its original bytes, it reads as the user typed it. Anything else (a dash in a
+    title on an ASCII terminal) becomes a backslash escape.
+    """
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    chunk = err.object[err.start : err.end]
+    if all(0xDC80 <= ord(ch) <= 0xDCFF for ch in chunk):
+        return bytes(ord(ch) - 0xDC00 for ch in chunk), err.end
+    return chunk.encode("ascii", "backslashreplace").decode("ascii"), err.end
 
 
 def _drop_stdout() -> None:
@@ -409,6 +426,8 @@ def play(
         raise TargetError(f"{fallback}: is a folder; give a file name like session.wav")
     if fallback is not None:
         check_target(fallback, force=True)  # format and folder now; an existing file below
+    if log_path is not None and not log_path.parent.is_dir():
+        raise TargetError(f"{log_path}: cannot write the log: no such folder {log_path.parent}")
     loaded = load_routine(routine)
     if from_exercise is not None:
         exercise_named(loaded, from_exercise)  # a wrong name is said before anything else

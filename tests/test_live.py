@@ -349,3 +349,109 @@ def test_ctrl_c_exits_130_and_keeps_the_log(tmp_path: Path) -> None:
     )
     assert "tiny" in history.stdout.splitlines()[-1]
     assert "stopped at 0:0" in history.stdout.splitlines()[-1]
+
+
+# --- the transport: one state, one loop -------------------------------------------------
+
+
+def closing_words(session: Session) -> Event:
+    return session.timeline.events[-1]
+
+
+def test_next_during_the_closing_words_ends_the_session_at_once(session: Session) -> None:
+    """Before: the loop that waited out the end ignored the jump; 141 s of silence followed."""
+    ending = closing_words(session)
+    pressed = ending.at_s + ending.duration_s / 2
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    result = play_session(
+        session, output, clock, controls=FakeControls(clock, [(pressed, Command.NEXT)])
+    )
+    assert result.completed
+    assert clock.t - 100 == pytest.approx(pressed, abs=TICK_S)
+    assert output.log[-1] == "stop"  # the closing words are cut, nothing else plays
+
+
+def test_back_during_the_closing_words_replays_the_last_exercise(session: Session) -> None:
+    ending = closing_words(session)
+    last = session.timeline.segments[-1]
+    pressed = ending.at_s + ending.duration_s / 2
+    result, output = play_pressing(session, [(pressed, Command.BACK)])
+    assert result.completed
+    again = [f for f in result.fired if f.fired_s > pressed]
+    replayed = [e for e in session.timeline.events if e.at_s >= last.start_s]
+    assert [f.event for f in again] == replayed  # the last exercise, the chime and the words
+    assert again[0].fired_s == pytest.approx(pressed, abs=TICK_S)
+    assert again[-1].event == ending
+
+
+def test_next_in_the_last_exercise_goes_to_the_closing_chime(session: Session) -> None:
+    last = session.timeline.segments[-1]
+    pressed = last.start_s + 3
+    result, _ = play_pressing(session, [(pressed, Command.NEXT)])
+    after = [f.event.sound_name or f.event.text for f in result.fired if f.fired_s > pressed]
+    assert after[0] == "finish"
+    assert result.completed
+
+
+def quiet_moment(session: Session, after_s: float) -> float:
+    """A time after ``after_s`` when no clip plays (a pause there cuts nothing)."""
+    events = session.timeline.events
+    for before, nxt in zip(events, events[1:], strict=False):
+        if before.end_s >= after_s and nxt.at_s - before.end_s > 0.5:
+            return round(before.end_s + 0.2, 3)
+    raise AssertionError("no quiet moment")
+
+
+def test_ctrl_c_while_paused_reports_where_it_was_paused(session: Session) -> None:
+    """Before: the position grew with the wall clock while paused (paused 0:05, "stopped at 10:05")."""
+    paused_at = quiet_moment(session, 5.0)
+    clock = FakeClock(interrupt_at=paused_at + 600)
+    output = FakeOutput(clock)
+    result = play_session(
+        session, output, clock, controls=FakeControls(clock, [(paused_at, Command.PAUSE)])
+    )
+    assert result.stopped_by is StopReason.INTERRUPT
+    assert clock.t - 100 == pytest.approx(paused_at + 600)
+    assert result.position_s == pytest.approx(paused_at, abs=TICK_S)
+
+
+def test_quit_while_paused_reports_where_it_was_paused(session: Session) -> None:
+    paused_at = quiet_moment(session, 5.0)
+    result, _ = play_pressing(session, [(paused_at, Command.PAUSE), (300.0, Command.QUIT)])
+    assert result.stopped_by is StopReason.QUIT
+    assert result.position_s == pytest.approx(paused_at, abs=TICK_S)
+
+
+def test_skip_while_paused_resumes_at_the_next_exercise(session: Session) -> None:
+    first, second = session.timeline.segments[:2]
+    paused_at = quiet_moment(session, first.start_s)
+    result, output = play_pressing(session, [(paused_at, Command.PAUSE), (20.0, Command.NEXT)])
+    assert result.completed
+    played = texts_played(session, output)
+    i = played.index(RESUMING)
+    assert played[i + 1] == "Good. Next up: Thighs, left side."
+    resumed = next(f for f in result.fired if f.event.at_s == second.start_s)
+    assert resumed.fired_s > 20.0
+
+
+def test_the_player_speaks_only_from_the_session(session: Session) -> None:
+    """Pause phrases come from the closed session: a player has no speech engine to call."""
+    assert set(session.speech) >= {PAUSED, RESUMING, *session.timeline.texts()}
+    result, output = play_pressing(session, [(3.0, Command.PAUSE), (4.0, Command.PAUSE)])
+    assert result.completed
+    assert {session.phrase(PAUSED), session.phrase(RESUMING)} <= set(output.played)
+
+
+def test_shared_types_do_not_pull_in_the_player() -> None:
+    code = (
+        "import sys, coach.display, coach.keys, coach.schedule, coach.transport;"
+        "print(sorted(m for m in sys.modules if m in ('coach.live', 'coach.output')))"
+    )
+    out = subprocess.run(
+        [str(Path(coach_command()[0]).with_name("python")), "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "[]"

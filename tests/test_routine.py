@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import jsonschema
@@ -37,13 +39,23 @@ HEADER = "title: T\nsections:\n  - name: S\n    exercises:\n"
         ("-5s", None),
         ("5x", None),
         (True, None),
+        ("inf", None),
+        ("Infinity", None),
+        ("1e309", None),
+        ("nan", None),
+        (float("inf"), None),
+        (float("nan"), None),
+        ("1e308h", None),
     ],
 )
 def test_parse_duration(text: str | float, seconds: float | None) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(90, "1m30s"), (120, "2m"), (45, "45s"), (0, "0s")])
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(90, "1m30s"), (120, "2m"), (45, "45s"), (0, "0s"), (3600, "1h"), (5410, "1h30m10s")],
+)
 def test_format_duration(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
     assert parse_duration(text) == seconds
@@ -193,6 +205,29 @@ def problems_of(path: Path) -> list[str]:
             ["6: exercise \"Pigeon\": 'setup' is empty; write what to say"],
         ),
         (
+            "      - name: Pigeon\n        setup: Sit.\n        hold: inf\n        cues:\n"
+            "          - at: 1e309\n            say: Late.\n",
+            [
+                '7: exercise "Pigeon": \'hold\' must be a duration like 90s, 2m or 1m30s, got "inf"',
+                "9: exercise \"Pigeon\": cue 'at' must be a duration like 90s, 2m or 1m30s, "
+                'got "1e309"',
+            ],
+        ),
+        (
+            "      - name: Pigeon\n        setup: Sit.\n        hold: 1e12\n",
+            [
+                "7: exercise \"Pigeon\": 'hold' is 277777777h46m40s; the longest a duration "
+                "may be is 1h: split it into steps"
+            ],
+        ),
+        (
+            "      - name: Pigeon\n        setup: Sit.\n        hold: 30s\n        transition: 2h\n",
+            [
+                "8: exercise \"Pigeon\": 'transition' is 2h; the longest a duration may be "
+                "is 1h: split it into steps"
+            ],
+        ),
+        (
             "      - name: Pigeon\n        setup: Sit.\n        hold: 30s\n        steps:\n"
             "          - name: A\n            setup: a\n            hold: 10s\n",
             [
@@ -231,6 +266,57 @@ def test_every_problem_is_reported_at_once(write_routine: object) -> None:
 def test_unsafe_or_broken_yaml(text: str, fragment: str, write_routine: object) -> None:
     path = write_routine(text)  # type: ignore[operator]
     assert any(fragment in p for p in problems_of(path))
+
+
+@pytest.mark.parametrize("depth", [40, 2_000, 100_000])
+@pytest.mark.parametrize(("opening", "closing"), [("[", "]"), ("{a: ", "}")])
+def test_deep_nesting_is_refused_at_once(
+    depth: int, opening: str, closing: str, write_routine: object
+) -> None:
+    """Before: 2,000 levels gave a RecursionError traceback, 100,000 hung."""
+    path = write_routine("title: " + opening * depth + closing * depth + "\n")  # type: ignore[operator]
+    started = time.monotonic()
+    assert problems_of(path) == [
+        "1: lists and mappings nest deeper than 32 levels; a routine needs a handful: "
+        "check the brackets and indentation"
+    ]
+    assert time.monotonic() - started < 5  # a hang is what this guards against
+
+
+def test_deep_block_nesting_is_refused(write_routine: object) -> None:
+    nested = "".join("  " * i + "- x:\n" for i in range(60))
+    path = write_routine("title: T\nsections:\n" + nested)  # type: ignore[operator]
+    assert any("nest deeper than 32 levels" in p for p in problems_of(path))
+
+
+def test_transition_zero_means_no_transition(write_routine: object) -> None:
+    """Before: ``transition: 0`` was read as the default 15 s (an ``or`` on a float)."""
+    path = write_routine(  # type: ignore[operator]
+        "title: T\ntransition: 0\nsections:\n  - name: S\n    exercises:\n"
+        "      - name: A\n        setup: x\n        hold: 30s\n"
+        "      - name: B\n        setup: y\n        hold: 30s\n        transition: 0s\n"
+    )
+    assert [e.transition_s for e in load_routine(path).exercises] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: os.mkfifo(p), "is not a regular file (a device, FIFO or socket)"),
+        (lambda p: p.mkdir(), "is a folder; give a routine file (.yaml)"),
+        (lambda p: p.symlink_to("/dev/zero"), "is not a regular file"),
+        (lambda p: p.symlink_to("/dev/urandom"), "is not a regular file"),
+    ],
+)
+def test_files_that_are_not_files_are_refused_without_reading(
+    tmp_path: Path, make: object, message: str
+) -> None:
+    """Before: a FIFO hung, /dev/zero ate gigabytes, /dev/urandom ignored SIGTERM."""
+    path = tmp_path / "routine.yaml"
+    make(path)  # type: ignore[operator]
+    with pytest.raises(RoutineError) as caught:
+        load_routine(path)
+    assert str(caught.value) == f"{path}: {message}" or message in str(caught.value)
 
 
 def test_billion_laughs_is_refused_quickly(write_routine: object) -> None:

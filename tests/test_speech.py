@@ -111,6 +111,50 @@ def test_damaged_cache_entry_is_rendered_again(tmp_path: Path, engine: Pyttsx3En
     assert again.rendered == 1
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda data: data[: len(data) // 2], id="cut-in-half"),
+        pytest.param(lambda data: data[: len(data) // 2 + 1], id="cut-at-an-odd-byte"),
+        pytest.param(lambda data: data[:30], id="cut-in-the-header"),
+        pytest.param(lambda data: b"", id="empty"),
+        pytest.param(
+            lambda data: data[:24] + (44_100).to_bytes(4, "little") + data[28:], id="other-rate"
+        ),
+    ],
+)
+def test_a_cut_or_altered_cache_entry_is_never_used(
+    tmp_path: Path, engine: Pyttsx3Engine, damage: object
+) -> None:
+    """Before: a truncated entry was used as it was, the cue cut mid-sentence (or a traceback)."""
+    text = "Roll slowly up and down the length of your thigh."
+    whole = SpeechCache(tmp_path, SpeechSettings(), lambda: engine).clip(text)
+    path = SpeechCache(tmp_path, SpeechSettings(), lambda: engine).path_for(text)
+    path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
+    again = SpeechCache(tmp_path, SpeechSettings(), lambda: engine)
+    assert again.cached(text) is None
+    assert not path.exists()  # removed, so the next run renders it whole
+    clip = again.clip(text)
+    assert again.rendered == 1
+    assert clip.frames == pytest.approx(whole.frames, rel=0.02)
+    assert clip.sample_rate_hz == 22_050
+    assert SpeechCache(tmp_path, SpeechSettings(), lambda: engine).cached(text) == clip
+
+
+def test_rendering_prints_nothing_on_stdout_even_later(
+    engine: Pyttsx3Engine, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The driver prints "Audio saved to ..." from eSpeak's callback, at times after runAndWait.
+
+    Long texts are synthesised in several callbacks: that is when it came late.
+    """
+    long = " ".join(["Roll slowly up and down your thigh, breathing out as you go"] * 4)
+    for n in range(6):
+        engine.render(f"{long} {n} {uuid.uuid4().hex[:6]}.", SpeechSettings())
+    time.sleep(0.2)
+    assert capfd.readouterr().out == ""
+
+
 def test_voices_are_listed(engine: Pyttsx3Engine) -> None:
     ids = {v.id for v in engine.voices()}
     assert {"gmw/en", "gmw/en-us"} <= ids
