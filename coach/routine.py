@@ -242,8 +242,13 @@ class _Loader:
             what = err.problem or err.context or "invalid YAML"
             self.problem(line, f"invalid YAML: {what}; check the indentation and quoting")
             return None
+        except yaml.reader.ReaderError as err:
+            line = text.count("\n", 0, max(err.position, 0)) + 1
+            code = err.character if isinstance(err.character, int) else ord(err.character)
+            self.problem(line, f"invalid YAML: character U+{code:04X} is not allowed; remove it")
+            return None
         except yaml.YAMLError as err:
-            self.problem(1, f"invalid YAML: {err}")
+            self.problem(1, "invalid YAML: " + " ".join(str(err).split()))
             return None
         if root is None:
             self.problem(1, "the file is empty; a routine needs a title and sections")

@@ -316,12 +316,12 @@ class SpeechCache:
                 progress(1 - len(pending) / len(missing))
 
             render_in_workers(self.folder, self.settings, share_out(missing, count), count_done)
-            for text in missing:
-                if self.cached(text) is not None:
-                    self.rendered += 1
-        for done, text in enumerate(missing, start=1):
+        left = [text for text in missing if self.cached(text) is None]
+        self.rendered += len(missing) - len(left)
+        for done, text in enumerate(left, start=len(missing) - len(left) + 1):
             self.clip(text)  # in this process: what no worker rendered
             progress(done / len(missing))
+        progress(1.0)
 
     def _keep(self, text: str, clip: Clip) -> Clip:
         """Count a freshly rendered clip, and keep it in memory and on disk."""

@@ -7,9 +7,11 @@ hang, nothing on stdout but the document, and nothing lost or half-written.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -291,3 +293,38 @@ def test_play_fallback_works_every_time_it_is_run(tmp_path: Path) -> None:
     assert "--format" not in refused.stderr
     assert target.read_bytes() == b"mine"
     assert len(first) > 44
+
+
+# --- the speech cache and the engine: nothing on stdout, nothing cut ------------------------
+
+
+def test_show_json_stays_json_when_a_long_cue_is_rendered(tmp_path: Path) -> None:
+    """Before: "Audio saved to /tmp/...cue.wav" reached stdout after an edited long cue."""
+    long = " ".join(["Roll slowly up and down your thigh, breathing out as you go"] * 4)
+    routine = tmp_path / "long.yaml"
+    for attempt in range(3):
+        routine.write_text(
+            "title: Long\nsections:\n  - name: S\n    exercises:\n"
+            "      - name: Thigh\n        setup: Lie face down, the ball under your thigh.\n"
+            f"        hold: 2m\n        cues: ['{long}, take {attempt} {uuid.uuid4().hex[:8]}.']\n"
+        )
+        result = run("show", str(routine), "--json")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["routine"] == "long"
+
+
+def test_a_cut_cache_entry_is_rendered_again_not_exported_cut(tmp_path: Path) -> None:
+    """Before: the cue was cut mid-sentence and the timeline shrank; at an odd byte, a traceback."""
+    cache = tmp_path / "cache"
+    env = os.environ | {"XDG_CACHE_HOME": str(cache)}
+    first = run("show", str(SHORT), "--json", env=env)
+    for entry in (cache / "coach" / "speech").rglob("*.wav"):
+        data = entry.read_bytes()
+        entry.write_bytes(data[: len(data) // 2 + 1])  # every entry, cut at an odd byte
+    again = run("export", str(SHORT), "-o", str(tmp_path / "s.wav"), env=env)
+    assert again.returncode == 0, again.stderr
+    second = run("show", str(SHORT), "--json", env=env)
+    before, after = json.loads(first.stdout), json.loads(second.stdout)
+    assert after["total_s"] == pytest.approx(before["total_s"], abs=0.5)
+    durations = [e["duration_s"] for e in before["events"]]
+    assert [e["duration_s"] for e in after["events"]] == pytest.approx(durations, rel=0.05)

@@ -376,7 +376,7 @@ def test_back_during_the_closing_words_replays_the_last_exercise(session: Sessio
     ending = closing_words(session)
     last = session.timeline.segments[-1]
     pressed = ending.at_s + ending.duration_s / 2
-    result, output = play_pressing(session, [(pressed, Command.BACK)])
+    result, _ = play_pressing(session, [(pressed, Command.BACK)])
     assert result.completed
     again = [f for f in result.fired if f.fired_s > pressed]
     replayed = [e for e in session.timeline.events if e.at_s >= last.start_s]
@@ -397,7 +397,7 @@ def test_next_in_the_last_exercise_goes_to_the_closing_chime(session: Session) -
 def quiet_moment(session: Session, after_s: float) -> float:
     """A time after ``after_s`` when no clip plays (a pause there cuts nothing)."""
     events = session.timeline.events
-    for before, nxt in zip(events, events[1:], strict=False):
+    for before, nxt in itertools.pairwise(events):
         if before.end_s >= after_s and nxt.at_s - before.end_s > 0.5:
             return round(before.end_s + 0.2, 3)
     raise AssertionError("no quiet moment")
@@ -455,3 +455,24 @@ def test_shared_types_do_not_pull_in_the_player() -> None:
         check=True,
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_a_history_that_cannot_be_written_is_a_warning_not_a_failure(tmp_path: Path) -> None:
+    """Before: the whole session played, then coach exited 1 because the history failed."""
+    env, capture = capture_home(tmp_path)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the data folder should be")
+    env["XDG_DATA_HOME"] = str(blocked)
+    run = subprocess.run(
+        [*coach_command(), "play", str(TINY), "--pace", "2", "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0
+    assert capture.stat().st_size > 0  # the session played
+    assert run.stderr.startswith(f"coach: warning: {blocked}/coach/history.jsonl: ")
+    assert run.stderr.endswith("; the session was not recorded\n")
+    assert len(run.stderr.splitlines()) == 1

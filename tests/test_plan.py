@@ -163,3 +163,40 @@ def test_golden_schedule(name: str, pace: float, sound_s: dict[Sound, float]) ->
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(text)
     assert text == golden.read_text()
+
+
+def test_planning_grows_in_step_with_the_routine() -> None:
+    """Not quadratic: twice the exercises ask for (about) twice the speech lengths.
+
+    10,000 exercises plan in about a second; the 150 s a user saw was rendering
+    their 20,000 new texts, which now shows a progress bar.
+    """
+    asked: dict[int, int] = {}
+    for count in (250, 500, 1000):
+        body = "".join(
+            f"  - name: Ex {i}\n    setup: Lie down, number {i}.\n    sides: both\n    hold: 4s\n"
+            for i in range(count)
+        )
+        routine = load_routine_text(
+            "title: Big\ntransition: 0\nsections:\n- name: S\n  exercises:\n" + body
+        )
+        calls = 0
+
+        def speech_s(text: str) -> float:
+            nonlocal calls
+            calls += 1
+            return fake_speech_s(text)
+
+        plan_session(routine, Pacing(1.0), speech_s, {s: 1.0 for s in Sound})
+        asked[count] = calls
+    assert asked[500] / asked[250] == pytest.approx(2, rel=0.05)
+    assert asked[1000] / asked[500] == pytest.approx(2, rel=0.05)
+
+
+def load_routine_text(text: str) -> Routine:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "big.yaml"
+        path.write_text(text)
+        return load_routine(path)

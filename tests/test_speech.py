@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.errors import SpeechError
+from coach.errors import SpeechError, VoiceError
 from coach.speech import (
     MAX_WORKERS,
     MIN_TEXTS_PER_WORKER,
@@ -197,6 +197,25 @@ def test_worker_errors_read_as_they_would_here(tmp_path: Path) -> None:
     cache = SpeechCache(tmp_path, SpeechSettings(voice="no-such-voice"))
     with pytest.raises(SpeechError, match=r'^unknown voice "no-such-voice"; `coach voices` lists'):
         cache.render_all(TEXTS, workers=2)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_rendering_reports_its_progress(tmp_path: Path, workers: int) -> None:
+    """A long render (10,000 exercises took 150 s) shows a bar: progress is reported as it goes."""
+    texts = [f"Exercise number {n}, {uuid.uuid4().hex[:6]}." for n in range(40)]
+    heard: list[float] = []
+    SpeechCache(tmp_path, SpeechSettings()).render_all(texts, heard.append, workers=workers)
+    assert heard == sorted(heard)
+    assert heard[-1] == 1.0
+    assert len(heard) >= 3  # not just "done": it moved while the workers worked
+    assert any(0 < f < 1 for f in heard)
+
+
+def test_the_voice_error_from_a_worker_is_a_usage_error(tmp_path: Path) -> None:
+    cache = SpeechCache(tmp_path, SpeechSettings(voice="no-such-voice"))
+    with pytest.raises(VoiceError) as caught:
+        cache.render_all(TEXTS, workers=2)
+    assert caught.value.exit_code == 2
 
 
 def test_an_unwritable_cache_renders_here(tmp_path: Path) -> None:
