@@ -372,7 +372,12 @@ def export(
             progress=progress.update,
         )
     if cues_path is not None:
-        write_text_atomic(cues_path, format_vtt(session.timeline))
+        try:
+            write_text_atomic(cues_path, format_vtt(session.timeline))
+        except OSError as err:  # checked before the work: only the disk can fail it now
+            raise OutputError(
+                f"{cues_path}: cannot write: {err.strerror}; the audio is in {result.path}"
+            ) from err
     click.echo(f"wrote {result.path} ({minutes_seconds(result.duration_s)})", err=True)
 
 

@@ -508,7 +508,11 @@ class _Loader:
         try:
             included = inner.load(target, chain=resolved)
         except RoutineError as err:
-            self.problems.extend(err.problems)
+            for problem in err.problems:
+                if problem.line:
+                    self.problems.append(problem)
+                else:  # about the file as a whole: said where it is included
+                    self.problem(node, f"'include: {ref}': {problem.message}")
             return
         yield from included.sections
 

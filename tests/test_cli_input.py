@@ -13,6 +13,7 @@ import stat
 import subprocess
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -318,13 +319,23 @@ def test_a_cut_cache_entry_is_rendered_again_not_exported_cut(tmp_path: Path) ->
     cache = tmp_path / "cache"
     env = os.environ | {"XDG_CACHE_HOME": str(cache)}
     first = run("show", str(SHORT), "--json", env=env)
+    assert first.returncode == 0, first.stderr
     for entry in (cache / "coach" / "speech").rglob("*.wav"):
         data = entry.read_bytes()
         entry.write_bytes(data[: len(data) // 2 + 1])  # every entry, cut at an odd byte
     again = run("export", str(SHORT), "-o", str(tmp_path / "s.wav"), env=env)
     assert again.returncode == 0, again.stderr
     second = run("show", str(SHORT), "--json", env=env)
+    assert second.returncode == 0, second.stderr
     before, after = json.loads(first.stdout), json.loads(second.stdout)
     assert after["total_s"] == pytest.approx(before["total_s"], abs=0.5)
-    durations = [e["duration_s"] for e in before["events"]]
-    assert [e["duration_s"] for e in after["events"]] == pytest.approx(durations, rel=0.05)
+
+    def lengths(timeline: dict[str, Any]) -> dict[str, float]:
+        return {e["text"]: e["duration_s"] for e in timeline["events"] if e["kind"] == "say"}
+
+    # every text rendered whole again (eSpeak jitters a little between renders; a cut
+    # clip would be about half as long)
+    old, new = lengths(before), lengths(after)
+    for text in old.keys() & new.keys():
+        assert new[text] == pytest.approx(old[text], rel=0.05), text
+    assert len(old.keys() & new.keys()) >= len(old) - 2

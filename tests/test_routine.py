@@ -319,6 +319,16 @@ def test_files_that_are_not_files_are_refused_without_reading(
     assert str(caught.value) == f"{path}: {message}" or message in str(caught.value)
 
 
+def test_an_include_of_a_special_file_is_refused_where_it_is_included(
+    write_routine: object,
+) -> None:
+    path = write_routine("title: T\nsections:\n  - include: /dev/zero\n")  # type: ignore[operator]
+    assert problems_of(path) == [
+        "3: 'include: /dev/zero': is not a regular file (a device, FIFO or socket); "
+        "give a routine file"
+    ]
+
+
 def test_billion_laughs_is_refused_quickly(write_routine: object) -> None:
     lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 12)]
