@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import codecs
-import contextlib
-import errno
 import functools
 import json
-import os
-import signal
-import stat
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, TypeVar
 
 import click
 import platformdirs
@@ -23,7 +17,9 @@ import platformdirs
 from coach import __version__
 from coach.audio import SAMPLE_RATE_HZ
 from coach.chapters import format_vtt
+from coach.console import run_guarded
 from coach.display import LineDisplay, Progress, TerminalDisplay
+from coach.durations import format_duration, parse_duration
 from coach.errors import (
     AudioDeviceError,
     CoachError,
@@ -34,7 +30,7 @@ from coach.errors import (
     TargetError,
 )
 from coach.export import FORMATS, SAMPLE_RATES_HZ, check_target, export_session
-from coach.files import check_distinct, check_new_file, write_text_atomic
+from coach.files import check_distinct, check_new_file, open_log, write_text_atomic
 from coach.history import Entry, append_entry, read_history
 from coach.keys import terminal_keys
 from coach.live import MonotonicClock, play_session
@@ -42,8 +38,14 @@ from coach.output import SimpleaudioOutput
 from coach.plan import MAX_SESSION_S, Timeline
 from coach.render import build_session, load_sounds
 from coach.resources import bundled_routines
-from coach.routine import Routine, format_duration, load_routine, parse_duration
-from coach.schedule import fired_json, format_schedule, minutes_seconds, timeline_json
+from coach.routine import Routine, load_routine
+from coach.schedule import (
+    fired_json,
+    format_schedule,
+    minutes_seconds,
+    stopped_where,
+    timeline_json,
+)
 from coach.session import Session
 from coach.speech import DEFAULT_RATE_WPM, Pyttsx3Engine, SpeechCache, SpeechSettings
 from coach.transport import Display, Fired, StopReason
@@ -90,61 +92,8 @@ def cli(debug: bool) -> None:
     """
 
 
-_STREAM_ERRORS = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF}
-"""What writing to stdout can fail with (a full disk, /dev/full, a closed descriptor)."""
-
-
 def main() -> None:
-    # A plain SIGTERM would end the process without cleanup; as SystemExit, exports
-    # remove their temporary file and a live session stops its sound on the way out.
-    signal.signal(signal.SIGTERM, _terminate)
-    # A locale that cannot spell a file name or a title (LANG=C without UTF-8) never
-    # gets an encoding error: see _unspellable.
-    codecs.register_error("coach", _unspellable)
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="coach")  # type: ignore[union-attr]
-    try:
-        cli.main(prog_name="coach")
-    except OSError as err:
-        # Commands turn their own file errors into messages; what escapes to here is
-        # the standard output itself failing (a full disk, /dev/full, a closed pipe).
-        if err.errno == errno.EPIPE:
-            _drop_stdout()
-            sys.exit(1)  # the reader went away (| head): nothing to say, as click does
-        if err.errno not in _STREAM_ERRORS:
-            raise
-        _drop_stdout()
-        with contextlib.suppress(OSError):
-            click.echo(f"coach: cannot write to standard output: {err.strerror}", err=True)
-        sys.exit(1)
-
-
-def _unspellable(err: UnicodeError) -> tuple[str | bytes, int]:
-    """Characters the output's encoding cannot spell: a file name's own bytes, else an escape.
-
-    A file name that is not text in this locale arrives as surrogates; written back as
-    its original bytes, it reads as the user typed it. Anything else (a dash in a
-    title on an ASCII terminal) becomes a backslash escape.
-    """
-    if not isinstance(err, UnicodeEncodeError):
-        raise err
-    chunk = err.object[err.start : err.end]
-    if all(0xDC80 <= ord(ch) <= 0xDCFF for ch in chunk):
-        return bytes(ord(ch) - 0xDC00 for ch in chunk), err.end
-    return chunk.encode("ascii", "backslashreplace").decode("ascii"), err.end
-
-
-def _drop_stdout() -> None:
-    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
-        os.close(null)
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+    run_guarded(lambda: cli.main(prog_name="coach"))
 
 
 # --- shared options ---------------------------------------------------------------------
@@ -520,17 +469,6 @@ def start_of(timeline: Timeline, exercise: str) -> float:
     return next(s.start_s for s in timeline.segments if s.exercise == exercise)
 
 
-def stopped_where(timeline: Timeline, position_s: float) -> str:
-    segment = timeline.segment_at(position_s)
-    if segment is not None:
-        inside = segment.exercise
-    elif not timeline.segments or position_s < timeline.segments[0].start_s:
-        inside = "the introduction"
-    else:
-        inside = "the ending"
-    return f"{minutes_seconds(position_s)} of {minutes_seconds(timeline.total_s)} ({inside})"
-
-
 def make_display(timeline: Timeline) -> Display:
     if sys.stderr.isatty():
         return TerminalDisplay(timeline, sys.stderr)
@@ -574,30 +512,6 @@ def history(as_json: bool) -> None:
             f"line{'s' * (len(found.damaged) > 1)} ({lines}); they stay in the file",
             err=True,
         )
-
-
-def open_log(path: Path | None) -> TextIO | None:
-    """The --log file, line-buffered: a killed session leaves every line it fired.
-
-    A FIFO or a terminal works (a reader can follow the session); a FIFO with no
-    reader is refused at once instead of blocking.
-    """
-    if path is None:
-        return None
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK, 0o666)
-    except OSError as err:
-        if err.errno == errno.ENXIO:
-            raise TargetError(f"{path}: a FIFO with no reader; start its reader first") from err
-        raise TargetError(f"{path}: cannot write the log: {err.strerror}") from err
-    try:
-        os.set_blocking(fd, True)
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            os.ftruncate(fd, 0)
-        return open(fd, "w", encoding="utf-8", buffering=1)  # noqa: PTH123 (a descriptor)
-    except OSError as err:
-        os.close(fd)
-        raise TargetError(f"{path}: cannot write the log: {err.strerror}") from err
 
 
 @cli.command()

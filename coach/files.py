@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from coach.errors import TargetError
 
@@ -102,3 +105,27 @@ def _same_file(a: Path, b: Path) -> bool:
         with contextlib.suppress(OSError):
             return a.samefile(b)
     return a.resolve() == b.resolve()
+
+
+def open_log(path: Path | None) -> TextIO | None:
+    """The --log file, line-buffered: a killed session leaves every line it fired.
+
+    A FIFO or a terminal works (a reader can follow the session); a FIFO with no
+    reader is refused at once instead of blocking.
+    """
+    if path is None:
+        return None
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK, 0o666)
+    except OSError as err:
+        if err.errno == errno.ENXIO:
+            raise TargetError(f"{path}: a FIFO with no reader; start its reader first") from err
+        raise TargetError(f"{path}: cannot write the log: {err.strerror}") from err
+    try:
+        os.set_blocking(fd, True)
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.ftruncate(fd, 0)
+        return open(fd, "w", encoding="utf-8", buffering=1)  # noqa: PTH123 (a descriptor)
+    except OSError as err:
+        os.close(fd)
+        raise TargetError(f"{path}: cannot write the log: {err.strerror}") from err

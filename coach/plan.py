@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 
+from coach.durations import format_duration
 from coach.errors import PlanError, SessionTooLongError
-from coach.routine import Exercise, Routine, Side, Step, format_duration
+from coach.routine import Exercise, Routine, Side, Step
 
 MIN_PACE = 0.25
 MAX_PACE = 4.0

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import difflib
-import math
-import os
 import re
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -14,21 +11,17 @@ from pathlib import Path
 
 import yaml
 
+from coach.durations import format_duration, parse_duration
 from coach.errors import Problem, RoutineError
 from coach.resources import bundled_routines
+from coach.source import SourceError, read_yaml
 
-MAX_FILE_BYTES = 1_000_000
 MAX_TEXT_CHARS = 400
 MAX_DESCRIPTION_CHARS = 2000
 MAX_INCLUDE_DEPTH = 8
-MAX_NESTING = 32
-"""Lists and mappings inside each other; a routine needs about eight."""
 MAX_DURATION_S = 3600.0
 """The longest any one duration in a routine may be (a hold, a transition, a cue's time)."""
 DEFAULT_TRANSITION_S = 15.0
-
-# libyaml where PyYAML was built with it (its wheels are): 20x faster on big files.
-_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Side(Enum):
@@ -135,11 +128,6 @@ def load_routine(ref: str | Path) -> Routine:
 
 # --- the loader -------------------------------------------------------------------------
 
-_DURATION = re.compile(
-    r"^\s*(?:(?P<h>\d+(?:\.\d+)?)\s*h(?:ours?)?)?"
-    r"\s*(?:(?P<m>\d+(?:\.\d+)?)\s*m(?:in(?:ute)?s?)?)?"
-    r"\s*(?:(?P<s>\d+(?:\.\d+)?)\s*s(?:ec(?:ond)?s?)?)?\s*$"
-)
 _MARKUP = re.compile(r"[<>]")
 _STD_TAGS = {
     "tag:yaml.org,2002:" + t
@@ -151,42 +139,6 @@ SECTION_KEYS = ("name", "exercises", "include")
 EXERCISE_KEYS = ("name", "setup", "sides", "hold", "cues", "steps", "transition", "switch")
 STEP_KEYS = ("name", "setup", "hold", "cues")
 CUE_KEYS = ("say", "at")
-
-
-def parse_duration(value: str | float) -> float | None:
-    """Seconds from ``90``, ``90s``, ``2m``, ``1m30s`` or ``1.5m``; None if not a duration.
-
-    Never infinite or NaN (``inf``, ``1e309``): those are not durations.
-    """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) and value >= 0 else None
-    text = value.strip()
-    try:
-        number = float(text)
-    except ValueError:
-        pass
-    else:
-        return number if math.isfinite(number) and number >= 0 else None
-    match = _DURATION.match(text)
-    if not match or not any(match.group(g) for g in "hms"):
-        return None
-    h, m, s = (float(match.group(g) or 0) for g in "hms")
-    total = h * 3600 + m * 60 + s
-    return total if math.isfinite(total) else None
-
-
-def format_duration(seconds: float) -> str:
-    """``90.0`` → ``1m30s``, ``5400`` → ``1h30m``; the form the loader reads back."""
-    whole = round(seconds)
-    h, rest = divmod(whole, 3600)
-    m, s = divmod(rest, 60)
-    if h:
-        return f"{h}h" + (f"{m:02d}m" if m or s else "") + (f"{s:02d}s" if s else "")
-    if m and s:
-        return f"{m}m{s:02d}s"
-    return f"{m}m" if m else f"{s}s"
 
 
 def _line(node: yaml.Node) -> int:
@@ -224,107 +176,12 @@ class _Loader:
         return routine
 
     def _read(self, path: Path) -> yaml.Node | None:
-        data = self._read_bytes(path)
-        if data is None:
-            return None
         try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as err:
-            self.problem(1, f"not UTF-8 text ({err.reason}); save the file as UTF-8")
+            return read_yaml(path)
+        except SourceError as err:
+            for problem in err.problems:
+                self.problem(problem.line, problem.message)
             return None
-        try:
-            if not self._prescan(text):
-                return None
-            root = yaml.compose(text, Loader=_YAML_LOADER)
-        except yaml.MarkedYAMLError as err:
-            mark = err.problem_mark or err.context_mark
-            line = mark.line + 1 if mark else 1
-            what = err.problem or err.context or "invalid YAML"
-            self.problem(line, f"invalid YAML: {what}; check the indentation and quoting")
-            return None
-        except yaml.reader.ReaderError as err:
-            line = text.count("\n", 0, max(err.position, 0)) + 1
-            code = err.character if isinstance(err.character, int) else ord(err.character)
-            self.problem(line, f"invalid YAML: character U+{code:04X} is not allowed; remove it")
-            return None
-        except yaml.YAMLError as err:
-            self.problem(1, "invalid YAML: " + " ".join(str(err).split()))
-            return None
-        if root is None:
-            self.problem(1, "the file is empty; a routine needs a title and sections")
-            return None
-        return root
-
-    def _read_bytes(self, path: Path) -> bytes | None:
-        """The file's bytes: only a regular file, only up to the size limit, never blocking.
-
-        One reader for every command: a FIFO, a device (/dev/zero, /dev/urandom)
-        or a folder is refused at once, before a byte is read.
-        """
-        try:
-            # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-        except OSError as err:
-            self.problem(0, f"cannot read the file: {err.strerror}")
-            return None
-        try:
-            info = os.fstat(fd)
-            if stat.S_ISDIR(info.st_mode):
-                self.problem(0, "is a folder; give a routine file (.yaml)")
-                return None
-            if not stat.S_ISREG(info.st_mode):
-                self.problem(
-                    0, "is not a regular file (a device, FIFO or socket); give a routine file"
-                )
-                return None
-            if info.st_size > MAX_FILE_BYTES:
-                self.problem(
-                    0, f"file is {info.st_size} bytes; routines are at most {MAX_FILE_BYTES}"
-                )
-                return None
-            chunks: list[bytes] = []
-            size = 0
-            while size <= MAX_FILE_BYTES and (chunk := os.read(fd, 65_536)):
-                chunks.append(chunk)
-                size += len(chunk)
-        except OSError as err:
-            self.problem(0, f"cannot read the file: {err.strerror}")
-            return None
-        finally:
-            os.close(fd)
-        if size > MAX_FILE_BYTES:  # it grew while we read
-            self.problem(0, f"file is over {MAX_FILE_BYTES} bytes; routines are at most that")
-            return None
-        return b"".join(chunks)
-
-    def _prescan(self, text: str) -> bool:
-        """Refuse aliases and deep nesting from the parser's events, before composing.
-
-        A "billion laughs" file costs nothing, and nesting that would exhaust the
-        composer's recursion (or the scanner's time) stops at the first level too deep.
-
-        Raises:
-            yaml.YAMLError: the text is not YAML.
-        """
-        depth = 0
-        for event in yaml.parse(text, Loader=_YAML_LOADER):
-            line = event.start_mark.line + 1 if event.start_mark else 1
-            if isinstance(event, yaml.AliasEvent):
-                self.problem(
-                    line, f"YAML alias *{event.anchor} is not supported; write the value out"
-                )
-            elif isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_NESTING:
-                    self.problem(
-                        line,
-                        f"lists and mappings nest deeper than {MAX_NESTING} levels; "
-                        "a routine needs a handful: check the brackets and indentation",
-                    )
-                    return False
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-        return not self.problems
 
     # -- generic node checks --
 

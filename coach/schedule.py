@@ -32,6 +32,17 @@ def place(exercise: str | None, step: str | None, side: Side | None) -> str:
     return text + (f", {side.value} side" if side else "")
 
 
+def stopped_where(timeline: Timeline, position_s: float) -> str:
+    segment = timeline.segment_at(position_s)
+    if segment is not None:
+        inside = segment.exercise
+    elif not timeline.segments or position_s < timeline.segments[0].start_s:
+        inside = "the introduction"
+    else:
+        inside = "the ending"
+    return f"{minutes_seconds(position_s)} of {minutes_seconds(timeline.total_s)} ({inside})"
+
+
 def event_line(event: Event) -> str:
     what = f'say    "{event.text}"' if event.kind is EventKind.SAY else f"chime  {event.sound_name}"
     return f"{clock(event.at_s)}  {what}"

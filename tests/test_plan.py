@@ -134,7 +134,7 @@ def test_too_short_for_its_instructions(write_routine: object, sound_s: dict[Sou
 
 @pytest.mark.parametrize("length", ["10m", "12m30s", "20m", "40m"])
 def test_length_fits_within_a_second(length: str, sound_s: dict[Sound, float]) -> None:
-    from coach.routine import parse_duration
+    from coach.durations import parse_duration
 
     target = parse_duration(length)
     assert target is not None

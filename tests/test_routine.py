@@ -11,9 +11,10 @@ import jsonschema
 import pytest
 import yaml
 
+from coach.durations import format_duration, parse_duration
 from coach.errors import RoutineError
 from coach.resources import bundled_routines, schema_path
-from coach.routine import Side, format_duration, load_routine, parse_duration
+from coach.routine import Side, load_routine
 
 HEADER = "title: T\nsections:\n  - name: S\n    exercises:\n"
 
