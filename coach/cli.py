@@ -35,6 +35,7 @@ from coach.history import Entry, append_entry, read_history
 from coach.keys import terminal_keys
 from coach.live import MonotonicClock, play_session
 from coach.output import SimpleaudioOutput
+from coach.phrases import REGIONAL_VOICES, TABLE, primary, voice_for
 from coach.plan import MAX_SESSION_S, Timeline
 from coach.render import build_session, load_sounds
 from coach.resources import bundled_routines
@@ -157,10 +158,14 @@ def prepare(
     check_speed(pace, length)
     if isinstance(routine, str):
         routine = load_routine(routine)
+    if voice is not None:
+        warning = voice_mismatch(voice, routine.language)
+        if warning:
+            click.echo(f"coach: warning: {warning}", err=True)
     with Progress(sys.stderr, "preparing speech") as progress:
         return build_session(
             routine,
-            make_speech(rate, voice),
+            make_speech(rate, voice or voice_for(routine.language)),
             load_sounds(),
             pace=pace or 1.0,
             length_s=length,
@@ -514,13 +519,38 @@ def history(as_json: bool) -> None:
         )
 
 
+def voice_mismatch(voice: str, language: str) -> str | None:
+    """A warning when ``voice`` does not speak ``language``.
+
+    Raises:
+        VoiceError: there is no such voice.
+    """
+    found = Pyttsx3Engine().voice(voice)
+    spoken = {primary(tag) for tag in found.languages}
+    if not spoken or primary(language) in spoken:
+        return None
+    return (
+        f"voice {found.id} speaks {', '.join(found.languages)}, but the routine is in "
+        f"{language}; leave out --voice to use {voice_for(language) or 'the default voice'}"
+    )
+
+
 @cli.command()
-def voices() -> None:
-    """List the voices you can pass to --voice.
+@click.option("--language", metavar="TAG", help="Only voices for this language, like de or pt-BR.")
+def voices(language: str | None) -> None:
+    """List the voices you can pass to --voice (the default for each language is marked).
 
     \b
-    Example:
+    Examples:
       coach voices | grep en-
+      coach voices --language de
     """
+    defaults = {p.voice for p in TABLE.values()} | set(REGIONAL_VOICES.values())
     for voice in Pyttsx3Engine().voices():
-        click.echo(f"{voice.id:<24} {voice.name}")
+        if language is not None and not any(
+            tag.lower() == language.lower() or primary(tag) == language.lower()
+            for tag in voice.languages
+        ):
+            continue
+        mark = "  (default for its language)" if voice.id in defaults else ""
+        click.echo(f"{voice.id:<24} {voice.name}{mark}")

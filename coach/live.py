@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 from coach.errors import AudioDeviceError
 from coach.output import Output, Playing
-from coach.phrases import PAUSED, RESUMING
 from coach.plan import EPSILON_S, Event, Sound
 from coach.session import Session
 from coach.transport import (
@@ -233,7 +232,7 @@ class Player:
             # a cue cut by the pause is said again, whole, on resume
             position = min(position, self.events[self.playing_index].at_s)
         self.paused_at = position
-        self.say_now(PAUSED)
+        self.say_now(self.timeline.phrases.paused)
         while True:
             command = self.controls.poll()
             if command is Command.QUIT:
@@ -246,7 +245,7 @@ class Player:
                 break
             self.display.tick(position, paused=True)
             self.clock.sleep_until(self.clock.now() + TICK_S)
-        self.say_now(RESUMING)
+        self.say_now(self.timeline.phrases.resuming)
         resume_at = self.paused_at
         self.paused_at = None
         self.jump(resume_at)

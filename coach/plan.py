@@ -16,6 +16,7 @@ from enum import Enum, IntEnum
 
 from coach.durations import format_duration
 from coach.errors import PlanError, SessionTooLongError
+from coach.phrases import DEFAULT_LANGUAGE, Phrases, phrases_for
 from coach.routine import Exercise, Routine, Side, Step
 
 MIN_PACE = 0.25
@@ -125,6 +126,12 @@ class Timeline:
     events: tuple[Event, ...]
     dropped: tuple[Dropped, ...] = ()
     segments: tuple[Segment, ...] = ()
+    language: str = DEFAULT_LANGUAGE
+    """The routine's language: the phrases table every sentence coach says came from."""
+
+    @property
+    def phrases(self) -> Phrases:
+        return phrases_for(self.language)
 
     def texts(self) -> tuple[str, ...]:
         return tuple(e.text for e in self.events if e.kind is EventKind.SAY)
@@ -159,10 +166,6 @@ def _ms(seconds: float) -> float:
 def _ms_up(seconds: float) -> float:
     """The next whole millisecond at or after ``seconds``: rounding never creates an overlap."""
     return math.ceil(round(seconds * 1000, 6)) / 1000
-
-
-def side_words(side: Side) -> str:
-    return f"{side.value} side"
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +221,7 @@ class _Planner:
         sound_s: Mapping[Sound, float],
     ) -> None:
         self.routine = routine
+        self.phrases = phrases_for(routine.language)
         self.pace = pacing.pace
         self.speech_s = speech_s
         self.sound_s = sound_s
@@ -272,20 +276,22 @@ class _Planner:
     # -- the session --
 
     def plan(self, minutes: int | None) -> Timeline:
-        intro = [f"{self.routine.title}."]
+        say = self.phrases
+        intro = [say.title(self.routine.title)]
         if minutes is not None:
-            intro.append(f"This session takes about {minutes} minute{'s' * (minutes != 1)}.")
+            intro.append(say.session_length(minutes))
         if self.routine.equipment:
-            intro.append(f"You will need {_join(self.routine.equipment)}.")
+            intro.append(say.equipment(self.routine.equipment))
         cursor = self.say_in_turn(0.0, intro) + GAP_S
         for index, exercise in enumerate(self.routine.exercises):
             end = self.exercise(cursor, exercise, first=index == 0)
             self.segments.append(Segment(exercise.name, _ms(cursor), end))
             cursor = end
         end = self.sound(cursor, Sound.FINISH)
-        end = self.say(end + AFTER_SOUND_S, "That is the end of the session. Well done.")
+        end = self.say(end + AFTER_SOUND_S, say.ending)
         return Timeline(
             routine=self.routine.name,
+            language=self.routine.language,
             title=self.routine.title,
             pace=self.pace,
             total_s=_ms(end + TAIL_S),
@@ -300,14 +306,14 @@ class _Planner:
         sides: tuple[Side | None, ...] = exercise.sides or (None,)
         first_step = exercise.steps[0].name if exercise.has_steps else None
         where = _Where(exercise.name, first_step, sides[0])
-        announce = exercise.name
-        if sides[0] is not None:
-            announce += f", {side_words(sides[0])}"
-        lead = [f"First: {announce}." if first else f"Good. Next up: {announce}."]
+        say = self.phrases
+        lead = [
+            say.first(exercise.name, sides[0]) if first else say.next_up(exercise.name, sides[0])
+        ]
         if exercise.has_steps:
             if exercise.setup:
                 lead.append(exercise.setup)
-            lead += [f"Start with {exercise.steps[0].name}.", exercise.steps[0].setup]
+            lead += [say.start_with(exercise.steps[0].name), exercise.steps[0].setup]
         else:
             lead.append(exercise.setup)
         spoken_end = self.say_in_turn(start_s, lead, where)
@@ -316,12 +322,12 @@ class _Planner:
             for step_index, step in enumerate(exercise.steps):
                 if step_index == 0 and side_index > 0:
                     assert side is not None
-                    opening = [exercise.switch or f"Switch to the {side_words(side)}."]
+                    opening = [exercise.switch or say.switch(side)]
                     if exercise.has_steps:
-                        opening += [f"{step.name}.", step.setup]
+                        opening += [say.step(step.name), step.setup]
                     sound = Sound.SWITCH
                 elif step_index > 0:
-                    opening = [f"Now, {step.name}.", step.setup]
+                    opening = [say.now(step.name), step.setup]
                     sound = Sound.START
                 else:
                     opening = []
@@ -360,9 +366,9 @@ class _Planner:
         ]
         timed: list[_Cue] = []
         if hold_s >= HALFWAY_MIN_HOLD_S:
-            timed.append(_Cue("Halfway.", start_s + hold_s / 2, Priority.LOW))
+            timed.append(_Cue(self.phrases.halfway, start_s + hold_s / 2, Priority.LOW))
         if hold_s >= TEN_LEFT_MIN_HOLD_S:
-            timed.append(_Cue("Ten seconds left.", end_s - 10.0, Priority.LOW))
+            timed.append(_Cue(self.phrases.ten_seconds_left, end_s - 10.0, Priority.LOW))
         self.place_cues(spoken_end, last_allowed, cues, timed, where)
         return end_s
 
@@ -415,12 +421,6 @@ class _Planner:
             self.say(at, cue.text, where, cue.priority)
         for cue in [*lost_timed, *lost, *(c for c in timed if c not in kept_timed)]:
             self.dropped.append(Dropped(cue.text, str(where.exercise), where.side, cue.priority))
-
-
-def _join(items: tuple[str, ...]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def plan_session(

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 
 from coach.audio import SAMPLE_RATE_HZ, Clip, read_wav
 from coach.errors import CoachError, PlanError
-from coach.phrases import LIVE
+from coach.phrases import phrases_for
 from coach.plan import (
     Pacing,
     Sound,
@@ -66,9 +66,10 @@ def build_session(
             return fit_length(routine, length_s, speech_s, sound_s)
         return plan_session(routine, Pacing(pace), speech_s, sound_s)
 
-    speech.render_all([*texts_to_speak(plan, speech.settings.rate_wpm), *LIVE], progress)
+    live = phrases_for(routine.language).live
+    speech.render_all([*texts_to_speak(plan, speech.settings.rate_wpm), *live], progress)
     timeline = plan(speech.length_s)
-    clips = {text: speech.clip(text) for text in (*timeline.texts(), *LIVE)}
+    clips = {text: speech.clip(text) for text in (*timeline.texts(), *live)}
     return Session(timeline, clips, sounds)
 
 

@@ -22,7 +22,7 @@ def bundled_dir(name: str) -> Path:
 def bundled_routines() -> dict[str, Path]:
     """Bundled routine names mapped to their files, sorted by name."""
     folder = bundled_dir("routines")
-    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"), key=lambda p: p.stem)}
 
 
 def schema_path() -> Path:

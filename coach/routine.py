@@ -13,6 +13,7 @@ import yaml
 
 from coach.durations import format_duration, parse_duration
 from coach.errors import Problem, RoutineError
+from coach.phrases import DEFAULT_LANGUAGE, TABLE, is_supported, primary
 from coach.resources import bundled_routines
 from coach.source import SourceError, read_yaml
 
@@ -75,6 +76,8 @@ class Routine:
     description: str
     equipment: tuple[str, ...]
     sections: tuple[Section, ...]
+    language: str = DEFAULT_LANGUAGE
+    """A BCP 47 tag (``de``, ``pt-BR``) with a phrases table; coach speaks in it."""
 
     @property
     def exercises(self) -> tuple[Exercise, ...]:
@@ -134,7 +137,7 @@ _STD_TAGS = {
     for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 }
 
-TOP_KEYS = ("title", "description", "equipment", "transition", "sections")
+TOP_KEYS = ("title", "description", "language", "equipment", "transition", "sections")
 SECTION_KEYS = ("name", "exercises", "include")
 EXERCISE_KEYS = ("name", "setup", "sides", "hold", "cues", "steps", "transition", "switch")
 STEP_KEYS = ("name", "setup", "hold", "cues")
@@ -297,6 +300,7 @@ class _Loader:
             fields, "description", "routine", required=False, limit=MAX_DESCRIPTION_CHARS
         )
         equipment = self._equipment(fields)
+        language = self._language(fields)
         transition_s = DEFAULT_TRANSITION_S
         if "transition" in fields:
             given = self.duration(fields["transition"][1], "'transition'", positive=False)
@@ -304,14 +308,30 @@ class _Loader:
         sections: list[Section] = []
         if "sections" in fields:
             for node in self.sequence(fields["sections"][1], "'sections'"):
-                sections.extend(self._section(node, path, chain, transition_s))
+                sections.extend(self._section(node, path, chain, transition_s, language))
         return Routine(
             name=path.stem,
             title=title,
             description=description,
             equipment=equipment,
             sections=tuple(sections),
+            language=language,
         )
+
+    def _language(self, fields: dict[str, tuple[yaml.Node, yaml.Node]]) -> str:
+        if "language" not in fields:
+            return DEFAULT_LANGUAGE
+        node = fields["language"][1]
+        tag = self.scalar(node)
+        if tag is None or node.tag != "tag:yaml.org,2002:str" or not is_supported(tag):
+            shown = tag if tag is not None else "a list or mapping"
+            self.problem(
+                node,
+                f"'language' {shown!r} is not one coach speaks; use one of "
+                f"{', '.join(sorted(TABLE))} (a region may follow, like pt-BR)",
+            )
+            return DEFAULT_LANGUAGE
+        return tag
 
     def _equipment(self, fields: dict[str, tuple[yaml.Node, yaml.Node]]) -> tuple[str, ...]:
         if "equipment" not in fields:
@@ -323,7 +343,12 @@ class _Loader:
         return tuple(self.text_node(n, "'equipment' item", required=True) for n in items)
 
     def _section(
-        self, node: yaml.Node, path: Path, chain: tuple[Path, ...], transition_s: float
+        self,
+        node: yaml.Node,
+        path: Path,
+        chain: tuple[Path, ...],
+        transition_s: float,
+        language: str,
     ) -> Iterator[Section]:
         fields = self.mapping(node, _named("section", node), SECTION_KEYS)
         if fields is None:
@@ -331,7 +356,7 @@ class _Loader:
         if "include" in fields:
             if len(fields) > 1:
                 self.problem(node, "a section with 'include' takes no other keys; move them")
-            yield from self._include(fields["include"][1], path, chain)
+            yield from self._include(fields["include"][1], path, chain, language)
             return
         self.required(fields, "name", node, "section")
         name = self.text(fields, "name", "section", required=True)
@@ -344,7 +369,9 @@ class _Loader:
         )
         yield Section(name=name, exercises=exercises)
 
-    def _include(self, node: yaml.Node, path: Path, chain: tuple[Path, ...]) -> Iterator[Section]:
+    def _include(
+        self, node: yaml.Node, path: Path, chain: tuple[Path, ...], language: str
+    ) -> Iterator[Section]:
         ref = self.scalar(node)
         if not ref:
             self.problem(node, "'include' must name a routine, like smr-legs")
@@ -370,6 +397,13 @@ class _Loader:
                     self.problems.append(problem)
                 else:  # about the file as a whole: said where it is included
                     self.problem(node, f"'include: {ref}': {problem.message}")
+            return
+        if primary(included.language) != primary(language):
+            self.problem(
+                node,
+                f"'include: {ref}' is in {included.language}, this routine in {language}; "
+                "include routines of the same language",
+            )
             return
         yield from included.sections
 

@@ -96,6 +96,7 @@ def timeline_json(timeline: Timeline) -> dict[str, Any]:
         "version": JSON_VERSION,
         "routine": timeline.routine,
         "title": timeline.title,
+        "language": timeline.language,
         "pace": timeline.pace,
         "total_s": timeline.total_s,
         "holds": [

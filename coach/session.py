@@ -12,7 +12,6 @@ from types import MappingProxyType
 
 from coach.audio import SAMPLE_RATE_HZ, Clip
 from coach.errors import CoachError
-from coach.phrases import LIVE
 from coach.plan import Event, EventKind, Sound, Timeline
 
 
@@ -28,7 +27,8 @@ class Session:
         # read-only views of private copies: a session cannot change after it is built
         object.__setattr__(self, "speech", MappingProxyType(dict(self.speech)))
         object.__setattr__(self, "sounds", MappingProxyType(dict(self.sounds)))
-        missing = [t for t in (*self.timeline.texts(), *LIVE) if t not in self.speech]
+        live = self.timeline.phrases.live
+        missing = [t for t in (*self.timeline.texts(), *live) if t not in self.speech]
         missing += [
             e.sound.value
             for e in self.timeline.events
@@ -51,5 +51,5 @@ class Session:
         return self.speech[event.text]
 
     def phrase(self, text: str) -> Clip:
-        """The audio of a live phrase (see ``coach.phrases.LIVE``)."""
+        """The audio of a live phrase (``Phrases.live``: pausing, resuming)."""
         return self.speech[text]

@@ -138,10 +138,19 @@ class Pyttsx3Engine:
             )
         return self._voices
 
+    def voice(self, voice: str) -> Voice:
+        """The voice with this id or name.
+
+        Raises:
+            VoiceError: there is none.
+        """
+        for known in self.voices():
+            if voice in (known.id, known.name):
+                return known
+        raise VoiceError(f'unknown voice "{voice}"; `coach voices` lists the voices you have')
+
     def _check_voice(self, voice: str) -> None:
-        known = {v.id for v in self.voices()} | {v.name for v in self.voices()}
-        if voice not in known:
-            raise VoiceError(f'unknown voice "{voice}"; `coach voices` lists the voices you have')
+        self.voice(voice)
 
     def render(self, text: str, settings: SpeechSettings) -> Clip:
         """Speak ``text`` into a clip at ``settings``.

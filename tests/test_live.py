@@ -21,7 +21,7 @@ import pytest
 from coach.audio import Clip
 from coach.errors import AudioDeviceError
 from coach.live import TICK_S, MonotonicClock, play_session
-from coach.phrases import PAUSED, RESUMING
+from coach.phrases import TABLE
 from coach.plan import Event
 from coach.render import build_session, load_sounds
 from coach.routine import load_routine
@@ -32,6 +32,7 @@ from tests.alsa_capture import capture_home
 from tests.conftest import DATA, SHORT, coach_command
 
 TINY = DATA / "tiny.yaml"
+PAUSED, RESUMING = TABLE["en"].live
 
 
 @dataclass

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from coach.phrases import phrases_for
 from coach.plan import Pacing, SpeechLength, Timeline, fit_length, plan_session
 from coach.render import build_session, estimated_speech_s, load_sounds, texts_to_speak
 from coach.resources import bundled_routines
@@ -21,12 +22,15 @@ def test_description_states_the_real_length(
     routine = load_routine(name)
     speech = SpeechCache(tmp_path_factory.getbasetemp() / "render-speech", SpeechSettings())
     timeline = build_session(routine, speech, load_sounds()).timeline
-    stated = re.search(r"takes about (\d+) minutes", routine.description)
+    stated = re.search(STATED[routine.language], routine.description)
     assert stated, "the description should say how long the session takes"
     assert abs(int(stated.group(1)) - timeline.total_s / 60) <= 1
-    minutes = re.search(r"takes about (\d+) minutes", " ".join(timeline.texts()))
-    assert minutes
-    assert int(minutes.group(1)) == round(timeline.total_s / 60)
+    said = phrases_for(routine.language).session_length(round(timeline.total_s / 60))
+    assert said in timeline.texts()
+
+
+STATED = {"en": r"takes about (\d+) minutes", "de": r"etwa (\d+) Minuten"}
+"""How each bundled routine's description says its length, by language."""
 
 
 def test_clips_come_from_the_cache_and_sounds() -> None:
