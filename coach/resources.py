@@ -1,8 +1,10 @@
-"""Where the bundled routines, sounds and schema live, installed or in a checkout."""
+"""Where routines, sounds and the schema live: the user's routines folder, and the bundled ones."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import platformdirs
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -28,3 +30,40 @@ def bundled_routines() -> dict[str, Path]:
 def schema_path() -> Path:
     """The JSON Schema for routine files."""
     return _PACKAGE / "schema" / "routine.schema.json"
+
+
+_user_routines_dir: Path | None = None
+
+
+def user_routines_dir() -> Path:
+    """The folder a person keeps their own routines in (``~/.config/coach/routines`` on Linux).
+
+    The config file's ``routines`` setting moves it (``set_user_routines_dir``).
+    """
+    if _user_routines_dir is not None:
+        return _user_routines_dir
+    return Path(platformdirs.user_config_dir("coach")) / "routines"
+
+
+def set_user_routines_dir(folder: Path | None) -> None:
+    global _user_routines_dir
+    _user_routines_dir = folder
+
+
+def user_routines() -> dict[str, Path]:
+    """The user's routine names mapped to their files (``.yaml`` and ``.yml``), sorted by name.
+
+    Only names: a file that cannot be read or parsed is still listed, so that
+    ``coach list`` can say what is wrong with it.
+    """
+    folder = user_routines_dir()
+    try:
+        found = [p for p in folder.iterdir() if p.suffix in (".yaml", ".yml")]
+    except OSError:  # no folder yet (or not a folder): no user routines
+        return {}
+    return {p.stem: p for p in sorted(found, key=lambda p: (p.stem, p.suffix != ".yaml"))}
+
+
+def routine_names() -> dict[str, Path]:
+    """Every routine by name: the user's shadow bundled ones of the same name."""
+    return bundled_routines() | user_routines()

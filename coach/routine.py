@@ -14,7 +14,7 @@ import yaml
 from coach.durations import format_duration, parse_duration
 from coach.errors import Problem, RoutineError
 from coach.phrases import DEFAULT_LANGUAGE, TABLE, is_supported, primary
-from coach.resources import bundled_routines
+from coach.resources import routine_names
 from coach.source import SourceError, read_yaml
 
 MAX_TEXT_CHARS = 400
@@ -78,6 +78,8 @@ class Routine:
     sections: tuple[Section, ...]
     language: str = DEFAULT_LANGUAGE
     """A BCP 47 tag (``de``, ``pt-BR``) with a phrases table; coach speaks in it."""
+    files: tuple[Path, ...] = ()
+    """The file it was read from, then every file it includes (to tell when it changed)."""
 
     @property
     def exercises(self) -> tuple[Exercise, ...]:
@@ -88,7 +90,10 @@ class Routine:
 
 
 def find_routine(ref: str, *, relative_to: Path | None = None) -> Path:
-    """Turn a bundled name or a path into a file path.
+    """Turn a routine's name or a path into a file path.
+
+    A name is looked up beside the including file (for ``include``), then in the
+    user's routines folder, then among the bundled routines.
 
     Raises:
         RoutineError: nothing by that name or path.
@@ -108,14 +113,21 @@ def find_routine(ref: str, *, relative_to: Path | None = None) -> Path:
         if as_path.exists() or as_path.is_symlink():
             return as_path
         raise RoutineError([Problem(ref, 0, "no such file; give a routine file or a bundled name")])
-    bundled = bundled_routines()
-    if ref in bundled:
-        return bundled[ref]
-    close = difflib.get_close_matches(ref, list(bundled), n=1)
+    known = routine_names()
+    if ref in known:
+        return known[ref]
+    close = difflib.get_close_matches(ref, list(known), n=1)
     hint = f'did you mean "{close[0]}"? ' if close else ""
-    names = ", ".join(bundled) or "none"
+    names = ", ".join(sorted(known)) or "none"
     raise RoutineError(
-        [Problem(ref, 0, f"no such routine; {hint}bundled routines: {names} (or give a file path)")]
+        [
+            Problem(
+                ref,
+                0,
+                f"no such routine; {hint}routines: {names} "
+                "(`coach list` shows them; or give a file path)",
+            )
+        ]
     )
 
 
@@ -163,6 +175,7 @@ class _Loader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.path = ""
+        self.included: list[Path] = []
 
     def problem(self, node: yaml.Node | int, message: str) -> None:
         line = node if isinstance(node, int) else _line(node)
@@ -316,6 +329,7 @@ class _Loader:
             equipment=equipment,
             sections=tuple(sections),
             language=language,
+            files=(path, *self.included),
         )
 
     def _language(self, fields: dict[str, tuple[yaml.Node, yaml.Node]]) -> str:
@@ -405,6 +419,7 @@ class _Loader:
                 "include routines of the same language",
             )
             return
+        self.included.extend(included.files)
         yield from included.sections
 
     def _exercise(self, node: yaml.Node, transition_s: float) -> Exercise | None:

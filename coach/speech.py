@@ -469,6 +469,13 @@ def _system_espeak() -> str | None:
     return ctypes.util.find_library("espeak-ng")
 
 
+def speech_identity() -> str:
+    """What rendered speech depends on besides text, voice and rate (for caches of lengths)."""
+    import pyttsx3
+
+    return f"{CACHE_FORMAT}|pyttsx3-{getattr(pyttsx3, '__version__', '?')}|{_backend_identity()}"
+
+
 @functools.cache
 def _backend_identity() -> str:
     """Which eSpeak NG renders, without starting it (a warm cache must stay cheap)."""

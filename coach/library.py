@@ -1,0 +1,179 @@
+"""The routine library: every routine by name, the user's and the bundled, as `coach list` shows it.
+
+Listing a routine means knowing its length at pace 1, which takes its speech.
+What was measured is kept in a small cache keyed by each file's size and
+modification time (the routine's own and every file it includes), so a list of
+hundreds of routines reads only what changed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from coach.errors import CoachError, RoutineError
+from coach.files import write_text_atomic
+from coach.resources import bundled_routines, user_routines
+from coach.routine import Routine, load_routine
+
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """One routine as the library lists it."""
+
+    name: str
+    source: str
+    """"user" or "bundled"."""
+    path: Path
+    shadows: bool
+    """A user routine that hides the bundled one of the same name."""
+    title: str = ""
+    language: str = ""
+    length_s: float | None = None
+    """At pace 1; None when the routine has a problem."""
+    problem: str = ""
+    """The first thing wrong with it, as ``file:line: what, how to fix``."""
+
+    def as_json(self) -> dict[str, Any]:
+        item = asdict(self)
+        item["path"] = str(self.path)
+        return item
+
+
+def list_library(
+    measure: Callable[[Routine], float], cache_path: Path | None, settings_key: str
+) -> list[Listed]:
+    """Every routine, bundled first then the user's, each with its length or first problem.
+
+    ``measure`` gives a routine's length at pace 1; ``settings_key`` names what that
+    depends on besides the files (speech rate, engine), so a change of either
+    measures again. A user routine that cannot be read is listed with its problem,
+    never hiding the others.
+    """
+    cache = _LengthCache(cache_path, settings_key)
+    bundled, users = bundled_routines(), user_routines()
+    listed = [
+        *(
+            _entry(name, "bundled", path, False, measure, cache)
+            for name, path in bundled.items()
+            if name not in users
+        ),
+        *(
+            _entry(name, "user", path, name in bundled, measure, cache)
+            for name, path in users.items()
+        ),
+    ]
+    cache.save()
+    return sorted(listed, key=lambda item: item.name)
+
+
+def _entry(
+    name: str,
+    source: str,
+    path: Path,
+    shadows: bool,
+    measure: Callable[[Routine], float],
+    cache: _LengthCache,
+) -> Listed:
+    found = cache.get(path)
+    if found is not None:
+        return Listed(name, source, path, shadows, **found)
+    files: list[Path] = [path]
+    try:
+        routine = load_routine(path)
+        files = list(routine.files)
+        details: dict[str, Any] = {
+            "title": routine.title,
+            "language": routine.language,
+            "length_s": round(measure(routine), 3),
+        }
+    except RoutineError as err:
+        files += [Path(p.path) for p in err.problems if p.path != str(path)]
+        details = {"problem": str(err.problems[0])}
+    except CoachError as err:  # it loads, but cannot be planned (too long, too fast)
+        details = {"problem": f"{path}: {str(err).splitlines()[0]}"}
+    cache.put(path, files, details)
+    return Listed(name, source, path, shadows, **details)
+
+
+def _stamp(path: Path) -> list[int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return [info.st_mtime_ns, info.st_size]
+
+
+class _LengthCache:
+    """``{routine file: {files and their stamps, what was found}}`` as one JSON file.
+
+    A damaged or foreign cache is ignored and rewritten: it only ever costs time.
+    """
+
+    def __init__(self, path: Path | None, settings_key: str) -> None:
+        self.path = path
+        self.key = settings_key
+        self.entries: dict[str, Any] = {}
+        self.changed = False
+        if path is None:
+            return
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+            return
+        if (
+            isinstance(data, dict)
+            and data.get("version") == CACHE_VERSION
+            and data.get("key") == settings_key
+            and isinstance(data.get("entries"), dict)
+        ):
+            self.entries = data["entries"]
+
+    def get(self, path: Path) -> dict[str, Any] | None:
+        entry = self.entries.get(str(path))
+        if not isinstance(entry, dict) or not isinstance(entry.get("files"), list):
+            return None
+        for item in entry["files"]:
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+                return None
+            if _stamp(Path(item[0])) != item[1]:
+                return None
+        details = entry.get("details")
+        if not isinstance(details, dict) or not set(details) <= _DETAILS:
+            return None
+        return details
+
+    def put(self, path: Path, files: list[Path], details: dict[str, Any]) -> None:
+        self.entries[str(path)] = {
+            "files": [[str(f), _stamp(f)] for f in dict.fromkeys(files)],
+            "details": details,
+        }
+        self.changed = True
+
+    def save(self) -> None:
+        if self.path is None or not self.changed:
+            return
+        data = {"version": CACHE_VERSION, "key": self.key, "entries": self.entries}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(self.path, json.dumps(data))
+        except OSError:
+            pass  # a cache that cannot be written only costs time on the next list
+
+
+_DETAILS = {"title", "language", "length_s", "problem"}
+
+
+def user_file_for(name: str, folder: Path) -> Path:
+    """Where ``coach new NAME`` writes: ``NAME.yaml`` in the user's routines folder."""
+    return folder / f"{name}.yaml"
+
+
+def valid_name(name: str) -> bool:
+    """A routine name is a plain file name: letters, digits, ``-`` and ``_``."""
+    return bool(name) and all(ch.isalnum() or ch in "-_" for ch in name) and name[0].isalnum()
