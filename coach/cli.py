@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -13,10 +14,13 @@ from typing import Any, TypeVar
 
 import click
 import platformdirs
+from click.core import ParameterSource
+from click.shell_completion import CompletionItem, get_completion_class
 
 from coach import __version__
 from coach.audio import SAMPLE_RATE_HZ
 from coach.chapters import format_vtt
+from coach.config import Setting, keys, load_config
 from coach.console import run_guarded
 from coach.display import LineDisplay, Progress, TerminalDisplay
 from coach.durations import format_duration, parse_duration
@@ -37,11 +41,17 @@ from coach.keys import terminal_keys
 from coach.library import list_library, user_file_for, valid_name
 from coach.live import MonotonicClock, play_session
 from coach.output import SimpleaudioOutput
-from coach.phrases import REGIONAL_VOICES, TABLE, primary, voice_for
+from coach.phrases import DEFAULT_LANGUAGE, REGIONAL_VOICES, TABLE, primary, voice_for
 from coach.plan import MAX_SESSION_S, Timeline
 from coach.render import build_session, load_sounds
-from coach.resources import bundled_routines, user_routines, user_routines_dir
-from coach.routine import Routine, find_routine, load_routine
+from coach.resources import (
+    bundled_routines,
+    routine_names,
+    set_user_routines_dir,
+    user_routines,
+    user_routines_dir,
+)
+from coach.routine import Routine, find_routine, load_routine, set_default_language
 from coach.schedule import (
     fired_json,
     format_schedule,
@@ -90,7 +100,8 @@ class CoachGroup(click.Group):
 @click.group(cls=CoachGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="coach")
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
-def cli(debug: bool) -> None:
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """A voice-guided audio coach: it speaks a routine's cues on time, offline.
 
     \b
@@ -99,6 +110,37 @@ def cli(debug: bool) -> None:
       coach show smr-back --pace 2   # the schedule, twice as fast
       coach export smr-full -o full.wav
     """
+    settings = load_config(config_path(), os.environ, CONFIG_KEYS)
+    _settings.clear()
+    _settings.update(settings)
+    set_user_routines_dir(configured("routines"))
+    set_default_language(configured("language") or DEFAULT_LANGUAGE)
+    # Options a command does not get on its command line come from here (click's default_map).
+    speed = {name: configured(name) for name in ("pace", "rate", "voice")}
+    speed = {name: value for name, value in speed.items() if value is not None}
+    sample_rate = configured("sample-rate")
+    ctx.default_map = {
+        "show": speed,
+        "play": speed,
+        "export": speed | ({"sample_rate": sample_rate} if sample_rate else {}),
+        "list": {"rate": speed["rate"]} if "rate" in speed else {},
+    }
+
+
+CONFIG_KEYS = keys(tuple(FORMATS), SAMPLE_RATES_HZ)
+_settings: dict[str, Setting] = {}
+
+
+def config_path() -> Path:
+    """``COACH_CONFIG``, else ``config.toml`` in the user's config folder."""
+    given = os.environ.get("COACH_CONFIG")
+    return Path(given) if given else Path(platformdirs.user_config_dir("coach")) / "config.toml"
+
+
+def configured(name: str) -> Any:
+    """A setting's value from the config file or environment; None when it is not set there."""
+    setting = _settings.get(name)
+    return None if setting is None or setting.source == "default" else setting.value
 
 
 def main() -> None:
@@ -120,6 +162,26 @@ def _length(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
             f"({format_duration(MAX_SESSION_S)})"
         )
     return seconds
+
+
+def complete_routines(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Routine names for the shell (yours and the bundled), or files for a path."""
+    if "/" in incomplete or incomplete.startswith("."):
+        return [CompletionItem(incomplete, type="file")]
+    names = [CompletionItem(n) for n in sorted(routine_names()) if n.startswith(incomplete)]
+    return names or [CompletionItem(incomplete, type="file")]
+
+
+def complete_voices(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    try:
+        found = Pyttsx3Engine().voices()
+    except CoachError:
+        return []
+    return [CompletionItem(v.id, help=v.name) for v in found if v.id.startswith(incomplete)]
 
 
 def session_options(command: F) -> F:
@@ -144,7 +206,12 @@ def session_options(command: F) -> F:
             show_default=True,
             help="Speaking rate in words a minute.",
         ),
-        click.option("--voice", metavar="ID", help="Voice to speak with (see `coach voices`)."),
+        click.option(
+            "--voice",
+            metavar="ID",
+            help="Voice to speak with (see `coach voices`).",
+            shell_complete=complete_voices,
+        ),
     ]
     return functools.reduce(lambda cmd, opt: opt(cmd), reversed(options), command)
 
@@ -154,16 +221,21 @@ def make_speech(rate: int, voice: str | None) -> SpeechCache:
     return SpeechCache(folder, SpeechSettings(voice=voice, rate_wpm=rate))
 
 
-def check_speed(pace: float | None, length: float | None) -> None:
+def check_speed(pace: float | None, length: float | None) -> float | None:
+    """The pace to plan at: --length wins over a pace from the config, not over --pace."""
     if pace is not None and length is not None:
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None and ctx.get_parameter_source("pace") is ParameterSource.DEFAULT_MAP:
+            return None
         raise PlanError("--pace and --length both set the speed; give one of them")
+    return pace
 
 
 def prepare(
     routine: Routine | str, pace: float | None, length: float | None, rate: int, voice: str | None
 ) -> Session:
     """Load (unless loaded), plan and render: a bar shows on a terminal while speech renders."""
-    check_speed(pace, length)
+    pace = check_speed(pace, length)
     if isinstance(routine, str):
         routine = load_routine(routine)
     if voice is not None:
@@ -208,11 +280,12 @@ def list_routines(rate: int, as_json: bool) -> None:
     sounds = load_sounds()
 
     def measure(routine: Routine) -> float:
-        speech = make_speech(rate, voice_for(routine.language))
+        speech = make_speech(rate, configured("voice") or voice_for(routine.language))
         return build_session(routine, speech, sounds).timeline.total_s
 
     cache = Path(platformdirs.user_cache_dir("coach")) / "list.json"
-    listed = list_library(measure, cache, f"{__version__}|{rate}|{speech_identity()}")
+    key = f"{__version__}|{rate}|{configured('voice')}|{configured('language')}|{speech_identity()}"
+    listed = list_library(measure, cache, key)
     if as_json:
         click.echo(json.dumps([item.as_json() for item in listed], indent=2))
         return
@@ -255,7 +328,13 @@ sections:
 
 @cli.command()
 @click.argument("name")
-@click.option("--from", "source", metavar="ROUTINE", help="Start from a copy of this routine.")
+@click.option(
+    "--from",
+    "source",
+    metavar="ROUTINE",
+    help="Start from a copy of this routine.",
+    shell_complete=complete_routines,
+)
 @click.option("--force", is_flag=True, help="Replace your routine of that name.")
 def new(name: str, source: str | None, force: bool) -> None:
     """Start a routine of your own in your routines folder, and print its path.
@@ -295,7 +374,7 @@ def new(name: str, source: str | None, force: bool) -> None:
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_routines)
 def edit(name: str) -> None:
     """Open one of your routines in $EDITOR, and check it when you save.
 
@@ -331,7 +410,7 @@ def edit(name: str) -> None:
 
 
 @cli.command()
-@click.argument("routine", default=DEFAULT_ROUTINE)
+@click.argument("routine", default=DEFAULT_ROUTINE, shell_complete=complete_routines)
 @session_options
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
 def show(
@@ -388,7 +467,7 @@ def _summary(routine: Routine) -> str:
 
 
 @cli.command()
-@click.argument("routine", default=DEFAULT_ROUTINE)
+@click.argument("routine", default=DEFAULT_ROUTINE, shell_complete=complete_routines)
 @click.option(
     "-o",
     "--output",
@@ -442,8 +521,10 @@ def export(
       coach export smr-full --length 20m -o short.ogg --cues short.vtt --force
     """
     # Every output path is checked before any work, so nothing fails halfway.
-    check_speed(pace, length)
+    pace = check_speed(pace, length)
     check_distinct({"ROUTINE": routine_file(routine), "-o": target, "--cues": cues_path})
+    if format_name is None and target.suffix.lstrip(".").lower() not in FORMATS:
+        format_name = configured("format")  # the config's format, for a name with no known ending
     check_target(target, force=force, format_name=format_name)
     if cues_path is not None:
         check_new_file(cues_path, force=force, hint="session.vtt")
@@ -468,7 +549,7 @@ def export(
 
 
 @cli.command()
-@click.argument("routine", default=DEFAULT_ROUTINE)
+@click.argument("routine", default=DEFAULT_ROUTINE, shell_complete=complete_routines)
 @session_options
 @click.option("--from", "from_exercise", metavar="EXERCISE", help="Start at this exercise.")
 @click.option(
@@ -511,7 +592,7 @@ def play(
       coach play smr-full --from lats
       coach play --fallback legs.wav --force
     """
-    check_speed(pace, length)
+    pace = check_speed(pace, length)
     check_distinct({"ROUTINE": routine_file(routine), "--fallback": fallback, "--log": log_path})
     if fallback is not None and fallback.is_dir():
         raise TargetError(f"{fallback}: is a folder; give a file name like session.wav")
@@ -649,6 +730,59 @@ def history(as_json: bool) -> None:
             f"line{'s' * (len(found.damaged) > 1)} ({lines}); they stay in the file",
             err=True,
         )
+
+
+@cli.command("config")
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
+def show_config(as_json: bool) -> None:
+    """Show each setting in force and where it came from: default, file or environment.
+
+    The config file is TOML (set COACH_CONFIG to use another); COACH_PACE,
+    COACH_RATE, COACH_VOICE, COACH_LANGUAGE, COACH_SAMPLE_RATE, COACH_FORMAT and
+    COACH_ROUTINES override it, and a command's own options override both.
+
+    \b
+    Examples:
+      coach config
+      COACH_RATE=140 coach config --json
+    """
+    shown = {
+        name: str(setting.value) if isinstance(setting.value, Path) else setting.value
+        for name, setting in _settings.items()
+    }
+    shown["routines"] = str(user_routines_dir())
+    if as_json:
+        items = [
+            {"name": name, "value": shown[name], "source": setting.source}
+            for name, setting in _settings.items()
+        ]
+        click.echo(json.dumps({"file": str(config_path()), "settings": items}, indent=2))
+        return
+    found = "" if config_path().is_file() else " (none yet)"
+    click.echo(f"config file: {config_path()}{found}")
+    for name, setting in _settings.items():
+        value = shown[name]
+        if value is None:
+            value = {"voice": "the language's own", "sample-rate": str(SAMPLE_RATE_HZ)}.get(
+                name, "by the file name"
+            )
+        click.echo(f"{name:<12} {value!s:<28} {setting.source}")
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print a script that completes coach's commands, options, routines and voices.
+
+    \b
+    Examples:
+      coach completion bash > ~/.local/share/bash-completion/completions/coach
+      coach completion zsh > "${fpath[1]}/_coach"
+      coach completion fish > ~/.config/fish/completions/coach.fish
+    """
+    complete = get_completion_class(shell)
+    assert complete is not None  # the three shells click ships
+    click.echo(complete(cli, {}, "coach", "_COACH_COMPLETE").source())
 
 
 def voice_mismatch(voice: str, language: str) -> str | None:

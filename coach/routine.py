@@ -131,6 +131,15 @@ def find_routine(ref: str, *, relative_to: Path | None = None) -> Path:
     )
 
 
+_default_language = DEFAULT_LANGUAGE
+
+
+def set_default_language(tag: str) -> None:
+    """The language of a routine that does not say (the config's ``language``)."""
+    global _default_language
+    _default_language = tag
+
+
 def load_routine(ref: str | Path) -> Routine:
     """Load a routine by bundled name or path, following its includes.
 
@@ -334,7 +343,7 @@ class _Loader:
 
     def _language(self, fields: dict[str, tuple[yaml.Node, yaml.Node]]) -> str:
         if "language" not in fields:
-            return DEFAULT_LANGUAGE
+            return _default_language
         node = fields["language"][1]
         tag = self.scalar(node)
         if tag is None or node.tag != "tag:yaml.org,2002:str" or not is_supported(tag):

@@ -1,0 +1,205 @@
+"""Your defaults: a TOML config file, then COACH_* environment variables; options beat both.
+
+Each setting remembers where its value came from, so `coach config` can say so,
+and a bad value is reported like a bad routine: ``file:line: what, how to fix``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coach.errors import UsageError
+from coach.phrases import DEFAULT_LANGUAGE, TABLE, is_supported
+
+PACE_RANGE = (0.25, 4.0)
+RATE_RANGE = (80, 400)
+MAX_CONFIG_BYTES = 100_000
+
+
+class ConfigError(UsageError):
+    """The config file or a COACH_* variable holds something coach cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    name: str
+    """As written in the file; the variable is ``COACH_`` + its upper case, ``-`` as ``_``."""
+    meaning: str
+    parse: Callable[[Any], Any]
+    """The value as read (TOML type, or text from the environment) to the value used."""
+    default: Any
+
+    @property
+    def variable(self) -> str:
+        return "COACH_" + self.name.upper().replace("-", "_")
+
+
+def _number(kind: type, low: float, high: float) -> Callable[[Any], Any]:
+    def parse(value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(f"must be a number from {low:g} to {high:g}")
+        try:
+            number = kind(value)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"must be a number from {low:g} to {high:g}") from err
+        if (isinstance(number, float) and not math.isfinite(number)) or not low <= number <= high:
+            raise ValueError(f"must be from {low:g} to {high:g}")
+        return number
+
+    return parse
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be text in quotes")
+    return value.strip()
+
+
+def _language(value: Any) -> str:
+    tag = _text(value)
+    if not is_supported(tag):
+        raise ValueError(f"must be one of {', '.join(sorted(TABLE))} (a region may follow)")
+    return tag
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], Any]:
+    def parse(value: Any) -> str:
+        text = str(value).strip().lower()
+        if text not in options:
+            raise ValueError(f"must be one of {', '.join(options)}")
+        return text
+
+    return parse
+
+
+def _folder(value: Any) -> Path:
+    return Path(_text(value)).expanduser()
+
+
+def keys(formats: tuple[str, ...], sample_rates: tuple[int, ...]) -> tuple[Key, ...]:
+    """Every setting, in the order `coach config` shows them."""
+    return (
+        Key(
+            "pace",
+            "time runs this many times faster (like --pace)",
+            _number(float, *PACE_RANGE),
+            1.0,
+        ),
+        Key(
+            "rate", "speaking rate in words a minute (like --rate)", _number(int, *RATE_RANGE), 160
+        ),
+        Key(
+            "voice",
+            "the voice for every routine (like --voice); unset: the language's",
+            _text,
+            None,
+        ),
+        Key(
+            "language",
+            "what coach speaks for a routine that does not say",
+            _language,
+            DEFAULT_LANGUAGE,
+        ),
+        Key(
+            "sample-rate",
+            "export's samples a second (like --sample-rate)",
+            _choice(tuple(str(r) for r in sample_rates)),
+            None,
+        ),
+        Key(
+            "format",
+            "export's format when the file name has no known ending",
+            _choice(formats),
+            None,
+        ),
+        Key("routines", "the folder your own routines live in", _folder, None),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    key: Key
+    value: Any
+    source: str
+    """``default``, ``FILE:LINE`` or ``COACH_RATE``."""
+
+
+def load_config(
+    path: Path, environ: Mapping[str, str], all_keys: tuple[Key, ...]
+) -> dict[str, Setting]:
+    """Every setting with its value and where it came from (file, then environment).
+
+    Raises:
+        ConfigError: the file is not TOML, names an unknown setting, or a value
+            (in the file or the environment) cannot be used; every problem at once.
+    """
+    by_name = {key.name: key for key in all_keys}
+    settings = {key.name: Setting(key, key.default, "default") for key in all_keys}
+    problems: list[str] = []
+    text = _read(path)
+    if text is not None:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            line = re.search(r"line (\d+)", str(err))
+            where = f"{path}:{line.group(1)}" if line else str(path)
+            raise ConfigError(
+                f"{where}: not valid TOML ({str(err).split(' (at')[0]}); "
+                'write settings as name = value, text in quotes: voice = "gmw/de"'
+            ) from err
+        for name, value in data.items():
+            where = f"{path}:{_line_of(text, name)}"
+            key = by_name.get(name)
+            if key is None:
+                close = difflib.get_close_matches(name, list(by_name), n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"settings: {', '.join(by_name)}"
+                problems.append(f"{where}: unknown setting '{name}'; {hint}")
+                continue
+            try:
+                settings[name] = Setting(key, key.parse(value), where)
+            except ValueError as err:
+                problems.append(f"{where}: '{name}' {err}, got {value!r}")
+    for key in all_keys:
+        if key.variable in environ:
+            raw = environ[key.variable]
+            try:
+                settings[key.name] = Setting(key, key.parse(raw), key.variable)
+            except ValueError as err:
+                problems.append(f"{key.variable}: {err}, got {raw!r}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return settings
+
+
+def _read(path: Path) -> str | None:
+    """The file's text; None when there is none (no config is the usual case)."""
+    try:
+        if not path.exists():
+            return None
+        if not path.is_file():
+            raise ConfigError(f"{path}: is not a regular file; a config file is TOML text")
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"{path}: over {MAX_CONFIG_BYTES} bytes; a config file is a few lines"
+            )
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}:1: not UTF-8 text; save the file as UTF-8") from err
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the file: {err.strerror}") from err
+
+
+def _line_of(text: str, name: str) -> int:
+    """The line a top-level key is set on (tomllib keeps no positions)."""
+    pattern = re.compile(rf"^\s*[\"']?{re.escape(name)}[\"']?\s*=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return 1
