@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import bench_export, bench_live, bench_render
+from bench import bench_export, bench_list, bench_live, bench_render
 
 BENCHES = {
     "render": bench_render.main,
     "export": bench_export.main,
     "live": bench_live.main,
+    "list": bench_list.main,
 }
 
 
