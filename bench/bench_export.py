@@ -19,8 +19,8 @@ import soundfile
 
 from bench.bench_render import naive_export
 from coach.export import FORMATS, export_session
+from coach.loader import load_routine
 from coach.render import build_session, load_sounds
-from coach.routine import load_routine
 from coach.speech import SpeechCache, SpeechSettings
 
 ROUTINE = "smr-full"

@@ -40,6 +40,7 @@ from coach.history import Entry, append_entry, read_history
 from coach.keys import terminal_keys
 from coach.library import list_library, user_file_for, valid_name
 from coach.live import MonotonicClock, play_session
+from coach.loader import find_routine, load_routine, set_default_language
 from coach.output import SimpleaudioOutput
 from coach.phrases import DEFAULT_LANGUAGE, REGIONAL_VOICES, TABLE, primary, voice_for
 from coach.plan import MAX_SESSION_S, Timeline
@@ -51,7 +52,7 @@ from coach.resources import (
     user_routines,
     user_routines_dir,
 )
-from coach.routine import Routine, find_routine, load_routine, set_default_language
+from coach.routine import Routine
 from coach.schedule import (
     fired_json,
     format_schedule,

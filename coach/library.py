@@ -16,8 +16,9 @@ from typing import Any
 
 from coach.errors import CoachError, RoutineError
 from coach.files import write_text_atomic
+from coach.loader import load_routine
 from coach.resources import bundled_routines, user_routines
-from coach.routine import Routine, load_routine
+from coach.routine import Routine
 
 CACHE_VERSION = 1
 

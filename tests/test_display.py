@@ -7,8 +7,8 @@ import io
 import pytest
 
 from coach.display import LineDisplay, TerminalDisplay, big, progress_bar, status_lines
+from coach.loader import load_routine
 from coach.plan import Pacing, Sound, plan_session
-from coach.routine import load_routine
 from coach.transport import Fired
 from tests.conftest import SHORT, fake_speech_s
 

@@ -19,9 +19,9 @@ from coach.audio import SPEECH_RMS_DBFS, active_rms_dbfs
 from coach.chapters import chapters, format_vtt
 from coach.errors import OutputError
 from coach.export import export_session, sample_offset
+from coach.loader import load_routine
 from coach.plan import EventKind, Sound
 from coach.render import build_session, load_sounds
-from coach.routine import load_routine
 from coach.session import Session
 from coach.speech import SpeechCache, SpeechSettings
 from tests.conftest import SHORT, coach_command

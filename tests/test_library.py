@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from coach.library import list_library
+from coach.loader import load_routine
 from coach.resources import set_user_routines_dir
-from coach.routine import Routine, load_routine
+from coach.routine import Routine
 from tests.conftest import SHORT, coach_command
 
 

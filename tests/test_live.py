@@ -21,10 +21,10 @@ import pytest
 from coach.audio import Clip
 from coach.errors import AudioDeviceError
 from coach.live import TICK_S, MonotonicClock, play_session
+from coach.loader import load_routine
 from coach.phrases import TABLE
 from coach.plan import Event
 from coach.render import build_session, load_sounds
-from coach.routine import load_routine
 from coach.session import Session
 from coach.speech import SpeechCache, SpeechSettings
 from coach.transport import Command, PlayResult, StopReason

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from coach.errors import PlanError
+from coach.loader import load_routine
 from coach.plan import (
     GAP_S,
     EventKind,
@@ -20,7 +21,7 @@ from coach.plan import (
     plan_session,
 )
 from coach.resources import bundled_routines
-from coach.routine import Routine, load_routine
+from coach.routine import Routine
 from coach.schedule import format_schedule
 from tests.conftest import SHORT, fake_speech_s
 

@@ -6,11 +6,11 @@ import re
 
 import pytest
 
+from coach.loader import load_routine
 from coach.phrases import phrases_for
 from coach.plan import Pacing, SpeechLength, Timeline, fit_length, plan_session
 from coach.render import build_session, estimated_speech_s, load_sounds, texts_to_speak
 from coach.resources import bundled_routines
-from coach.routine import load_routine
 from coach.speech import SpeechCache, SpeechSettings
 
 

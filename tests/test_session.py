@@ -8,10 +8,10 @@ import pytest
 
 from coach.audio import Clip
 from coach.errors import CoachError
+from coach.loader import load_routine
 from coach.phrases import TABLE
 from coach.plan import Pacing, Sound, plan_session
 from coach.render import load_sounds
-from coach.routine import load_routine
 from coach.session import Session
 from tests.conftest import SHORT, fake_speech_s
 
