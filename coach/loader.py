@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -13,7 +15,7 @@ from coach.durations import format_duration, parse_duration
 from coach.errors import Problem, RoutineError
 from coach.phrases import DEFAULT_LANGUAGE, TABLE, is_supported, primary
 from coach.resources import routine_names
-from coach.routine import Cue, Exercise, Routine, Section, Side, Step
+from coach.routine import ONCE, Cue, Exercise, Repeat, Routine, Section, Side, Step
 from coach.source import SourceError, read_yaml
 
 MAX_TEXT_CHARS = 400
@@ -96,11 +98,46 @@ _STD_TAGS = {
     for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 }
 
-TOP_KEYS = ("title", "description", "language", "equipment", "transition", "sections")
-SECTION_KEYS = ("name", "exercises", "include")
-EXERCISE_KEYS = ("name", "setup", "sides", "hold", "cues", "steps", "transition", "switch")
-STEP_KEYS = ("name", "setup", "hold", "cues")
+TOP_KEYS = (
+    "title",
+    "description",
+    "language",
+    "equipment",
+    "transition",
+    "countdown",
+    "ready",
+    "sections",
+)
+SECTION_KEYS = ("name", "exercises", "include", "repeat", "rest")
+HOLD_KEYS = ("hold", "reps", "tempo", "count", "cues")
+EXERCISE_KEYS = (
+    "name",
+    "setup",
+    "sides",
+    *HOLD_KEYS,
+    "steps",
+    "transition",
+    "switch",
+    "repeat",
+    "rest",
+    "countdown",
+)
+STEP_KEYS = ("name", "setup", *HOLD_KEYS, "repeat", "rest")
+MAX_ROUNDS = 100
+MAX_REPS = 200
+MAX_COUNTDOWN = 10
+DEFAULT_READY_S = 10.0
+UNTIL_READY = "until-ready"
 CUE_KEYS = ("say", "at")
+
+
+@dataclass(frozen=True, slots=True)
+class _Defaults:
+    """What a routine sets for all its exercises, unless one says otherwise."""
+
+    transition_s: float
+    countdown: int
+    ready_s: float
 
 
 def _line(node: yaml.Node) -> int:
@@ -265,10 +302,15 @@ class _Loader:
         if "transition" in fields:
             given = self.duration(fields["transition"][1], "'transition'", positive=False)
             transition_s = DEFAULT_TRANSITION_S if given is None else given
+        countdown = self._countdown(fields, "routine", 0)
+        ready_s = DEFAULT_READY_S
+        if "ready" in fields:
+            ready_s = self.duration(fields["ready"][1], "'ready'", positive=True) or ready_s
+        defaults = _Defaults(transition_s, countdown, ready_s)
         sections: list[Section] = []
         if "sections" in fields:
             for node in self.sequence(fields["sections"][1], "'sections'"):
-                sections.extend(self._section(node, path, chain, transition_s, language))
+                sections.extend(self._section(node, path, chain, defaults, language))
         return Routine(
             name=path.stem,
             title=title,
@@ -308,7 +350,7 @@ class _Loader:
         node: yaml.Node,
         path: Path,
         chain: tuple[Path, ...],
-        transition_s: float,
+        defaults: _Defaults,
         language: str,
     ) -> Iterator[Section]:
         fields = self.mapping(node, _named("section", node), SECTION_KEYS)
@@ -317,6 +359,7 @@ class _Loader:
         if "include" in fields:
             if len(fields) > 1:
                 self.problem(node, "a section with 'include' takes no other keys; move them")
+            # (an included routine keeps its own countdown and ready time)
             yield from self._include(fields["include"][1], path, chain, language)
             return
         self.required(fields, "name", node, "section")
@@ -326,9 +369,10 @@ class _Loader:
         exercises = tuple(
             exercise
             for item in self.sequence(fields["exercises"][1], f"section \"{name}\": 'exercises'")
-            if (exercise := self._exercise(item, transition_s)) is not None
+            if (exercise := self._exercise(item, defaults)) is not None
         )
-        yield Section(name=name, exercises=exercises)
+        repeat = self._repeat(fields, f'section "{name}"')
+        yield Section(name=name, exercises=exercises, repeat=repeat)
 
     def _include(
         self, node: yaml.Node, path: Path, chain: tuple[Path, ...], language: str
@@ -369,7 +413,7 @@ class _Loader:
         self.included.extend(included.files)
         yield from included.sections
 
-    def _exercise(self, node: yaml.Node, transition_s: float) -> Exercise | None:
+    def _exercise(self, node: yaml.Node, defaults: _Defaults) -> Exercise | None:
         fields = self.mapping(node, _named("exercise", node), EXERCISE_KEYS)
         if fields is None:
             return None
@@ -381,11 +425,14 @@ class _Loader:
         sides = self._sides(fields, what)
         if switch and len(sides) < 2:
             self.problem(fields["switch"][0], f"{what}: 'switch' needs two sides; remove it")
+        transition_s = defaults.transition_s
         if "transition" in fields:
             given = self.duration(fields["transition"][1], f"{what}: 'transition'", positive=False)
             transition_s = transition_s if given is None else given
+        countdown = self._countdown(fields, what, defaults.countdown)
+        repeat = self._repeat(fields, what)
         if "steps" in fields:
-            for key in ("hold", "cues"):
+            for key in HOLD_KEYS:
                 if key in fields:
                     self.problem(
                         fields[key][0],
@@ -394,12 +441,12 @@ class _Loader:
             steps = tuple(
                 step
                 for item in self.sequence(fields["steps"][1], f"{what}: 'steps'")
-                if (step := self._step(item, what)) is not None
+                if (step := self._step(item, what, defaults)) is not None
             )
         else:
             if not setup:
                 self.required(fields, "setup", node, what)
-            step = self._hold(fields, node, name, setup, what)
+            step = self._hold(fields, node, name, setup, what, defaults)
             steps = (step,) if step else ()
         if not steps:
             return None
@@ -410,6 +457,8 @@ class _Loader:
             steps=steps,
             transition_s=transition_s,
             switch=switch,
+            repeat=repeat,
+            countdown=countdown,
         )
 
     def _sides(self, fields: dict[str, tuple[yaml.Node, yaml.Node]], what: str) -> tuple[Side, ...]:
@@ -433,7 +482,7 @@ class _Loader:
                 sides.append(Side(value))
         return tuple(sides)
 
-    def _step(self, node: yaml.Node, exercise_what: str) -> Step | None:
+    def _step(self, node: yaml.Node, exercise_what: str, defaults: _Defaults) -> Step | None:
         fields = self.mapping(node, f"{exercise_what}: {_named('step', node)}", STEP_KEYS)
         if fields is None:
             return None
@@ -442,7 +491,9 @@ class _Loader:
         what = f'{exercise_what}: step "{name}"'
         self.required(fields, "setup", node, what)
         setup = self.text(fields, "setup", what, required=True)
-        return self._hold(fields, node, name, setup, what)
+        step = self._hold(fields, node, name, setup, what, defaults)
+        repeat = self._repeat(fields, what)
+        return None if step is None else dataclasses.replace(step, repeat=repeat)
 
     def _hold(
         self,
@@ -451,10 +502,24 @@ class _Loader:
         name: str,
         setup: str,
         what: str,
+        defaults: _Defaults,
     ) -> Step | None:
+        """A timed hold, counted reps, or a hold until the person is ready."""
+        if "reps" in fields:
+            return self._reps(fields, name, setup, what)
+        for key in ("tempo", "count"):
+            if key in fields:
+                self.problem(
+                    fields[key][0], f"{what}: '{key}' goes with 'reps'; add reps or remove it"
+                )
         if not self.required(fields, "hold", node, what):
             return None
-        hold_s = self.duration(fields["hold"][1], f"{what}: 'hold'", positive=True)
+        hold_node = fields["hold"][1]
+        until_ready = self.scalar(hold_node) == UNTIL_READY
+        if until_ready:
+            hold_s: float | None = defaults.ready_s
+        else:
+            hold_s = self.duration(hold_node, f"{what}: 'hold'", positive=True)
         cues: list[Cue] = []
         if "cues" in fields:
             for item in self.sequence(fields["cues"][1], f"{what}: 'cues'"):
@@ -463,7 +528,91 @@ class _Loader:
                     cues.append(cue)
         if hold_s is None:
             return None
-        return Step(name=name, setup=setup, hold_s=hold_s, cues=tuple(cues))
+        return Step(
+            name=name, setup=setup, hold_s=hold_s, cues=tuple(cues), until_ready=until_ready
+        )
+
+    def _reps(
+        self, fields: dict[str, tuple[yaml.Node, yaml.Node]], name: str, setup: str, what: str
+    ) -> Step | None:
+        if "hold" in fields:
+            self.problem(fields["hold"][0], f"{what}: give 'hold' or 'reps', not both")
+        if "cues" in fields:
+            self.problem(
+                fields["cues"][0], f"{what}: 'cues' cannot go with 'reps': the counts fill the hold"
+            )
+        reps = self.integer(fields["reps"][1], f"{what}: 'reps'", 1, MAX_REPS)
+        tempo_s = None
+        if "tempo" not in fields:
+            self.problem(
+                fields["reps"][0], f"{what}: 'reps' needs a 'tempo', the time of one rep, like 4s"
+            )
+        else:
+            tempo_s = self.duration(fields["tempo"][1], f"{what}: 'tempo'", positive=True)
+        count = True
+        if "count" in fields:
+            node = fields["count"][1]
+            if node.tag != "tag:yaml.org,2002:bool":
+                self.problem(
+                    node, f"{what}: 'count' must be true (say the numbers) or false (tick)"
+                )
+            else:
+                count = self.scalar(node) in ("true", "True", "TRUE", "yes", "on")
+        if reps is None or tempo_s is None:
+            return None
+        if reps * tempo_s > MAX_DURATION_S:
+            self.problem(
+                fields["reps"][1],
+                f"{what}: {reps} reps of {format_duration(tempo_s)} last "
+                f"{format_duration(reps * tempo_s)}; the longest a hold may be is "
+                f"{format_duration(MAX_DURATION_S)}: split it into steps",
+            )
+            return None
+        return Step(
+            name=name,
+            setup=setup,
+            hold_s=reps * tempo_s,
+            cues=(),
+            reps=reps,
+            tempo_s=tempo_s,
+            count=count,
+        )
+
+    def _repeat(self, fields: dict[str, tuple[yaml.Node, yaml.Node]], what: str) -> Repeat:
+        rounds = 1
+        if "repeat" in fields:
+            rounds = self.integer(fields["repeat"][1], f"{what}: 'repeat'", 1, MAX_ROUNDS) or 1
+        rest_s = 0.0
+        if "rest" in fields:
+            if "repeat" not in fields:
+                self.problem(
+                    fields["rest"][0], f"{what}: 'rest' goes between rounds; add 'repeat: N'"
+                )
+            rest_s = self.duration(fields["rest"][1], f"{what}: 'rest'", positive=False) or 0.0
+        return Repeat(rounds, rest_s) if rounds > 1 or rest_s else ONCE
+
+    def _countdown(
+        self, fields: dict[str, tuple[yaml.Node, yaml.Node]], what: str, default: int
+    ) -> int:
+        if "countdown" not in fields:
+            return default
+        given = self.integer(fields["countdown"][1], f"{what}: 'countdown'", 0, MAX_COUNTDOWN)
+        return default if given is None else given
+
+    def integer(self, node: yaml.Node, what: str, low: int, high: int) -> int | None:
+        """A whole number from ``low`` to ``high``, or None (with a problem)."""
+        raw = self.scalar(node)
+        if raw is None or node.tag != "tag:yaml.org,2002:int":
+            self.problem(node, f"{what} must be a whole number from {low} to {high}, got {raw!r}")
+            return None
+        try:
+            value = int(raw.replace("_", ""), 0)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            self.problem(node, f"{what} must be a whole number from {low} to {high}, got {raw}")
+            return None
+        return value
 
     def _cue(self, node: yaml.Node, what: str, hold_s: float | None) -> Cue | None:
         if isinstance(node, yaml.ScalarNode):

@@ -65,6 +65,14 @@ class Phrases:
     ending: str
     paused: str
     resuming: str
+    round_: str
+    """``Round {n} of {total}.``"""
+    rest: str
+    go: str
+    ready_reminder: str
+    """Said now and then while coach waits for the person to be ready (space)."""
+    numbers: tuple[str, ...]
+    """One to twenty, as counted aloud; higher numbers are said as digits."""
 
     def title(self, title: str) -> str:
         return f"{title}."
@@ -96,10 +104,18 @@ class Phrases:
     def step(self, step: str) -> str:
         return f"{step}."
 
+    def round(self, number: int, rounds: int) -> str:
+        return self.round_.format(n=number, total=rounds)
+
+    def count(self, number: int) -> str:
+        """A rep counted aloud: ``One.``"""
+        word = self.numbers[number - 1] if 1 <= number <= len(self.numbers) else str(number)
+        return f"{word}."
+
     @property
-    def live(self) -> tuple[str, str]:
-        """What the live player says at a key press: pausing, resuming."""
-        return (self.paused, self.resuming)
+    def live(self) -> tuple[str, ...]:
+        """What the live player says when a key (or the wait for one) calls for it."""
+        return (self.paused, self.resuming, self.ready_reminder)
 
     def fixed(self) -> tuple[str, ...]:
         """Every sentence that takes no argument, for checks and tests."""
@@ -109,6 +125,9 @@ class Phrases:
             self.ending,
             self.paused,
             self.resuming,
+            self.rest,
+            self.go,
+            self.ready_reminder,
             *self.switch_.values(),
         )
 
@@ -149,6 +168,32 @@ TABLE: dict[str, Phrases] = {
             ending="That is the end of the session. Well done.",
             paused="Paused. Press space to go on.",
             resuming="Resuming in 3, 2, 1.",
+            round_="Round {n} of {total}.",
+            rest="Rest.",
+            go="Go.",
+            ready_reminder="Press space when you are ready.",
+            numbers=(
+                "One",
+                "Two",
+                "Three",
+                "Four",
+                "Five",
+                "Six",
+                "Seven",
+                "Eight",
+                "Nine",
+                "Ten",
+                "Eleven",
+                "Twelve",
+                "Thirteen",
+                "Fourteen",
+                "Fifteen",
+                "Sixteen",
+                "Seventeen",
+                "Eighteen",
+                "Nineteen",
+                "Twenty",
+            ),
         ),
         Phrases(
             language="de",
@@ -171,6 +216,32 @@ TABLE: dict[str, Phrases] = {
             ending="Das ist das Ende der Einheit. Gut gemacht.",
             paused="Pause. Drück die Leertaste, um weiterzumachen.",
             resuming="Weiter in 3, 2, 1.",
+            round_="Runde {n} von {total}.",
+            rest="Kurze Pause.",
+            go="Los.",
+            ready_reminder="Drück die Leertaste, wenn du bereit bist.",
+            numbers=(
+                "Eins",
+                "Zwei",
+                "Drei",
+                "Vier",
+                "Fünf",
+                "Sechs",
+                "Sieben",
+                "Acht",
+                "Neun",
+                "Zehn",
+                "Elf",
+                "Zwölf",
+                "Dreizehn",
+                "Vierzehn",
+                "Fünfzehn",
+                "Sechzehn",
+                "Siebzehn",
+                "Achtzehn",
+                "Neunzehn",
+                "Zwanzig",
+            ),
         ),
         Phrases(
             language="fr",
@@ -193,6 +264,32 @@ TABLE: dict[str, Phrases] = {
             ending="C'est la fin de la séance. Bravo.",
             paused="Pause. Appuyez sur espace pour continuer.",
             resuming="Reprise dans 3, 2, 1.",
+            round_="Tour {n} sur {total}.",
+            rest="Repos.",
+            go="C'est parti.",
+            ready_reminder="Appuyez sur espace pour continuer.",
+            numbers=(
+                "Un",
+                "Deux",
+                "Trois",
+                "Quatre",
+                "Cinq",
+                "Six",
+                "Sept",
+                "Huit",
+                "Neuf",
+                "Dix",
+                "Onze",
+                "Douze",
+                "Treize",
+                "Quatorze",
+                "Quinze",
+                "Seize",
+                "Dix-sept",
+                "Dix-huit",
+                "Dix-neuf",
+                "Vingt",
+            ),
         ),
         Phrases(
             language="es",
@@ -215,6 +312,32 @@ TABLE: dict[str, Phrases] = {
             ending="Aquí termina la sesión. Buen trabajo.",
             paused="En pausa. Pulsa espacio para continuar.",
             resuming="Seguimos en 3, 2, 1.",
+            round_="Ronda {n} de {total}.",
+            rest="Descansa.",
+            go="Vamos.",
+            ready_reminder="Pulsa espacio para seguir.",
+            numbers=(
+                "Uno",
+                "Dos",
+                "Tres",
+                "Cuatro",
+                "Cinco",
+                "Seis",
+                "Siete",
+                "Ocho",
+                "Nueve",
+                "Diez",
+                "Once",
+                "Doce",
+                "Trece",
+                "Catorce",
+                "Quince",
+                "Dieciséis",
+                "Diecisiete",
+                "Dieciocho",
+                "Diecinueve",
+                "Veinte",
+            ),
         ),
         Phrases(
             language="it",
@@ -237,6 +360,32 @@ TABLE: dict[str, Phrases] = {
             ending="La sessione è finita. Ottimo lavoro.",
             paused="In pausa. Premi spazio per continuare.",
             resuming="Si riprende tra 3, 2, 1.",
+            round_="Giro {n} di {total}.",
+            rest="Riposo.",
+            go="Via.",
+            ready_reminder="Premi spazio per andare avanti.",
+            numbers=(
+                "Uno",
+                "Due",
+                "Tre",
+                "Quattro",
+                "Cinque",
+                "Sei",
+                "Sette",
+                "Otto",
+                "Nove",
+                "Dieci",
+                "Undici",
+                "Dodici",
+                "Tredici",
+                "Quattordici",
+                "Quindici",
+                "Sedici",
+                "Diciassette",
+                "Diciotto",
+                "Diciannove",
+                "Venti",
+            ),
         ),
         Phrases(
             language="nl",
@@ -259,6 +408,32 @@ TABLE: dict[str, Phrases] = {
             ending="Dit is het einde van de sessie. Goed gedaan.",
             paused="Gepauzeerd. Druk op de spatiebalk om verder te gaan.",
             resuming="We gaan verder over 3, 2, 1.",
+            round_="Ronde {n} van {total}.",
+            rest="Rust.",
+            go="Start.",
+            ready_reminder="Druk op de spatiebalk als je klaar bent.",
+            numbers=(
+                "Een",
+                "Twee",
+                "Drie",
+                "Vier",
+                "Vijf",
+                "Zes",
+                "Zeven",
+                "Acht",
+                "Negen",
+                "Tien",
+                "Elf",
+                "Twaalf",
+                "Dertien",
+                "Veertien",
+                "Vijftien",
+                "Zestien",
+                "Zeventien",
+                "Achttien",
+                "Negentien",
+                "Twintig",
+            ),
         ),
         Phrases(
             language="pt",
@@ -281,6 +456,32 @@ TABLE: dict[str, Phrases] = {
             ending="Chegámos ao fim da sessão. Bom trabalho.",
             paused="Em pausa. Prima a barra de espaço para continuar.",
             resuming="A retomar em 3, 2, 1.",
+            round_="Ronda {n} de {total}.",
+            rest="Descanse.",
+            go="Vamos.",
+            ready_reminder="Prima a barra de espaço para seguir em frente.",
+            numbers=(
+                "Um",
+                "Dois",
+                "Três",
+                "Quatro",
+                "Cinco",
+                "Seis",
+                "Sete",
+                "Oito",
+                "Nove",
+                "Dez",
+                "Onze",
+                "Doze",
+                "Treze",
+                "Catorze",
+                "Quinze",
+                "Dezasseis",
+                "Dezassete",
+                "Dezoito",
+                "Dezanove",
+                "Vinte",
+            ),
         ),
         Phrases(
             language="pl",
@@ -300,6 +501,32 @@ TABLE: dict[str, Phrases] = {
             ending="To koniec sesji. Dobra robota.",
             paused="Pauza. Naciśnij spację, aby kontynuować.",
             resuming="Wznawiamy za 3, 2, 1.",
+            round_="Runda {n} z {total}.",
+            rest="Odpoczynek.",
+            go="Start.",
+            ready_reminder="Naciśnij spację, aby przejść dalej.",
+            numbers=(
+                "Jeden",
+                "Dwa",
+                "Trzy",
+                "Cztery",
+                "Pięć",
+                "Sześć",
+                "Siedem",
+                "Osiem",
+                "Dziewięć",
+                "Dziesięć",
+                "Jedenaście",
+                "Dwanaście",
+                "Trzynaście",
+                "Czternaście",
+                "Piętnaście",
+                "Szesnaście",
+                "Siedemnaście",
+                "Osiemnaście",
+                "Dziewiętnaście",
+                "Dwadzieścia",
+            ),
         ),
     )
 }

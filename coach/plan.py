@@ -49,6 +49,8 @@ class Sound(Enum):
     START = "start"
     SWITCH = "switch"
     FINISH = "finish"
+    REST = "rest"
+    TICK = "tick"
 
 
 class Priority(IntEnum):
@@ -88,13 +90,29 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Hold:
-    """A timed stretch on the ball: one step of one exercise on one side."""
+    """A stretch of work: one step of one exercise on one side (in one round)."""
 
     exercise: str
     step: str | None
     side: Side | None
     start_s: float
     end_s: float
+    round: int | None = None
+    """Which round (1-based) of the innermost repeat it is in; None when nothing repeats."""
+    until_ready: bool = False
+    """Live play waits at its end until the person presses space."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rest:
+    """A rest between two rounds: it starts with the rest sound and ends at the next hold."""
+
+    exercise: str | None
+    """The exercise whose rounds it separates (None: a section's)."""
+    start_s: float
+    end_s: float
+    round: int
+    """The round it leads into."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +146,7 @@ class Timeline:
     segments: tuple[Segment, ...] = ()
     language: str = DEFAULT_LANGUAGE
     """The routine's language: the phrases table every sentence coach says came from."""
+    rests: tuple[Rest, ...] = ()
 
     @property
     def phrases(self) -> Phrases:
@@ -229,6 +248,7 @@ class _Planner:
         self.holds: list[Hold] = []
         self.dropped: list[Dropped] = []
         self.segments: list[Segment] = []
+        self.rests: list[Rest] = []
 
     # -- building blocks --
 
@@ -283,10 +303,35 @@ class _Planner:
         if self.routine.equipment:
             intro.append(say.equipment(self.routine.equipment))
         cursor = self.say_in_turn(0.0, intro) + GAP_S
-        for index, exercise in enumerate(self.routine.exercises):
-            end = self.exercise(cursor, exercise, first=index == 0)
-            self.segments.append(Segment(exercise.name, _ms(cursor), end))
-            cursor = end
+        first = True
+        for section in self.routine.sections:
+            rounds = section.repeat.rounds
+            for number in range(1, rounds + 1):
+                prefix: list[str] = []
+                if section.repeat.repeated:
+                    if number > 1 and section.repeat.rest_s > 0:
+                        # the next exercise's lead-in follows: the rest ends on the round
+                        cursor = self.rest(
+                            cursor,
+                            section.repeat.rest_s,
+                            _Where(),
+                            [say.round(number, rounds)],
+                            number,
+                            go=False,
+                        )
+                    else:
+                        prefix = [say.round(number, rounds)]
+                for index, exercise in enumerate(section.exercises):
+                    outer = number if section.repeat.repeated else None
+                    end = self.exercise(
+                        cursor,
+                        exercise,
+                        first=first,
+                        prefix=prefix if index == 0 else [],
+                        outer=outer,
+                    )
+                    self.segments.append(Segment(exercise.name, _ms(cursor), end))
+                    cursor, first = end, False
         end = self.sound(cursor, Sound.FINISH)
         end = self.say(end + AFTER_SOUND_S, say.ending)
         return Timeline(
@@ -299,17 +344,34 @@ class _Planner:
             events=tuple(sorted(self.events, key=lambda e: e.at_s)),
             dropped=tuple(self.dropped),
             segments=tuple(self.segments),
+            rests=tuple(self.rests),
         )
 
-    def exercise(self, start_s: float, exercise: Exercise, *, first: bool) -> float:
-        """Lead-in (next up, setup), then every hold of every side; returns its end."""
+    def exercise(
+        self,
+        start_s: float,
+        exercise: Exercise,
+        *,
+        first: bool,
+        prefix: list[str] | None = None,
+        outer: int | None = None,
+    ) -> float:
+        """Lead-in (next up, setup), then every round of every side's holds; returns its end.
+
+        ``prefix`` is said first (a section's round); ``outer`` is the section's
+        round, for holds that no repeat of their own numbers.
+        """
         sides: tuple[Side | None, ...] = exercise.sides or (None,)
         first_step = exercise.steps[0].name if exercise.has_steps else None
         where = _Where(exercise.name, first_step, sides[0])
         say = self.phrases
+        rounds = exercise.repeat.rounds
         lead = [
-            say.first(exercise.name, sides[0]) if first else say.next_up(exercise.name, sides[0])
+            *(prefix or []),
+            say.first(exercise.name, sides[0]) if first else say.next_up(exercise.name, sides[0]),
         ]
+        if exercise.repeat.repeated:
+            lead.append(say.round(1, rounds))
         if exercise.has_steps:
             if exercise.setup:
                 lead.append(exercise.setup)
@@ -318,22 +380,93 @@ class _Planner:
             lead.append(exercise.setup)
         spoken_end = self.say_in_turn(start_s, lead, where)
         cursor = _ms(max(start_s + exercise.transition_s / self.pace, spoken_end + SETTLE_S))
-        for side_index, side in enumerate(sides):
-            for step_index, step in enumerate(exercise.steps):
-                if step_index == 0 and side_index > 0:
-                    assert side is not None
-                    opening = [exercise.switch or say.switch(side)]
-                    if exercise.has_steps:
-                        opening += [say.step(step.name), step.setup]
-                    sound = Sound.SWITCH
-                elif step_index > 0:
-                    opening = [say.now(step.name), step.setup]
-                    sound = Sound.START
+        # back to the first side (and step) for each new round
+        again: list[str] = [say.switch(sides[0])] if len(sides) > 1 and sides[0] else []
+        if exercise.has_steps:
+            again.append(say.step(exercise.steps[0].name))
+        for number in range(1, rounds + 1):
+            round_opening: list[str] = []
+            if number > 1:
+                announce = [say.round(number, rounds)]
+                if exercise.repeat.rest_s > 0:
+                    cursor = self.rest(cursor, exercise.repeat.rest_s, where, announce, number)
+                    round_opening = list(again)
                 else:
-                    opening = []
-                    sound = Sound.START
-                cursor = self.hold(cursor, exercise, step, side, sound, opening)
+                    round_opening = announce + again
+            in_round = number if exercise.repeat.repeated else outer
+            for side_index, side in enumerate(sides):
+                for step_index, step in enumerate(exercise.steps):
+                    if step_index == 0 and side_index == 0:
+                        opening, sound = round_opening, Sound.START
+                    elif step_index == 0:
+                        assert side is not None
+                        opening = [exercise.switch or say.switch(side)]
+                        if exercise.has_steps:
+                            opening += [say.step(step.name), step.setup]
+                        sound = Sound.SWITCH
+                    else:
+                        opening, sound = [say.now(step.name), step.setup], Sound.START
+                    cursor = self.step_rounds(
+                        cursor, exercise, step, side, sound, opening, in_round
+                    )
         return cursor
+
+    def step_rounds(
+        self,
+        start_s: float,
+        exercise: Exercise,
+        step: Step,
+        side: Side | None,
+        sound: Sound,
+        opening: list[str],
+        outer: int | None,
+    ) -> float:
+        """A step's holds: once, or in rounds with rests between them."""
+        rounds = step.repeat.rounds
+        if not step.repeat.repeated:
+            return self.hold(start_s, exercise, step, side, sound, opening, outer)
+        say = self.phrases
+        where = _Where(exercise.name, step.name if exercise.has_steps else None, side)
+        cursor = self.hold(
+            start_s, exercise, step, side, sound, [*opening, say.round(1, rounds)], 1
+        )
+        for number in range(2, rounds + 1):
+            announce = [say.round(number, rounds)]
+            if step.repeat.rest_s > 0:
+                cursor = self.rest(cursor, step.repeat.rest_s, where, announce, number)
+                announce = []
+            cursor = self.hold(cursor, exercise, step, side, Sound.START, announce, number)
+        return cursor
+
+    def rest(
+        self,
+        start_s: float,
+        rest_s: float,
+        where: _Where,
+        closing: list[str],
+        number: int,
+        *,
+        go: bool = True,
+    ) -> float:
+        """A rest: its sound and "Rest." at the start; ``closing`` and "Go." just before its end."""
+        say = self.phrases
+        end_s = _ms(start_s + rest_s / self.pace)
+        spoken_end = self.sound(start_s, Sound.REST, where)
+        spoken_end = self.say(spoken_end + AFTER_SOUND_S, say.rest, where)
+        texts = [*closing, say.go] if go else closing
+        length = sum(self.speech_s(t) for t in texts) + GAP_S * (len(texts) - 1)
+        at_s = _ms(end_s - GAP_S - length)
+        if at_s < spoken_end + GAP_S - EPSILON_S:
+            name = where.exercise or "the section"
+            raise PlanError(
+                f'the rest before round {number} of "{name}" lasts '
+                f"{format_duration(end_s - start_s)} at pace {self.pace:g}, too short for what "
+                f"is said in it ({spoken_end + GAP_S + length - start_s:.1f}s); use a longer "
+                "'rest' or a slower pace"
+            )
+        self.say_in_turn(at_s, texts, where)
+        self.rests.append(Rest(where.exercise, _ms(start_s), end_s, number))
+        return end_s
 
     def hold(
         self,
@@ -343,14 +476,24 @@ class _Planner:
         side: Side | None,
         sound: Sound,
         opening: list[str],
+        number: int | None = None,
     ) -> float:
-        end_s = _ms(start_s + step.hold_s / self.pace)
+        """One hold: its chime and opening, then its cues, counts or countdown; returns its end."""
         step_name = step.name if exercise.has_steps else None
         where = _Where(exercise.name, step_name, side)
-        self.holds.append(Hold(exercise.name, step_name, side, start_s, end_s))
         spoken_end = self.sound(start_s, sound, where)
         if opening:
             spoken_end = self.say_in_turn(spoken_end + AFTER_SOUND_S, opening, where)
+        if step.reps:
+            end_s = self.counts(spoken_end, exercise, step, where)
+        else:
+            # a hold until ready lasts its ready time in a file, whatever the pace
+            end_s = _ms(start_s + (step.hold_s if step.until_ready else step.hold_s / self.pace))
+        self.holds.append(
+            Hold(exercise.name, step_name, side, start_s, end_s, number, step.until_ready)
+        )
+        if step.reps:
+            return end_s
         last_allowed = end_s - GAP_S
         if spoken_end > last_allowed:
             name = exercise.name + (f" ({step.name})" if step_name else "")
@@ -359,18 +502,56 @@ class _Planner:
                 f"short for its instructions ({spoken_end - start_s:.1f}s); use a slower pace "
                 "or a longer --length"
             )
+        if exercise.countdown and not step.until_ready:
+            ticks = [
+                _ms(end_s - k)
+                for k in range(exercise.countdown, 0, -1)
+                if end_s - k >= spoken_end + GAP_S
+            ]
+            for at_s in ticks:
+                self.sound(at_s, Sound.TICK, where)
+            if ticks:
+                last_allowed = min(last_allowed, ticks[0] - GAP_S)
         hold_s = end_s - start_s
         cues = [
             _Cue(c.say, None if c.at_s is None else start_s + c.at_s / self.pace, Priority.NORMAL)
             for c in step.cues
         ]
         timed: list[_Cue] = []
-        if hold_s >= HALFWAY_MIN_HOLD_S:
+        if not step.until_ready and hold_s >= HALFWAY_MIN_HOLD_S:
             timed.append(_Cue(self.phrases.halfway, start_s + hold_s / 2, Priority.LOW))
-        if hold_s >= TEN_LEFT_MIN_HOLD_S:
+        if not step.until_ready and hold_s >= TEN_LEFT_MIN_HOLD_S:
             timed.append(_Cue(self.phrases.ten_seconds_left, end_s - 10.0, Priority.LOW))
         self.place_cues(spoken_end, last_allowed, cues, timed, where)
         return end_s
+
+    def counts(self, spoken_end: float, exercise: Exercise, step: Step, where: _Where) -> float:
+        """Count each rep on its beat, from a gap after the opening; returns the last beat's end.
+
+        Every count starts exactly on its beat and none is ever dropped: a pace too
+        fast to say the longest count inside a beat is an error naming the fastest
+        pace that works.
+        """
+        beat_s = step.tempo_s / self.pace
+        texts = [self.phrases.count(k) for k in range(1, step.reps + 1)] if step.count else []
+        longest = max(texts, key=self.speech_s) if texts else ""
+        needed_s = (self.speech_s(longest) if texts else self.sound_s[Sound.TICK]) + GAP_S
+        if needed_s > beat_s + EPSILON_S:
+            name = exercise.name + (f" ({step.name})" if exercise.has_steps else "")
+            said = f'to say "{longest}"' if texts else "for its ticks"
+            raise PlanError(
+                f'"{name}" counts {step.reps} reps of {format_duration(step.tempo_s)} at pace '
+                f"{self.pace:g}: a beat of {beat_s:.2f}s is too short {said}; the fastest "
+                f"pace that works is {math.floor(step.tempo_s / needed_s * 100) / 100:g}"
+            )
+        first_s = _ms_up(spoken_end + GAP_S)
+        for k in range(step.reps):
+            at_s = _ms(first_s + k * beat_s)
+            if texts:
+                self.say(at_s, texts[k], where)
+            else:
+                self.sound(at_s, Sound.TICK, where)
+        return _ms(first_s + step.reps * beat_s)
 
     def place_cues(
         self,
@@ -453,11 +634,24 @@ def check_length(routine: Routine, pacing: Pacing) -> None:
         PlanError: holds and transitions add up to more than ``MAX_SESSION_S``.
     """
     held_s = sum(
-        max(len(e.sides), 1) * sum(s.hold_s for s in e.steps) + e.transition_s
-        for e in routine.exercises
+        section.repeat.rounds * sum(written_s(e) for e in section.exercises)
+        + (section.repeat.rounds - 1) * section.repeat.rest_s
+        for section in routine.sections
     )
     if held_s / pacing.pace > MAX_SESSION_S:
         raise _too_long(routine, pacing, held_s / pacing.pace)
+
+
+def written_s(exercise: Exercise) -> float:
+    """An exercise's holds, rests and transition as written (pace 1, no speech)."""
+
+    def step_s(step: Step) -> float:
+        rounds = step.repeat.rounds
+        return rounds * step.written_s + (rounds - 1) * step.repeat.rest_s
+
+    one_round = max(len(exercise.sides), 1) * sum(step_s(s) for s in exercise.steps)
+    rounds = exercise.repeat.rounds
+    return rounds * one_round + (rounds - 1) * exercise.repeat.rest_s + exercise.transition_s
 
 
 def _too_long(routine: Routine, pacing: Pacing, total_s: float) -> SessionTooLongError:

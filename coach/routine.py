@@ -23,13 +23,45 @@ class Cue:
 
 
 @dataclass(frozen=True, slots=True)
+class Repeat:
+    """Rounds of something (a step, an exercise, a section), with a rest between them."""
+
+    rounds: int = 1
+    rest_s: float = 0.0
+
+    @property
+    def repeated(self) -> bool:
+        return self.rounds > 1
+
+
+ONCE = Repeat()
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
-    """One timed hold of an exercise (an exercise without steps has exactly one)."""
+    """One hold of an exercise (an exercise without steps has exactly one).
+
+    Timed (``hold_s``), counted (``reps`` beats of ``tempo_s``), or until the
+    person is ready (``until_ready``: ``hold_s`` is then how long it lasts in a file).
+    """
 
     name: str
     setup: str
     hold_s: float
     cues: tuple[Cue, ...]
+    reps: int = 0
+    """0: a timed hold; otherwise how many reps are counted, one a beat."""
+    tempo_s: float = 0.0
+    """Seconds a rep (a beat), before pace."""
+    count: bool = True
+    """Counted aloud ("One", "Two"…); False: a soft tick on each beat."""
+    until_ready: bool = False
+    repeat: Repeat = ONCE
+
+    @property
+    def written_s(self) -> float:
+        """How long the hold lasts at pace 1 (the counting, for reps)."""
+        return self.reps * self.tempo_s if self.reps else self.hold_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +73,9 @@ class Exercise:
     transition_s: float
     switch: str = ""
     """Said after the switch chime; empty means "Switch to the <side> side"."""
+    repeat: Repeat = ONCE
+    countdown: int = 0
+    """Soft ticks in the last seconds of each timed hold (0: none)."""
 
     @property
     def has_steps(self) -> bool:
@@ -51,6 +86,7 @@ class Exercise:
 class Section:
     name: str
     exercises: tuple[Exercise, ...]
+    repeat: Repeat = ONCE
 
 
 @dataclass(frozen=True, slots=True)

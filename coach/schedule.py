@@ -56,14 +56,19 @@ def format_schedule(timeline: Timeline) -> str:
         f"{len(timeline.holds)} holds, {len(timeline.events)} clips",
         "",
     ]
-    holds = iter(timeline.holds)
-    next_hold: Hold | None = next(holds, None)
+    marks = sorted(
+        [(h.start_s, _hold_mark(h)) for h in timeline.holds]
+        + [
+            (r.start_s, f"rest, then round {r.round} ({_length(r.start_s, r.end_s)})")
+            for r in timeline.rests
+        ]
+    )
+    upcoming = iter(marks)
+    mark = next(upcoming, None)
     for event in timeline.events:
-        while next_hold is not None and next_hold.start_s <= event.at_s:
-            length = minutes_seconds(next_hold.end_s - next_hold.start_s)
-            where = place(next_hold.exercise, next_hold.step, next_hold.side)
-            lines.append(f"           ── {where} ({length})")
-            next_hold = next(holds, None)
+        while mark is not None and mark[0] <= event.at_s:
+            lines.append(f"           ── {mark[1]}")
+            mark = next(upcoming, None)
         lines.append(event_line(event))
     if timeline.dropped:
         lines += ["", f"Left out at pace {timeline.pace:g} (their holds are too short):"]
@@ -74,6 +79,19 @@ def format_schedule(timeline: Timeline) -> str:
                 f'{kind} "{cue.text}"'
             )
     return "\n".join(lines)
+
+
+def _length(start_s: float, end_s: float) -> str:
+    return minutes_seconds(end_s - start_s)
+
+
+def _hold_mark(hold: Hold) -> str:
+    where = place(hold.exercise, hold.step, hold.side)
+    if hold.round is not None:
+        where += f", round {hold.round}"
+    if hold.until_ready:
+        return f"{where} (until you are ready; {_length(hold.start_s, hold.end_s)} in a file)"
+    return f"{where} ({_length(hold.start_s, hold.end_s)})"
 
 
 def _side(value: Side | None) -> str | None:
@@ -106,6 +124,8 @@ def timeline_json(timeline: Timeline) -> dict[str, Any]:
                 "side": _side(h.side),
                 "start_s": h.start_s,
                 "end_s": h.end_s,
+                "round": h.round,
+                "until_ready": h.until_ready,
             }
             for h in timeline.holds
         ],
@@ -113,6 +133,10 @@ def timeline_json(timeline: Timeline) -> dict[str, Any]:
         "dropped": [
             {"text": d.text, "exercise": d.exercise, "side": _side(d.side)}
             for d in timeline.dropped
+        ],
+        "rests": [
+            {"exercise": r.exercise, "start_s": r.start_s, "end_s": r.end_s, "round": r.round}
+            for r in timeline.rests
         ],
     }
 

@@ -43,7 +43,7 @@ def sequence(notes: list[tuple[float, float]], length_s: float, decay_s: float) 
     return mix
 
 
-def finish(signal: list[float]) -> Clip:
+def finish(signal: list[float], peak_dbfs: float = PEAK_DBFS) -> Clip:
     """Fade both ends (no click) and scale to the target peak."""
     n = len(signal)
     fade_in = round(FADE_IN_S * SAMPLE_RATE_HZ)
@@ -53,8 +53,17 @@ def finish(signal: list[float]) -> Clip:
     for i in range(fade_out):
         signal[n - 1 - i] *= i / fade_out
     peak = max(abs(v) for v in signal)
-    scale = 32767 * 10 ** (PEAK_DBFS / 20) / peak
+    scale = 32767 * 10 ** (peak_dbfs / 20) / peak
     return Clip(samples_to_pcm(array.array("h", (round(v * scale) for v in signal))))
+
+
+def tick() -> list[float]:
+    """A short, dry knock, like a wood block: counts beats and the last seconds."""
+    frames = round(0.07 * SAMPLE_RATE_HZ)
+    return [
+        math.sin(2 * math.pi * 1600 * i / SAMPLE_RATE_HZ) * math.exp(-i / SAMPLE_RATE_HZ / 0.012)
+        for i in range(frames)
+    ]
 
 
 SOUNDS = {
@@ -64,14 +73,19 @@ SOUNDS = {
     "start": lambda: sequence([(523.3, 0.0), (784.0, 0.12)], 0.8, 0.22),
     # three rising notes, longer ring: the session is over
     "finish": lambda: sequence([(523.3, 0.0), (659.3, 0.18), (784.0, 0.36)], 1.8, 0.5),
+    # two falling low notes: rest between rounds
+    "rest": lambda: sequence([(440.0, 0.0), (329.6, 0.15)], 0.9, 0.25),
 }
+QUIET = {"tick": (tick, -20.0)}
+"""Sounds made softer than the chimes: heard often, they must never tire."""
 
 
 def main() -> None:
     folder = Path(__file__).resolve().parent.parent / "sounds"
     folder.mkdir(exist_ok=True)
-    for name, make in SOUNDS.items():
-        clip = finish(make())
+    made = {name: (make, PEAK_DBFS) for name, make in SOUNDS.items()} | QUIET
+    for name, (make, peak) in made.items():
+        clip = finish(make(), peak)
         write_wav_atomic(folder / f"{name}.wav", clip)
         print(f"{name}.wav: {clip.duration_s:.2f}s, peak {clip.peak_dbfs():.1f} dBFS")
 
