@@ -49,18 +49,29 @@ def _hold_at(holds: tuple[Hold, ...], position_s: float) -> tuple[Hold | None, H
     return None, None
 
 
-def status_lines(timeline: Timeline, position_s: float, *, paused: bool, said: str) -> list[str]:
+def status_lines(
+    timeline: Timeline, position_s: float, *, paused: bool, said: str, waiting: bool = False
+) -> list[str]:
     """The block a terminal shows: where you are, big time left, what is next, progress."""
     current, upcoming = _hold_at(timeline.holds, position_s)
+    resting = next((r for r in timeline.rests if r.start_s <= position_s < r.end_s), None)
     if current is not None:
         title = place(current.exercise, current.step, current.side)
+        if current.round is not None:
+            title += f" · round {current.round}"
         left = current.end_s - position_s
+    elif resting is not None:
+        title = f"Rest · round {resting.round} next"
+        left = resting.end_s - position_s
     elif upcoming is not None:
         title = "Get ready: " + place(upcoming.exercise, upcoming.step, upcoming.side)
         left = upcoming.start_s - position_s
     else:
         title, left = "Finishing", timeline.total_s - position_s
-    if paused:
+    if waiting:
+        title = "READY? Press space to go on · " + title
+        left = 0.0
+    elif paused:
         title = "PAUSED · " + title
     nxt = upcoming if current is not None else None
     next_line = "Next: " + place(nxt.exercise, nxt.step, nxt.side) if nxt else ""
@@ -91,8 +102,10 @@ class TerminalDisplay:
         if fired.event.text:
             self.said = fired.event.text
 
-    def tick(self, position_s: float, paused: bool) -> None:
-        lines = status_lines(self.timeline, position_s, paused=paused, said=self.said)
+    def tick(self, position_s: float, paused: bool, waiting: bool = False) -> None:
+        lines = status_lines(
+            self.timeline, position_s, paused=paused, said=self.said, waiting=waiting
+        )
         if lines == self.last:
             return
         self.last = lines
@@ -116,7 +129,7 @@ class LineDisplay:
         self.stream.write(f"{minutes_seconds(fired.fired_s):>6}  {where:<44} {what}\n")
         self.stream.flush()
 
-    def tick(self, position_s: float, paused: bool) -> None:
+    def tick(self, position_s: float, paused: bool, waiting: bool = False) -> None:
         pass
 
 

@@ -34,6 +34,8 @@ TICK_S = 0.05
 """How often keys are read and the display redrawn while waiting."""
 QUIET_BEFORE_DEADLINE_S = 0.02
 """No redraw this close to a deadline, so drawing never makes a clip late."""
+REMIND_EVERY_S = 30.0
+"""While waiting for the person to be ready, say so again this often."""
 
 
 class MonotonicClock:
@@ -82,7 +84,11 @@ class Player:
         self.base = 0.0
         """Clock time at which the timeline's zero would have been."""
         self.paused_at: float | None = None
-        """While paused: the position, frozen."""
+        """While paused (or waiting for the person to be ready): the position, frozen."""
+        self.gates = sorted(h.end_s for h in session.timeline.holds if h.until_ready)
+        """Ends of holds that last until the person is ready: play stops there for space."""
+        self.passed: set[float] = set()
+        """Gates already let through (forgotten again when a jump goes back before them)."""
 
     def position(self) -> float:
         """Where the session is on its timeline; it does not move while paused."""
@@ -100,9 +106,12 @@ class Player:
             while True:
                 last = self.index >= len(self.events)
                 at_s = self.timeline.total_s if last else self.events[self.index].at_s
-                command = self.wait(self.base + at_s)
+                gate = self.next_gate(at_s)
+                command = self.wait(self.base + (at_s if gate is None else gate))
                 if command is not None:
                     self.obey(command)
+                elif gate is not None:
+                    self.wait_ready(gate)
                 elif last:
                     break
                 else:
@@ -183,12 +192,64 @@ class Player:
             self.stop_playing()
             raise _Stop
         if command is Command.PAUSE:
-            self.pause()
+            if not self.ready_early():
+                self.pause()
         else:
             self.jump(self.skip_target(command, self.position()))
 
+    def next_gate(self, until_s: float) -> float | None:
+        """The end of a hold until ready that comes before ``until_s`` and is not yet passed."""
+        position = self.position()
+        for gate in self.gates:
+            if gate > until_s + EPSILON_S:
+                return None
+            if gate >= position - EPSILON_S and gate not in self.passed:
+                return gate
+        return None
+
+    def wait_ready(self, gate_s: float) -> None:
+        """Hold the session at the end of a hold until ready, reminding now and then.
+
+        Space goes on; n and b skip as ever; q quits.
+
+        Raises:
+            _Stop: the user quit while coach waited.
+        """
+        self.paused_at = gate_s
+        reminder = self.timeline.phrases.ready_reminder
+        next_reminder = self.clock.now()
+        while True:
+            if self.clock.now() >= next_reminder:
+                self.say_now(reminder)
+                next_reminder = self.clock.now() + REMIND_EVERY_S
+            command = self.controls.poll()
+            if command is Command.QUIT:
+                self.stop_playing()
+                raise _Stop
+            if command is not None:
+                self.paused_at = None
+                if command is Command.PAUSE:
+                    self.passed.add(gate_s)
+                    self.jump(gate_s)
+                else:
+                    self.jump(self.skip_target(command, gate_s))
+                return
+            self.display.tick(gate_s, paused=False, waiting=True)
+            self.clock.sleep_until(self.clock.now() + TICK_S)
+
+    def ready_early(self) -> bool:
+        """Space inside a hold until ready: the person is ready now, so it ends here."""
+        position = self.position()
+        for hold in self.timeline.holds:
+            if hold.until_ready and hold.start_s <= position < hold.end_s:
+                self.passed.add(hold.end_s)
+                self.jump(hold.end_s)
+                return True
+        return False
+
     def jump(self, position_s: float) -> None:
         """Continue from ``position_s`` into the timeline, now."""
+        self.passed = {gate for gate in self.passed if gate <= position_s + EPSILON_S}
         self.stop_playing()
         self.index = next(
             (i for i, e in enumerate(self.events) if e.at_s >= position_s - 1e-9), len(self.events)

@@ -485,15 +485,15 @@ class _Planner:
         if opening:
             spoken_end = self.say_in_turn(spoken_end + AFTER_SOUND_S, opening, where)
         if step.reps:
-            end_s = self.counts(spoken_end, exercise, step, where)
-        else:
-            # a hold until ready lasts its ready time in a file, whatever the pace
-            end_s = _ms(start_s + (step.hold_s if step.until_ready else step.hold_s / self.pace))
+            # counted reps: the hold is the counting, from the first beat to the last one's end
+            first_s, end_s = self.counts(spoken_end, exercise, step, where)
+            self.holds.append(Hold(exercise.name, step_name, side, first_s, end_s, number))
+            return end_s
+        # a hold until ready lasts its ready time in a file, whatever the pace
+        end_s = _ms(start_s + (step.hold_s if step.until_ready else step.hold_s / self.pace))
         self.holds.append(
             Hold(exercise.name, step_name, side, start_s, end_s, number, step.until_ready)
         )
-        if step.reps:
-            return end_s
         last_allowed = end_s - GAP_S
         if spoken_end > last_allowed:
             name = exercise.name + (f" ({step.name})" if step_name else "")
@@ -525,8 +525,11 @@ class _Planner:
         self.place_cues(spoken_end, last_allowed, cues, timed, where)
         return end_s
 
-    def counts(self, spoken_end: float, exercise: Exercise, step: Step, where: _Where) -> float:
-        """Count each rep on its beat, from a gap after the opening; returns the last beat's end.
+    def counts(
+        self, spoken_end: float, exercise: Exercise, step: Step, where: _Where
+    ) -> tuple[float, float]:
+        """Count each rep on its beat, from a gap after the opening; returns the first beat
+        and the last beat's end.
 
         Every count starts exactly on its beat and none is ever dropped: a pace too
         fast to say the longest count inside a beat is an error naming the fastest
@@ -551,7 +554,7 @@ class _Planner:
                 self.say(at_s, texts[k], where)
             else:
                 self.sound(at_s, Sound.TICK, where)
-        return _ms(first_s + step.reps * beat_s)
+        return first_s, _ms(first_s + step.reps * beat_s)
 
     def place_cues(
         self,

@@ -65,7 +65,9 @@ class Controls(Protocol):
 
 class Display(Protocol):
     def fired(self, fired: Fired) -> None: ...
-    def tick(self, position_s: float, paused: bool) -> None: ...
+    def tick(self, position_s: float, paused: bool, waiting: bool = False) -> None:
+        """Redraw; ``waiting``: at the end of a hold until ready, for space."""
+        ...
 
 
 class NoControls:
@@ -77,5 +79,5 @@ class NoDisplay:
     def fired(self, fired: Fired) -> None:
         pass
 
-    def tick(self, position_s: float, paused: bool) -> None:
+    def tick(self, position_s: float, paused: bool, waiting: bool = False) -> None:
         pass

@@ -56,3 +56,20 @@ def write_routine(tmp_path: Path) -> object:
 def coach_command() -> list[str]:
     """The installed console script, run as a user would."""
     return [str(Path(sys.executable).with_name("coach"))]
+
+
+def written_holds(routine: object) -> list[tuple[float, bool, int]]:
+    """Each hold a routine plans, in order, as written: (seconds at pace 1, until ready, reps)."""
+    from coach.routine import Routine
+
+    assert isinstance(routine, Routine)
+    out = []
+    for section in routine.sections:
+        for _ in range(section.repeat.rounds):
+            for exercise in section.exercises:
+                for _ in range(exercise.repeat.rounds):
+                    for _ in exercise.sides or (None,):
+                        for step in exercise.steps:
+                            for _ in range(step.repeat.rounds):
+                                out.append((step.written_s, step.until_ready, step.reps))
+    return out

@@ -126,7 +126,7 @@ def test_list_shows_every_routine_with_its_length() -> None:
     result = run("list")
     assert result.returncode == 0
     names = [line.split()[0] for line in result.stdout.splitlines()]
-    assert names == ["smr-back", "smr-full", "smr-legs", "smr-legs-de"]
+    assert names == ["smr-back", "smr-full", "smr-knees", "smr-legs", "smr-legs-de"]
 
 
 def test_export_refuses_to_overwrite(tmp_path: Path) -> None:

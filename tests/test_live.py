@@ -32,7 +32,7 @@ from tests.alsa_capture import capture_home
 from tests.conftest import DATA, SHORT, coach_command
 
 TINY = DATA / "tiny.yaml"
-PAUSED, RESUMING = TABLE["en"].live
+PAUSED, RESUMING = TABLE["en"].paused, TABLE["en"].resuming
 
 
 @dataclass

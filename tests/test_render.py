@@ -8,7 +8,7 @@ import pytest
 
 from coach.loader import load_routine
 from coach.phrases import phrases_for
-from coach.plan import Pacing, SpeechLength, Timeline, fit_length, plan_session
+from coach.plan import Pacing, Sound, SpeechLength, Timeline, fit_length, plan_session
 from coach.render import build_session, estimated_speech_s, load_sounds, texts_to_speak
 from coach.resources import bundled_routines
 from coach.speech import SpeechCache, SpeechSettings
@@ -35,10 +35,14 @@ STATED = {"en": r"takes about (\d+) minutes", "de": r"etwa (\d+) Minuten"}
 
 def test_clips_come_from_the_cache_and_sounds() -> None:
     sounds = load_sounds()
-    assert {s.value for s in sounds} == {"start", "switch", "finish"}
-    for clip in sounds.values():
+    assert {s.value for s in sounds} == {"start", "switch", "finish", "rest", "tick"}
+    for sound, clip in sounds.items():
         assert clip.sample_rate_hz == 22_050
-        assert 0.5 < clip.duration_s < 2.5
+        if sound is Sound.TICK:
+            assert 0.03 < clip.duration_s < 0.15  # a beat's tick stays out of the way
+            assert clip.peak_dbfs() < -18
+        else:
+            assert 0.5 < clip.duration_s < 2.5
 
 
 @pytest.mark.parametrize("name", sorted(bundled_routines()))

@@ -1,0 +1,449 @@
+"""Rounds, rests, counted reps, countdowns and holds until ready: loader, planner, player."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coach.errors import PlanError, RoutineError
+from coach.loader import load_routine
+from coach.phrases import TABLE
+from coach.plan import (
+    GAP_S,
+    EventKind,
+    Pacing,
+    Sound,
+    Timeline,
+    fit_length,
+    plan_session,
+)
+from coach.resources import schema_path
+from coach.routine import Routine
+from coach.transport import Command
+from tests.conftest import coach_command, fake_speech_s, written_holds
+from tests.test_live import FakeClock, FakeControls, FakeOutput
+
+EN = TABLE["en"]
+SOUND_S = {
+    Sound.START: 0.8,
+    Sound.SWITCH: 1.2,
+    Sound.FINISH: 1.8,
+    Sound.REST: 0.9,
+    Sound.TICK: 0.07,
+}
+
+
+def load_text(tmp_path: Path, text: str) -> Routine:
+    path = tmp_path / "r.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_routine(path)
+
+
+def plan(routine: Routine, pace: float = 1.0) -> Timeline:
+    return plan_session(routine, Pacing(pace), fake_speech_s, SOUND_S)
+
+
+# --- the loader ---------------------------------------------------------------------------
+
+HEAD = "title: T\nsections:\n  - name: S\n    exercises:\n      - name: A\n        setup: x\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "        hold: 30s\n        reps: 5\n        tempo: 2s\n",
+            "give 'hold' or 'reps', not both",
+        ),
+        ("        reps: 5\n", "'reps' needs a 'tempo', the time of one rep, like 4s"),
+        (
+            "        hold: 30s\n        tempo: 2s\n",
+            "'tempo' goes with 'reps'; add reps or remove it",
+        ),
+        (
+            "        reps: 5\n        tempo: 2s\n        cues: [Go on.]\n",
+            "'cues' cannot go with 'reps'",
+        ),
+        ("        reps: 5\n        tempo: 2s\n        count: maybe\n", "'count' must be true"),
+        (
+            "        reps: 0\n        tempo: 2s\n",
+            "'reps' must be a whole number from 1 to 200, got 0",
+        ),
+        ("        reps: 2.5\n        tempo: 2s\n", "'reps' must be a whole number from 1 to 200"),
+        ("        reps: 200\n        tempo: 20s\n", "200 reps of 20s last 1h06m40s"),
+        ("        hold: 30s\n        rest: 10s\n", "'rest' goes between rounds; add 'repeat: N'"),
+        (
+            "        hold: 30s\n        repeat: 101\n",
+            "'repeat' must be a whole number from 1 to 100",
+        ),
+        (
+            "        hold: 30s\n        countdown: 11\n",
+            "'countdown' must be a whole number from 0 to 10",
+        ),
+        ("        hold: until-soon\n", "'hold' must be a duration like 90s, 2m or 1m30s"),
+    ],
+)
+def test_the_loader_says_what_is_wrong(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(RoutineError) as caught:
+        load_text(tmp_path, HEAD + body)
+    assert message in str(caught.value)
+
+
+def test_the_new_keys_load(tmp_path: Path) -> None:
+    routine = load_text(
+        tmp_path,
+        "title: T\ncountdown: 2\nready: 20s\nsections:\n  - name: S\n    repeat: 2\n    rest: 30s\n"
+        "    exercises:\n      - name: A\n        setup: x\n        reps: 8\n        tempo: 3s\n"
+        "        count: false\n        repeat: 3\n        rest: 15s\n"
+        "      - name: B\n        setup: y\n        countdown: 0\n        steps:\n"
+        "          - name: B1\n            setup: z\n            hold: until-ready\n"
+        "            repeat: 2\n",
+    )
+    section = routine.sections[0]
+    assert (section.repeat.rounds, section.repeat.rest_s) == (2, 30.0)
+    a, b = section.exercises
+    assert (a.repeat.rounds, a.repeat.rest_s, a.countdown) == (3, 15.0, 2)
+    assert (a.steps[0].reps, a.steps[0].tempo_s, a.steps[0].count) == (8, 3.0, False)
+    assert b.countdown == 0
+    assert b.steps[0].until_ready
+    assert b.steps[0].hold_s == 20.0
+    assert b.steps[0].repeat.rounds == 2
+
+
+def test_the_schema_knows_the_new_keys() -> None:
+    schema = json.loads(schema_path().read_text())
+    document = yaml.safe_load(
+        (Path(__file__).parent.parent / "routines" / "smr-knees.yaml").read_text()
+    )
+    jsonschema.validate(document, schema)
+    for bad in (
+        {"reps": 5},  # no tempo
+        {"reps": 5, "tempo": "2s", "hold": "30s"},
+        {"hold": "30s", "rest": "10s"},  # rest without repeat
+        {"hold": "30s", "countdown": 11},
+    ):
+        exercise = {"name": "A", "setup": "x", **bad}
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(
+                {"title": "T", "sections": [{"name": "S", "exercises": [exercise]}]}, schema
+            )
+
+
+# --- the planner: properties over generated routines ------------------------------------
+
+steps = st.fixed_dictionaries(
+    {"name": st.sampled_from(["Bends", "Rolls", "Hold"]), "setup": st.just("Get set.")},
+    optional={"repeat": st.integers(1, 3), "rest": st.sampled_from(["0s", "12s", "20s"])},
+).flatmap(
+    lambda base: st.one_of(
+        st.builds(lambda h: {**base, "hold": h}, st.sampled_from(["10s", "30s", "75s"])),
+        st.builds(
+            lambda n, t, c: {**base, "reps": n, "tempo": t, "count": c},
+            st.integers(1, 12),
+            st.sampled_from(["2s", "3s", "4s"]),
+            st.booleans(),
+        ),
+        st.just({**base, "hold": "until-ready"}),
+    )
+)
+
+
+def _exercise(name: str, parts: list[dict[str, Any]], extra: dict[str, Any]) -> dict[str, Any]:
+    exercise: dict[str, Any] = {"name": name, "setup": "Lie down.", **extra}
+    if len(parts) == 1:
+        only = {k: v for k, v in parts[0].items() if k not in ("name", "setup", "repeat", "rest")}
+        exercise |= only
+    else:
+        exercise["steps"] = parts
+    if "rest" in exercise and "repeat" not in exercise:
+        del exercise["rest"]
+    return exercise
+
+
+def _clean(step: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in step.items() if k != "rest" or "repeat" in step}
+
+
+exercises = st.builds(
+    _exercise,
+    st.sampled_from(["Knees", "Calves", "Back"]),
+    st.lists(steps.map(_clean), min_size=1, max_size=3),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "sides": st.just("both"),
+            "repeat": st.integers(1, 3),
+            "rest": st.sampled_from(["15s", "30s"]),
+            "countdown": st.integers(0, 3),
+            "transition": st.sampled_from(["0s", "10s"]),
+        },
+    ),
+)
+routines = st.builds(
+    lambda parts, section, top: {
+        "title": "Generated",
+        **top,
+        "sections": [
+            {"name": "Main", **section, "exercises": parts}
+            if "rest" not in section or "repeat" in section
+            else {"name": "Main", "exercises": parts}
+        ],
+    },
+    st.lists(exercises, min_size=1, max_size=3),
+    st.fixed_dictionaries(
+        {}, optional={"repeat": st.integers(1, 2), "rest": st.sampled_from(["20s", "40s"])}
+    ),
+    st.fixed_dictionaries({}, optional={"countdown": st.integers(0, 3), "ready": st.just("15s")}),
+)
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _load(document: dict[str, Any]) -> Routine:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "generated.yaml"
+        path.write_text(yaml.safe_dump(document), encoding="utf-8")
+        return load_routine(path)
+
+
+@PROPERTY
+@given(document=routines, pace=st.sampled_from([0.5, 1.0, 2.0, 3.0]))
+def test_planner_properties(document: dict[str, Any], pace: float) -> None:
+    routine = _load(document)
+    timeline, refused = _attempt(lambda: plan(routine, pace))
+    if timeline is None:
+        # the only refusals: a hold or rest too short for its words, a beat too short
+        assert "too short" in refused
+        return
+    events = timeline.events
+    # no overlaps, and a gap between two pieces of speech
+    for before, after in itertools.pairwise(events):
+        assert after.at_s >= before.end_s - 1e-9, (before, after)
+        if before.kind is EventKind.SAY and after.kind is EventKind.SAY:
+            assert after.at_s - before.end_s >= GAP_S - 1e-6
+    assert events[-1].end_s <= timeline.total_s
+    # holds exact: as written ÷ pace (a hold until ready: its ready time; reps: the counting)
+    written = written_holds(routine)
+    assert len(timeline.holds) == len(written)
+    for hold, (seconds, until_ready, _reps) in zip(timeline.holds, written, strict=True):
+        expected = seconds if until_ready else seconds / pace
+        assert abs((hold.end_s - hold.start_s) - expected) <= 0.0011, hold
+        assert hold.until_ready is until_ready
+    # counts on the beat, to the millisecond, none dropped, in order
+    for hold, (seconds, _, reps) in zip(timeline.holds, written, strict=True):
+        if not reps:
+            continue
+        beat = seconds / reps / pace
+        inside = [e for e in events if hold.start_s - 1e-9 <= e.at_s < hold.end_s - 1e-9]
+        counted = [e for e in inside if e.sound is Sound.TICK or e.text in _counts(reps)]
+        assert len(counted) == reps
+        for k, event in enumerate(counted):
+            assert abs(event.at_s - (hold.start_s + k * beat)) <= 0.0005, (k, event)
+        if counted[0].kind is EventKind.SAY:
+            assert [e.text for e in counted] == _counts(reps)
+    # rounds and rests in order: each rest sits between two holds, rest sound first
+    for rest in timeline.rests:
+        before = [h for h in timeline.holds if h.end_s <= rest.start_s + 1e-9]
+        after = [h for h in timeline.holds if h.start_s >= rest.end_s - 1e-9]
+        assert before
+        assert after
+        assert before[-1].end_s == pytest.approx(rest.start_s, abs=1e-6)
+        first_sound = next(e for e in events if e.at_s >= rest.start_s - 1e-9)
+        assert first_sound.sound is Sound.REST
+        said = [
+            e.text
+            for e in events
+            if e.kind is EventKind.SAY and rest.start_s <= e.at_s < rest.end_s
+        ]
+        assert said[0] == EN.rest
+        prefix = EN.round(rest.round, 0).removesuffix("0.")
+        assert any(text.startswith(prefix) for text in said), said
+    # round numbers count up within each run of a repeated thing
+    for hold in timeline.holds:
+        assert hold.round is None or hold.round >= 1
+
+
+def _attempt(make: Any) -> tuple[Timeline | None, str]:
+    """The timeline, or None and the planner's refusal."""
+    try:
+        return make(), ""
+    except PlanError as err:
+        return None, str(err)
+
+
+def _counts(reps: int) -> list[str]:
+    return [EN.count(k) for k in range(1, reps + 1)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=routines, minutes=st.integers(3, 30))
+def test_length_still_lands_within_a_second(document: dict[str, Any], minutes: int) -> None:
+    routine = _load(document)
+    timeline, refused = _attempt(
+        lambda: fit_length(routine, minutes * 60.0, fake_speech_s, SOUND_S)
+    )
+    if timeline is None:
+        assert "cannot be" in refused or "too short" in refused
+        return
+    assert abs(timeline.total_s - minutes * 60) <= 1
+
+
+def test_a_pace_too_fast_for_the_counts_names_the_fastest_that_works(tmp_path: Path) -> None:
+    routine = load_text(
+        tmp_path, HEAD.replace("setup: x", "setup: x") + "        reps: 10\n        tempo: 2s\n"
+    )
+    with pytest.raises(PlanError) as caught:
+        plan(routine, 4.0)
+    message = str(caught.value)
+    assert '"A" counts 10 reps of 2s at pace 4: a beat of 0.50s is too short to say' in message
+    fastest = float(message.rsplit("the fastest pace that works is ", 1)[1])
+    plan(routine, fastest)  # that pace works
+    with pytest.raises(PlanError):
+        plan(routine, min(4.0, fastest + 0.05))
+
+
+def test_countdown_ticks_in_the_last_seconds(tmp_path: Path) -> None:
+    routine = load_text(tmp_path, HEAD + "        hold: 30s\n        countdown: 3\n")
+    for pace in (1.0, 2.0):
+        timeline = plan(routine, pace)
+        hold = timeline.holds[0]
+        ticks = [e.at_s for e in timeline.events if e.sound is Sound.TICK]
+        assert ticks == [round(hold.end_s - k, 3) for k in (3, 2, 1)]
+        # no speech runs into the ticks
+        speech = [e for e in timeline.events if e.kind is EventKind.SAY and e.at_s < hold.end_s]
+        assert all(e.end_s <= ticks[0] for e in speech)
+
+
+def test_rounds_are_announced_and_holds_numbered(tmp_path: Path) -> None:
+    routine = load_text(
+        tmp_path,
+        HEAD + "        sides: both\n        hold: 30s\n        repeat: 3\n        rest: 20s\n",
+    )
+    timeline = plan(routine)
+    assert [(h.side.value if h.side else None, h.round) for h in timeline.holds] == [
+        ("left", 1),
+        ("right", 1),
+        ("left", 2),
+        ("right", 2),
+        ("left", 3),
+        ("right", 3),
+    ]
+    said = timeline.texts()
+    assert [t for t in said if t.startswith("Round")] == [
+        "Round 1 of 3.",
+        "Round 2 of 3.",
+        "Round 3 of 3.",
+    ]
+    assert said.count("Rest.") == 2
+    assert said.count("Go.") == 2
+    assert [r.round for r in timeline.rests] == [2, 3]
+    rest_sounds = [e.at_s for e in timeline.events if e.sound is Sound.REST]
+    assert rest_sounds == [r.start_s for r in timeline.rests]
+    # "Go." ends before the next round's chime
+    for rest in timeline.rests:
+        go = next(
+            e for e in timeline.events if e.text == "Go." and rest.start_s <= e.at_s < rest.end_s
+        )
+        assert go.end_s <= rest.end_s - GAP_S + 0.001
+
+
+def test_the_json_contract_only_grows(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*coach_command(), "show", "smr-knees", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {"version", "routine", "title", "pace", "total_s", "holds", "events", "dropped"} <= set(
+        data
+    )
+    assert data["version"] == 1
+    for hold in data["holds"]:
+        assert {"exercise", "step", "side", "start_s", "end_s", "round", "until_ready"} <= set(hold)
+    rounds = [h["round"] for h in data["holds"] if h["exercise"] == "Knee bends over the ball"]
+    assert rounds == [1, 1, 2, 2]
+    assert all(h["round"] is None for h in data["holds"] if h["exercise"] == "Calf rolls")
+    assert [h["until_ready"] for h in data["holds"]][-1] is True
+    assert [r["round"] for r in data["rests"]] == [2]
+    sounds = {e["sound"] for e in data["events"] if e["kind"] == "sound"}
+    assert {"rest", "tick", "start", "switch", "finish"} <= sounds
+
+
+# --- the player: a hold until ready waits for space -------------------------------------
+
+
+def ready_session(tmp_path: Path) -> Any:
+    from coach.audio import Clip
+    from coach.session import Session
+
+    routine = load_text(
+        tmp_path,
+        "title: T\nready: 12s\nsections:\n  - name: S\n    exercises:\n"
+        "      - name: Breathe\n        setup: Lie still.\n        hold: until-ready\n"
+        "      - name: Stretch\n        setup: Reach up.\n        hold: 20s\n",
+    )
+    timeline = plan(routine)
+    clips = {
+        t: Clip(bytes(2 * round(fake_speech_s(t) * 22050))) for t in (*timeline.texts(), *EN.live)
+    }
+    sounds = {s: Clip(bytes(2 * round(d * 22050))) for s, d in SOUND_S.items()}
+    return Session(timeline, clips, sounds)
+
+
+def test_play_waits_at_a_hold_until_ready_and_reminds(tmp_path: Path) -> None:
+    from coach.live import play_session
+
+    session = ready_session(tmp_path)
+    gate = session.timeline.holds[0].end_s
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    pressed = gate + 75  # the person takes their time
+    result = play_session(
+        session, output, clock, controls=FakeControls(clock, [(pressed, Command.PAUSE)])
+    )
+    assert result.completed
+    reminder = session.phrase(EN.ready_reminder)
+    assert output.played.count(reminder) == 3  # at the end of the hold, then every 30 s
+    after = [f for f in result.fired if f.event.at_s >= gate]
+    # everything after the gate is shifted by the wait, and keeps its spacing
+    shifts = {round(f.fired_s - f.event.at_s, 3) for f in after}
+    assert len(shifts) == 1
+    assert shifts.pop() == pytest.approx(75, abs=0.06)
+
+
+def test_space_inside_a_hold_until_ready_ends_it_at_once(tmp_path: Path) -> None:
+    from coach.live import play_session
+
+    session = ready_session(tmp_path)
+    hold = session.timeline.holds[0]
+    pressed = hold.start_s + 3
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    result = play_session(
+        session, output, clock, controls=FakeControls(clock, [(pressed, Command.PAUSE)])
+    )
+    assert result.completed
+    assert session.phrase(EN.paused) not in output.played  # space meant "ready", not "pause"
+    nxt = next(f for f in result.fired if f.event.at_s >= hold.end_s)
+    assert nxt.fired_s == pytest.approx(pressed, abs=0.06)
+
+
+def test_export_and_show_give_a_hold_until_ready_its_ready_time(tmp_path: Path) -> None:
+    session = ready_session(tmp_path)
+    hold = session.timeline.holds[0]
+    assert hold.until_ready
+    assert hold.end_s - hold.start_s == pytest.approx(12.0)
+    assert not math.isnan(session.timeline.total_s)
