@@ -16,27 +16,31 @@ class Chapter:
 
 
 def chapters(timeline: Timeline) -> list[Chapter]:
-    """One chapter per exercise side, named as the display names it, covering the whole session.
+    """One chapter per exercise side (and round), named as the display names it, covering all.
 
-    A side's chapter starts where its instructions start: the lead-in for the
-    first side, the switch chime for the next.
+    A chapter starts where its instructions start: the lead-in for an exercise's
+    first side, and where the hold before ended for the next (the switch chime,
+    or the rest before a new round).
     """
     starts: list[tuple[str, float]] = []
     segments = iter(timeline.segments)
     segment = next(segments, None)
-    previous: tuple[str, str | None] | None = None
+    previous: tuple[str, str | None, int | None] | None = None
+    previous_end = 0.0
     for hold in timeline.holds:
-        key = (hold.exercise, hold.side.value if hold.side else None)
-        if key == previous:
-            continue
-        begins = hold.start_s
-        if previous is None or previous[0] != hold.exercise:
-            while segment is not None and segment.end_s <= hold.start_s:
-                segment = next(segments, None)
-            if segment is not None:
-                begins = segment.start_s
-        starts.append((place(hold.exercise, None, hold.side), begins))
-        previous = key
+        key = (hold.exercise, hold.side.value if hold.side else None, hold.round)
+        if key != previous:
+            begins = previous_end
+            if previous is None or previous[0] != hold.exercise:
+                while segment is not None and segment.end_s <= hold.start_s:
+                    segment = next(segments, None)
+                begins = segment.start_s if segment is not None else hold.start_s
+            title = place(hold.exercise, None, hold.side)
+            if hold.round is not None:
+                title += f", round {hold.round}"
+            starts.append((title, begins))
+            previous = key
+        previous_end = hold.end_s
     if not starts or starts[0][1] > 0:
         starts.insert(0, ("Introduction", 0.0))
     ends = [start for _, start in starts[1:]] + [timeline.total_s]

@@ -460,8 +460,14 @@ def check(files: tuple[Path, ...]) -> None:
 
 
 def _summary(routine: Routine) -> str:
-    holds = sum(len(e.steps) * max(len(e.sides), 1) for e in routine.exercises)
-    hold_s = sum(s.hold_s * max(len(e.sides), 1) for e in routine.exercises for s in e.steps)
+    """``8 exercises, 22 holds, 24m on the ball``: rounds counted, at pace 1."""
+    holds, hold_s = 0, 0.0
+    for section in routine.sections:
+        for exercise in section.exercises:
+            times = section.repeat.rounds * exercise.repeat.rounds * max(len(exercise.sides), 1)
+            for step in exercise.steps:
+                holds += times * step.repeat.rounds
+                hold_s += times * step.repeat.rounds * step.written_s
     return (
         f"{len(routine.exercises)} exercises, {holds} holds, {format_duration(hold_s)} on the ball"
     )

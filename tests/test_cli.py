@@ -136,3 +136,21 @@ def test_export_refuses_to_overwrite(tmp_path: Path) -> None:
     assert result.returncode == 2  # a path the user must change
     assert "already exists; use --force" in result.stderr
     assert target.read_bytes() == b"mine"
+
+
+def test_the_readme_routine_example_checks_and_plays(tmp_path: Path) -> None:
+    """The README's routine, which shows every construct, works as written."""
+    import re
+
+    block = re.search(r"```yaml\n(title: Legs, short.*?)```", README.read_text(), re.S)
+    assert block
+    example = tmp_path / "example.yaml"
+    example.write_text(block.group(1))
+    checked = run("check", str(example))
+    assert checked.returncode == 0, checked.stderr
+    shown = run("show", str(example), "--json")
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert data["rests"]
+    assert any(h["until_ready"] for h in data["holds"])
+    assert {e.get("sound") for e in data["events"]} >= {"tick", "rest"}
