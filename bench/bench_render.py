@@ -19,9 +19,9 @@ from pathlib import Path
 from coach.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH
 from coach.export import export_session, sample_offset
 from coach.loader import load_routine
-from coach.plan import Timeline
 from coach.render import build_session, load_sounds
 from coach.speech import Pyttsx3Engine, SpeechCache, SpeechSettings
+from coach.timeline import Timeline
 
 ROUTINE = "smr-full"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coach.plan import EventKind, Timeline
 from coach.schedule import clock, place
+from coach.timeline import EventKind, Timeline
 
 
 @dataclass(frozen=True, slots=True)

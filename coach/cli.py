@@ -43,7 +43,7 @@ from coach.live import MonotonicClock, play_session
 from coach.loader import find_routine, load_routine, set_default_language
 from coach.output import SimpleaudioOutput
 from coach.phrases import DEFAULT_LANGUAGE, REGIONAL_VOICES, TABLE, primary, voice_for
-from coach.plan import MAX_SESSION_S, Timeline
+from coach.plan import MAX_SESSION_S
 from coach.render import build_session, load_sounds
 from coach.resources import (
     bundled_routines,
@@ -68,6 +68,7 @@ from coach.speech import (
     SpeechSettings,
     speech_identity,
 )
+from coach.timeline import Timeline
 from coach.transport import Display, Fired, StopReason
 
 DEFAULT_ROUTINE = "smr-legs"

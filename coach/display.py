@@ -6,8 +6,8 @@ import math
 import time
 from typing import TextIO
 
-from coach.plan import Hold, Timeline
 from coach.schedule import minutes_seconds, place
+from coach.timeline import Hold, Timeline
 from coach.transport import Fired
 
 KEYS_HELP = "space pause · n next · b back · q quit"

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 from coach.errors import AudioDeviceError
 from coach.output import Output, Playing
-from coach.plan import EPSILON_S, Event, Sound
 from coach.session import Session
+from coach.timeline import EPSILON_S, Event, Sound
 from coach.transport import (
     Clock,
     Command,

@@ -8,18 +8,12 @@ from collections.abc import Callable, Mapping
 from coach.audio import SAMPLE_RATE_HZ, Clip, read_wav
 from coach.errors import CoachError, PlanError
 from coach.phrases import phrases_for
-from coach.plan import (
-    Pacing,
-    Sound,
-    SpeechLength,
-    Timeline,
-    fit_length,
-    plan_session,
-)
+from coach.plan import fit_length, plan_session
 from coach.resources import bundled_dir
 from coach.routine import Routine
 from coach.session import Session
 from coach.speech import SpeechCache
+from coach.timeline import Pacing, Sound, SpeechLength, Timeline
 
 
 def load_sounds() -> dict[Sound, Clip]:

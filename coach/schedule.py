@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from coach.plan import Event, EventKind, Hold, Priority, Timeline
 from coach.routine import Side
+from coach.timeline import Event, EventKind, Hold, Priority, Timeline
 from coach.transport import Fired
 
 JSON_VERSION = 1

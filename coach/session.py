@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 from coach.audio import SAMPLE_RATE_HZ, Clip
 from coach.errors import CoachError
-from coach.plan import Event, EventKind, Sound, Timeline
+from coach.timeline import Event, EventKind, Sound, Timeline
 
 
 @dataclass(frozen=True, slots=True)

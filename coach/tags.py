@@ -9,7 +9,7 @@ from mutagen.id3 import CHAP, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags
 from mutagen.oggvorbis import OggVorbis
 
 from coach.chapters import chapters, vtt_time
-from coach.plan import Timeline
+from coach.timeline import Timeline
 
 ARTIST = "coach"
 GENRE = "Speech"

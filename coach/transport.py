@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
-from coach.plan import Event
+from coach.timeline import Event
 
 
 class Command(Enum):

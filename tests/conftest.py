@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.plan import Sound
 from coach.render import load_sounds
+from coach.timeline import Sound
 
 DATA = Path(__file__).parent / "data"
 SHORT = DATA / "short.yaml"

@@ -8,7 +8,8 @@ import pytest
 
 from coach.display import LineDisplay, TerminalDisplay, big, progress_bar, status_lines
 from coach.loader import load_routine
-from coach.plan import Pacing, Sound, plan_session
+from coach.plan import plan_session
+from coach.timeline import Pacing, Sound
 from coach.transport import Fired
 from tests.conftest import SHORT, fake_speech_s
 

@@ -11,10 +11,10 @@ from coach.audio import Clip
 from coach.errors import OutputError
 from coach.export import export_session, sample_offset
 from coach.loader import load_routine
-from coach.plan import EventKind, Sound
 from coach.render import build_session, load_sounds
 from coach.session import Session
 from coach.speech import SpeechCache, SpeechSettings
+from coach.timeline import EventKind, Sound
 from tests.conftest import SHORT
 
 

@@ -20,10 +20,10 @@ from coach.chapters import chapters, format_vtt
 from coach.errors import OutputError
 from coach.export import export_session, sample_offset
 from coach.loader import load_routine
-from coach.plan import EventKind, Sound
 from coach.render import build_session, load_sounds
 from coach.session import Session
 from coach.speech import SpeechCache, SpeechSettings
+from coach.timeline import EventKind, Sound
 from tests.conftest import SHORT, coach_command
 
 # how far a lossy codec may move the length: one frame (MP3 1152 samples, Vorbis up to 2048)

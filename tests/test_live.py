@@ -23,10 +23,10 @@ from coach.errors import AudioDeviceError
 from coach.live import TICK_S, MonotonicClock, play_session
 from coach.loader import load_routine
 from coach.phrases import TABLE
-from coach.plan import Event
 from coach.render import build_session, load_sounds
 from coach.session import Session
 from coach.speech import SpeechCache, SpeechSettings
+from coach.timeline import Event
 from coach.transport import Command, PlayResult, StopReason
 from tests.alsa_capture import capture_home
 from tests.conftest import DATA, SHORT, coach_command

@@ -8,10 +8,11 @@ import pytest
 
 from coach.loader import load_routine
 from coach.phrases import phrases_for
-from coach.plan import Pacing, Sound, SpeechLength, Timeline, fit_length, plan_session
+from coach.plan import fit_length, plan_session
 from coach.render import build_session, estimated_speech_s, load_sounds, texts_to_speak
 from coach.resources import bundled_routines
 from coach.speech import SpeechCache, SpeechSettings
+from coach.timeline import Pacing, Sound, SpeechLength, Timeline
 
 
 @pytest.mark.parametrize("name", sorted(bundled_routines()))

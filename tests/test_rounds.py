@@ -18,17 +18,10 @@ from hypothesis import strategies as st
 from coach.errors import PlanError, RoutineError
 from coach.loader import load_routine
 from coach.phrases import TABLE
-from coach.plan import (
-    GAP_S,
-    EventKind,
-    Pacing,
-    Sound,
-    Timeline,
-    fit_length,
-    plan_session,
-)
+from coach.plan import GAP_S, fit_length, plan_session
 from coach.resources import schema_path
 from coach.routine import Routine
+from coach.timeline import EventKind, Pacing, Sound, Timeline
 from coach.transport import Command
 from tests.conftest import coach_command, fake_speech_s, written_holds
 from tests.test_live import FakeClock, FakeControls, FakeOutput

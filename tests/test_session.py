@@ -10,9 +10,10 @@ from coach.audio import Clip
 from coach.errors import CoachError
 from coach.loader import load_routine
 from coach.phrases import TABLE
-from coach.plan import Pacing, Sound, plan_session
+from coach.plan import plan_session
 from coach.render import load_sounds
 from coach.session import Session
+from coach.timeline import Pacing, Sound
 from tests.conftest import SHORT, fake_speech_s
 
 LIVE = TABLE["en"].live
