@@ -54,6 +54,7 @@ from coach.resources import (
 )
 from coach.routine import Routine
 from coach.schedule import (
+    change_json,
     fired_json,
     format_schedule,
     minutes_seconds,
@@ -69,7 +70,7 @@ from coach.speech import (
     speech_identity,
 )
 from coach.timeline import Timeline
-from coach.transport import Display, Fired, StopReason
+from coach.transport import Change, Display, Fired, StopReason
 
 DEFAULT_ROUTINE = "smr-legs"
 EXIT_INTERRUPTED = 130
@@ -234,9 +235,18 @@ def check_speed(pace: float | None, length: float | None) -> float | None:
 
 
 def prepare(
-    routine: Routine | str, pace: float | None, length: float | None, rate: int, voice: str | None
+    routine: Routine | str,
+    pace: float | None,
+    length: float | None,
+    rate: int,
+    voice: str | None,
+    *,
+    live: bool = False,
 ) -> Session:
-    """Load (unless loaded), plan and render: a bar shows on a terminal while speech renders."""
+    """Load (unless loaded), plan and render: a bar shows on a terminal while speech renders.
+
+    ``live``: the session can change pace under way, so it holds what that may say.
+    """
     pace = check_speed(pace, length)
     if isinstance(routine, str):
         routine = load_routine(routine)
@@ -252,6 +262,7 @@ def prepare(
             pace=pace or 1.0,
             length_s=length,
             progress=progress.update,
+            live=live,
         )
 
 
@@ -626,7 +637,7 @@ def play(
             err=True,
         )
         return
-    session = prepare(loaded, pace, length, rate, voice)
+    session = prepare(loaded, pace, length, rate, voice, live=True)
     timeline = session.timeline
     from_s = start_of(timeline, exercise_named(loaded, from_exercise)) if from_exercise else 0.0
     log = open_log(log_path)
@@ -637,6 +648,10 @@ def play(
         if log is not None:
             log.write(json.dumps(fired_json(fired)) + "\n")
 
+    def record_change(change: Change) -> None:
+        if log is not None:
+            log.write(json.dumps(change_json(change)) + "\n")
+
     try:
         with terminal_keys() as controls:
             played = play_session(
@@ -646,6 +661,7 @@ def play(
                 controls=controls,
                 display=display,
                 on_fired=record,
+                on_change=record_change,
                 from_s=from_s,
             )
     finally:
@@ -660,6 +676,7 @@ def play(
         reached_s=round(played.position_s, 3),
         completed=played.completed,
         stopped_by=played.stopped_by.value if played.stopped_by else "",
+        pace_end=round(played.pace, 3) if played.pace is not None else None,
     )
     try:
         append_entry(history_path(), entry)
@@ -667,7 +684,8 @@ def play(
         click.echo(f"coach: warning: {err}; the session was not recorded", err=True)
     if played.stopped_by is None:
         return
-    where = stopped_where(timeline, played.position_s)
+    # where it stopped, on the timeline it was playing (a change of pace makes a new one)
+    where = stopped_where(played.timeline or timeline, played.position_s)
     if played.stopped_by is StopReason.DEVICE:
         kept = f"; the log is in {log_path}" if log_path else ""
         raise AudioDeviceError(f"{played.error}, at {where}{kept}")
@@ -720,6 +738,7 @@ def history(as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(asdict(entry)))
             continue
+        pace = f"{entry.pace:g}" + (f"→{entry.pace_end:g}" if entry.pace_end is not None else "")
         if entry.completed:
             reached = "complete"
         else:
@@ -727,7 +746,7 @@ def history(as_json: bool) -> None:
             reached = f"stopped at {minutes_seconds(entry.reached_s)} ({share:.0%})"
         click.echo(
             f"{entry.started[:16].replace('T', ' ')}  {entry.routine:<12} "
-            f"pace {entry.pace:<5g} {minutes_seconds(entry.total_s):>6}  {reached}"
+            f"pace {pace:<9} {minutes_seconds(entry.total_s):>6}  {reached}"
         )
     if found.damaged:
         lines = ", ".join(str(n) for n in found.damaged[:5]) + (

@@ -10,7 +10,7 @@ from coach.schedule import minutes_seconds, place
 from coach.timeline import Hold, Timeline
 from coach.transport import Fired
 
-KEYS_HELP = "space pause · n next · b back · q quit"
+KEYS_HELP = "space pause · n next · b back · +/- pace · h longer · q quit"
 BAR_WIDTH = 30
 
 # Five-row block digits: readable from the floor, a metre or two from the screen.
@@ -83,7 +83,7 @@ def status_lines(
         "",
         f"“{said}”" if said else "",
         next_line,
-        f"{progress_bar(position_s / timeline.total_s)}  {done}",
+        f"{progress_bar(position_s / timeline.total_s)}  {done}  pace {timeline.pace:g}",
         KEYS_HELP,
     ]
 
@@ -101,6 +101,9 @@ class TerminalDisplay:
     def fired(self, fired: Fired) -> None:
         if fired.event.text:
             self.said = fired.event.text
+
+    def replanned(self, timeline: Timeline) -> None:
+        self.timeline = timeline
 
     def tick(self, position_s: float, paused: bool, waiting: bool = False) -> None:
         lines = status_lines(
@@ -121,6 +124,13 @@ class LineDisplay:
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
+
+    def replanned(self, timeline: Timeline) -> None:
+        self.stream.write(
+            f"{'':>6}  pace {timeline.pace:g}, the session now lasts "
+            f"{minutes_seconds(timeline.total_s)}\n"
+        )
+        self.stream.flush()
 
     def fired(self, fired: Fired) -> None:
         event = fired.event

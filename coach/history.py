@@ -23,6 +23,8 @@ class Entry:
     completed: bool
     stopped_by: str = ""
     """Why it stopped early: "quit", "interrupt" or "device"; empty when completed."""
+    pace_end: float | None = None
+    """The pace at the end, when it was changed under way (`+`, `-`)."""
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -34,8 +36,9 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "reached_s": (int, float),
     "completed": (bool,),
     "stopped_by": (str,),
+    "pace_end": (int, float, type(None)),
 }
-_REQUIRED = [f.name for f in fields(Entry) if f.name != "stopped_by"]
+_REQUIRED = [f.name for f in fields(Entry) if f.name not in ("stopped_by", "pace_end")]
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,10 @@ KEYS = {
     "n": Command.NEXT,
     "b": Command.BACK,
     "q": Command.QUIT,
+    "+": Command.FASTER,
+    "=": Command.FASTER,  # + without shift, on most keyboards
+    "-": Command.SLOWER,
+    "h": Command.LONGER,
 }
 
 

@@ -14,9 +14,11 @@ from collections.abc import Callable
 
 from coach.errors import AudioDeviceError
 from coach.output import Output, Playing
-from coach.session import Session
-from coach.timeline import EPSILON_S, Event, Sound
+from coach.plan import equivalent_position
+from coach.session import ReplanError, Session
+from coach.timeline import EPSILON_S, MAX_PACE, MIN_PACE, Event, Sound, Timeline
 from coach.transport import (
+    Change,
     Clock,
     Command,
     Controls,
@@ -36,6 +38,10 @@ QUIET_BEFORE_DEADLINE_S = 0.02
 """No redraw this close to a deadline, so drawing never makes a clip late."""
 REMIND_EVERY_S = 30.0
 """While waiting for the person to be ready, say so again this often."""
+PACE_STEP = 1.25
+"""`+` and `-` change the pace by this factor."""
+LONGER_S = 30.0
+"""`h` makes the hold under way this many seconds longer (at the pace of the moment)."""
 
 
 class MonotonicClock:
@@ -65,8 +71,12 @@ class Player:
         controls: Controls | None = None,
         display: Display | None = None,
         on_fired: Callable[[Fired], None] = lambda fired: None,
+        on_change: Callable[[Change], None] = lambda change: None,
     ) -> None:
         self.session = session
+        self.on_change = on_change
+        self.extend: dict[int, float] = {}
+        """Written seconds added to holds by `h`, by hold index (kept across pace changes)."""
         self.timeline = session.timeline
         self.events = session.timeline.events
         self.output = output
@@ -129,11 +139,17 @@ class Player:
         except BaseException:
             self.stop_playing()
             raise
-        return PlayResult(tuple(self.fired), self.timeline.total_s)
+        return PlayResult(tuple(self.fired), self.timeline.total_s, None, "", *self.changed_to())
 
     def result(self, reason: StopReason, error: str = "") -> PlayResult:
         position = min(self.position(), self.timeline.total_s)
-        return PlayResult(tuple(self.fired), position, reason, error)
+        return PlayResult(tuple(self.fired), position, reason, error, *self.changed_to())
+
+    def changed_to(self) -> tuple[float | None, Timeline | None]:
+        """The pace and timeline at the end, when they are not what was planned."""
+        if self.timeline is self.session.timeline:
+            return None, None
+        return self.timeline.pace, self.timeline
 
     # -- waiting and firing --
 
@@ -194,6 +210,8 @@ class Player:
         if command is Command.PAUSE:
             if not self.ready_early():
                 self.pause()
+        elif command in (Command.FASTER, Command.SLOWER, Command.LONGER):
+            self.change(command)
         else:
             self.jump(self.skip_target(command, self.position()))
 
@@ -246,6 +264,69 @@ class Player:
                 self.jump(hold.end_s)
                 return True
         return False
+
+    def change(self, command: Command) -> None:
+        """Re-plan the rest of the session at a new pace, or with this hold longer.
+
+        The pure planner plans the routine again (with the session's own clips);
+        the position maps onto the new plan (a hold keeps the part already done),
+        and coach confirms aloud while the position stands still. A change that
+        cannot be made (the pace at its limit, too fast for the instructions, `h`
+        outside a timed hold) leaves the session as it was, silently.
+        """
+        position = self.position()
+        if (
+            self.playing is not None
+            and self.playing.is_playing()
+            and self.playing_index is not None
+        ):
+            # a cue cut by the change is said again, whole, afterwards
+            position = min(position, self.events[self.playing_index].at_s)
+        old = self.timeline
+        pace, extend = old.pace, dict(self.extend)
+        say = old.phrases
+        if command is Command.LONGER:
+            index = self.timed_hold_at(position)
+            if index is None:
+                return
+            extend[index] = extend.get(index, 0.0) + LONGER_S * pace
+            confirm = [say.longer]
+        else:
+            step = PACE_STEP if command is Command.FASTER else 1 / PACE_STEP
+            pace = round(min(MAX_PACE, max(MIN_PACE, old.pace * step)), 4)
+            if pace == old.pace:
+                return
+            confirm = [say.faster if command is Command.FASTER else say.slower]
+        try:
+            new = self.session.replan(pace, extend)
+        except ReplanError:
+            return
+        moved_to = equivalent_position(old, new, position)
+        left_min = max(1, round((new.total_s - moved_to) / 60))
+        if command is not Command.LONGER:
+            confirm.append(say.minutes_left(left_min))
+        self.timeline, self.events, self.extend = new, new.events, extend
+        self.gates = sorted(h.end_s for h in new.holds if h.until_ready)
+        self.passed = set()
+        self.paused_at = moved_to  # the confirmation is said with the session standing still
+        try:
+            for text in confirm:
+                if text in self.session.speech:
+                    self.say_now(text)
+        finally:
+            self.paused_at = None
+        self.jump(moved_to)
+        self.display.replanned(new)
+        self.on_change(
+            Change(command, new.pace, moved_to, new.total_s, self.clock.now() - self.started)
+        )
+
+    def timed_hold_at(self, position_s: float) -> int | None:
+        """The index of the timed hold under way (not counted reps, not until ready)."""
+        for index, hold in enumerate(self.timeline.holds):
+            if hold.start_s <= position_s < hold.end_s:
+                return None if hold.until_ready or hold.reps else index
+        return None
 
     def jump(self, position_s: float) -> None:
         """Continue from ``position_s`` into the timeline, now."""
@@ -320,8 +401,17 @@ def play_session(
     controls: Controls | None = None,
     display: Display | None = None,
     on_fired: Callable[[Fired], None] = lambda fired: None,
+    on_change: Callable[[Change], None] = lambda change: None,
     from_s: float = 0.0,
 ) -> PlayResult:
     """Play a session; returns what fired and how far it got, also when stopped."""
-    player = Player(session, output, clock, controls=controls, display=display, on_fired=on_fired)
+    player = Player(
+        session,
+        output,
+        clock,
+        controls=controls,
+        display=display,
+        on_fired=on_fired,
+        on_change=on_change,
+    )
     return player.play(from_s=from_s)

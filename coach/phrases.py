@@ -73,6 +73,12 @@ class Phrases:
     """Said now and then while coach waits for the person to be ready (space)."""
     numbers: tuple[str, ...]
     """One to twenty, as counted aloud; higher numbers are said as digits."""
+    faster: str
+    slower: str
+    longer: str
+    """Confirms the `h` key: this hold lasts thirty seconds more."""
+    minutes_left: Callable[[int], str]
+    """``About N minutes left.``, after a change of pace."""
 
     def title(self, title: str) -> str:
         return f"{title}."
@@ -117,6 +123,11 @@ class Phrases:
         """What the live player says when a key (or the wait for one) calls for it."""
         return (self.paused, self.resuming, self.ready_reminder)
 
+    @property
+    def changes(self) -> tuple[str, ...]:
+        """What the live player says when the pace or a hold changes (the time left aside)."""
+        return (self.faster, self.slower, self.longer)
+
     def fixed(self) -> tuple[str, ...]:
         """Every sentence that takes no argument, for checks and tests."""
         return (
@@ -141,6 +152,11 @@ def _polish_minutes(n: int) -> str:
     # "około" takes the genitive: "około minuty", and "minut" for every number above one
     # (około dwóch minut, około pięciu minut, około dwudziestu dwóch minut).
     return "Ta sesja trwa około minuty." if n == 1 else f"Ta sesja trwa około {n} minut."
+
+
+def _polish_minutes_left(n: int) -> str:
+    # as in _polish_minutes: "około" takes the genitive, and the verb stays neuter
+    return "Zostało około minuty." if n == 1 else f"Zostało około {n} minut."
 
 
 LEFT, RIGHT = "left", "right"
@@ -194,6 +210,10 @@ TABLE: dict[str, Phrases] = {
                 "Nineteen",
                 "Twenty",
             ),
+            faster="Faster.",
+            slower="Slower.",
+            longer="Thirty seconds more.",
+            minutes_left=_plural("About 1 minute left.", "About {n} minutes left."),
         ),
         Phrases(
             language="de",
@@ -242,6 +262,10 @@ TABLE: dict[str, Phrases] = {
                 "Neunzehn",
                 "Zwanzig",
             ),
+            faster="Schneller.",
+            slower="Langsamer.",
+            longer="Dreißig Sekunden mehr.",
+            minutes_left=_plural("Noch etwa eine Minute.", "Noch etwa {n} Minuten."),
         ),
         Phrases(
             language="fr",
@@ -290,6 +314,10 @@ TABLE: dict[str, Phrases] = {
                 "Dix-neuf",
                 "Vingt",
             ),
+            faster="Plus vite.",
+            slower="Plus lentement.",
+            longer="Trente secondes de plus.",
+            minutes_left=_plural("Encore environ une minute.", "Encore environ {n} minutes."),
         ),
         Phrases(
             language="es",
@@ -337,6 +365,12 @@ TABLE: dict[str, Phrases] = {
                 "Dieciocho",
                 "Diecinueve",
                 "Veinte",
+            ),
+            faster="Más rápido.",
+            slower="Más despacio.",
+            longer="Treinta segundos más.",
+            minutes_left=_plural(
+                "Queda aproximadamente un minuto.", "Quedan aproximadamente {n} minutos."
             ),
         ),
         Phrases(
@@ -386,6 +420,10 @@ TABLE: dict[str, Phrases] = {
                 "Diciannove",
                 "Venti",
             ),
+            faster="Più veloce.",
+            slower="Più lento.",
+            longer="Trenta secondi in più.",
+            minutes_left=_plural("Manca circa un minuto.", "Mancano circa {n} minuti."),
         ),
         Phrases(
             language="nl",
@@ -434,6 +472,10 @@ TABLE: dict[str, Phrases] = {
                 "Negentien",
                 "Twintig",
             ),
+            faster="Sneller.",
+            slower="Langzamer.",
+            longer="Dertig seconden extra.",
+            minutes_left=_plural("Nog ongeveer één minuut.", "Nog ongeveer {n} minuten."),
         ),
         Phrases(
             language="pt",
@@ -482,6 +524,10 @@ TABLE: dict[str, Phrases] = {
                 "Dezanove",
                 "Vinte",
             ),
+            faster="Mais rápido.",
+            slower="Mais devagar.",
+            longer="Mais trinta segundos.",
+            minutes_left=_plural("Falta cerca de um minuto.", "Faltam cerca de {n} minutos."),
         ),
         Phrases(
             language="pl",
@@ -527,6 +573,10 @@ TABLE: dict[str, Phrases] = {
                 "Dziewiętnaście",
                 "Dwadzieścia",
             ),
+            faster="Szybciej.",
+            slower="Wolniej.",
+            longer="Trzydzieści sekund dłużej.",
+            minutes_left=_polish_minutes_left,
         ),
     )
 }

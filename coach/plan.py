@@ -110,8 +110,11 @@ class _Planner:
         pacing: Pacing,
         speech_s: SpeechLength,
         sound_s: Mapping[Sound, float],
+        extend: Mapping[int, float] | None = None,
     ) -> None:
         self.routine = routine
+        self.extend = extend or {}
+        """Extra written seconds for some holds, by their index (the `h` key in play)."""
         self.phrases = phrases_for(routine.language)
         self.pace = pacing.pace
         self.speech_s = speech_s
@@ -359,10 +362,13 @@ class _Planner:
         if step.reps:
             # counted reps: the hold is the counting, from the first beat to the last one's end
             first_s, end_s = self.counts(spoken_end, exercise, step, where)
-            self.holds.append(Hold(exercise.name, step_name, side, first_s, end_s, number))
+            self.holds.append(
+                Hold(exercise.name, step_name, side, first_s, end_s, number, reps=step.reps)
+            )
             return end_s
         # a hold until ready lasts its ready time in a file, whatever the pace
-        end_s = _ms(start_s + (step.hold_s if step.until_ready else step.hold_s / self.pace))
+        written_s = step.hold_s + self.extend.get(len(self.holds), 0.0)
+        end_s = _ms(start_s + (written_s if step.until_ready else written_s / self.pace))
         self.holds.append(
             Hold(exercise.name, step_name, side, start_s, end_s, number, step.until_ready)
         )
@@ -484,18 +490,26 @@ def plan_session(
     pacing: Pacing,
     speech_s: SpeechLength,
     sound_s: Mapping[Sound, float],
+    *,
+    minutes: int | None = None,
+    extend: Mapping[int, float] | None = None,
 ) -> Timeline:
     """The whole session as a timeline.
+
+    ``minutes`` fixes what the introduction says the session takes (re-planning a
+    session under way keeps the introduction it had); ``extend`` adds written
+    seconds to holds by index (a hold made longer during play).
 
     Raises:
         PlanError: a hold is too short for its instructions at this pace, or the
             session would be longer than ``MAX_SESSION_S``.
     """
     check_length(routine, pacing)
-    # The intro says how long the session takes, which depends on the intro: two passes settle it.
-    draft = _Planner(routine, pacing, speech_s, sound_s).plan(minutes=None)
-    minutes = max(1, round(draft.total_s / 60))
-    timeline = _Planner(routine, pacing, speech_s, sound_s).plan(minutes=minutes)
+    if minutes is None:
+        # The intro says how long the session takes, which depends on the intro: two passes.
+        draft = _Planner(routine, pacing, speech_s, sound_s, extend).plan(minutes=None)
+        minutes = max(1, round(draft.total_s / 60))
+    timeline = _Planner(routine, pacing, speech_s, sound_s, extend).plan(minutes=minutes)
     if timeline.total_s > MAX_SESSION_S:
         raise _too_long(routine, pacing, timeline.total_s)
     check_timeline(timeline)
@@ -605,3 +619,38 @@ def check_timeline(timeline: Timeline) -> None:
         previous = event
     if previous is not None and previous.end_s > timeline.total_s:
         raise AssertionError("planner bug: a clip runs past the end of the session")
+
+
+def spoken_minutes(timeline: Timeline) -> int:
+    """What a timeline's introduction says the session takes (its planned length, rounded)."""
+    return max(1, round(timeline.total_s / 60))
+
+
+def equivalent_position(old: Timeline, new: Timeline, position_s: float) -> float:
+    """Where ``position_s`` in ``old`` is in ``new``: the same routine re-planned.
+
+    Inside a hold, the part already done stays done (in written seconds), and the
+    rest follows the new plan's pace; inside a rest, the same share of it; between
+    them (lead-ins, instructions), the same time after the last hold's end, never
+    past the next hold's start. Both timelines must hold the same holds in order.
+    """
+    if len(old.holds) != len(new.holds) or len(old.rests) != len(new.rests):
+        raise ValueError("the timelines are not the same routine")
+    for was, now in zip(old.holds, new.holds, strict=True):
+        if was.start_s <= position_s < was.end_s:
+            done_s = position_s - was.start_s
+            if not was.until_ready:
+                done_s *= old.pace / new.pace
+            return min(now.start_s + done_s, now.end_s)
+    for was_rest, now_rest in zip(old.rests, new.rests, strict=True):
+        if was_rest.start_s <= position_s < was_rest.end_s:
+            share = (position_s - was_rest.start_s) / (was_rest.end_s - was_rest.start_s)
+            return now_rest.start_s + share * (now_rest.end_s - now_rest.start_s)
+    before = [i for i, h in enumerate(old.holds) if h.end_s <= position_s + EPSILON_S]
+    if not before:
+        anchor_old, anchor_new = 0.0, 0.0
+    else:
+        anchor_old, anchor_new = old.holds[before[-1]].end_s, new.holds[before[-1]].end_s
+    later = len(before)
+    limit = new.holds[later].start_s if later < len(new.holds) else new.total_s
+    return min(anchor_new + (position_s - anchor_old), limit)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Mapping
 
 from coach.audio import SAMPLE_RATE_HZ, Clip, read_wav
 from coach.errors import CoachError, PlanError
 from coach.phrases import phrases_for
-from coach.plan import fit_length, plan_session
+from coach.plan import MAX_SESSION_S, fit_length, plan_session
 from coach.resources import bundled_dir
 from coach.routine import Routine
 from coach.session import Session
 from coach.speech import SpeechCache
-from coach.timeline import Pacing, Sound, SpeechLength, Timeline
+from coach.timeline import MIN_PACE, Pacing, Sound, SpeechLength, Timeline
 
 
 def load_sounds() -> dict[Sound, Clip]:
@@ -43,6 +44,7 @@ def build_session(
     pace: float = 1.0,
     length_s: float | None = None,
     progress: Callable[[float], None] = lambda fraction: None,
+    live: bool = False,
 ) -> Session:
     """Plan the routine with real clip lengths: every text is rendered (or found cached) first.
 
@@ -60,11 +62,37 @@ def build_session(
             return fit_length(routine, length_s, speech_s, sound_s)
         return plan_session(routine, Pacing(pace), speech_s, sound_s)
 
-    live = phrases_for(routine.language).live
-    speech.render_all([*texts_to_speak(plan, speech.settings.rate_wpm), *live], progress)
+    phrases = phrases_for(routine.language)
+    texts = [*texts_to_speak(plan, speech.settings.rate_wpm), *phrases.live]
+    if live:
+        texts += changeable_texts(routine, sound_s, speech.settings.rate_wpm)
+    speech.render_all(texts, progress)
     timeline = plan(speech.length_s)
-    clips = {text: speech.clip(text) for text in (*timeline.texts(), *live)}
-    return Session(timeline, clips, sounds)
+    wanted = (*timeline.texts(), *phrases.live, *(dict.fromkeys(texts) if live else ()))
+    clips = {text: speech.clip(text) for text in wanted}
+    return Session(timeline, clips, sounds, routine if live else None)
+
+
+def changeable_texts(routine: Routine, sound_s: Mapping[Sound, float], rate_wpm: int) -> list[str]:
+    """What a live session may come to say when its pace changes under way.
+
+    The slowest pace drops no cue that a faster one keeps; the confirmations and
+    every "N minutes left" up to the slowest plan's length come with them.
+    """
+    phrases = phrases_for(routine.language)
+    texts = texts_to_speak(
+        lambda speech_s: plan_session(routine, Pacing(MIN_PACE), speech_s, sound_s), rate_wpm
+    )
+    longest_s = MAX_SESSION_S
+    with contextlib.suppress(PlanError):
+        longest_s = plan_session(
+            routine,
+            Pacing(MIN_PACE),
+            lambda text: estimated_speech_s(text, rate_wpm),
+            sound_s,
+        ).total_s
+    minutes = math.ceil(longest_s / 60) + 1
+    return [*texts, *phrases.changes, *(phrases.minutes_left(n) for n in range(1, minutes + 1))]
 
 
 def texts_to_speak(plan: Callable[[SpeechLength], Timeline], rate_wpm: int) -> list[str]:

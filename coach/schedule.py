@@ -6,7 +6,7 @@ from typing import Any
 
 from coach.routine import Side
 from coach.timeline import Event, EventKind, Hold, Priority, Timeline
-from coach.transport import Fired
+from coach.transport import Change, Fired
 
 JSON_VERSION = 1
 
@@ -126,6 +126,7 @@ def timeline_json(timeline: Timeline) -> dict[str, Any]:
                 "end_s": h.end_s,
                 "round": h.round,
                 "until_ready": h.until_ready,
+                "reps": h.reps,
             }
             for h in timeline.holds
         ],
@@ -138,6 +139,17 @@ def timeline_json(timeline: Timeline) -> dict[str, Any]:
             {"exercise": r.exercise, "start_s": r.start_s, "end_s": r.end_s, "round": r.round}
             for r in timeline.rests
         ],
+    }
+
+
+def change_json(change: Change) -> dict[str, Any]:
+    """A line of ``coach play --log`` for a change under way: the new pace, where, how long."""
+    return {
+        "change": change.command.value,
+        "fired_s": round(change.fired_s, 6),
+        "pace": change.pace,
+        "position_s": round(change.position_s, 3),
+        "total_s": change.total_s,
     }
 
 

@@ -11,8 +11,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from coach.audio import SAMPLE_RATE_HZ, Clip
-from coach.errors import CoachError
-from coach.timeline import Event, EventKind, Sound, Timeline
+from coach.errors import CoachError, PlanError
+from coach.plan import plan_session, spoken_minutes
+from coach.routine import Routine
+from coach.timeline import Event, EventKind, Pacing, Sound, Timeline
+
+
+class ReplanError(CoachError):
+    """A live change (of pace, of a hold) cannot be made; the session goes on as it was."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +28,9 @@ class Session:
     timeline: Timeline
     speech: Mapping[str, Clip]
     sounds: Mapping[Sound, Clip]
+    routine: Routine | None = None
+    """What was planned: given, the live player can re-plan (a change of pace) from it,
+    with the clips here only; ``speech`` then holds every text any pace can say."""
 
     def __post_init__(self) -> None:
         # read-only views of private copies: a session cannot change after it is built
@@ -49,6 +58,38 @@ class Session:
             assert event.sound is not None
             return self.sounds[event.sound]
         return self.speech[event.text]
+
+    def replan(self, pace: float, extend: Mapping[int, float]) -> Timeline:
+        """The same routine planned again at ``pace`` (holds lengthened by ``extend``).
+
+        Pure: it only asks the planner, with the lengths of the clips held here, and
+        keeps the introduction as it was said.
+
+        Raises:
+            ReplanError: the routine is not known, or the new plan would need a clip
+                this session does not hold, or does not work at that pace.
+        """
+        if self.routine is None:
+            raise ReplanError("this session cannot be re-planned")
+        sound_s = {sound: clip.duration_s for sound, clip in self.sounds.items()}
+
+        def speech_s(text: str) -> float:
+            clip = self.speech.get(text)
+            if clip is None:
+                raise ReplanError(f"no clip for {text!r} at pace {pace:g}")
+            return clip.duration_s
+
+        try:
+            return plan_session(
+                self.routine,
+                Pacing(pace),
+                speech_s,
+                sound_s,
+                minutes=spoken_minutes(self.timeline),
+                extend=extend,
+            )
+        except PlanError as err:
+            raise ReplanError(str(err)) from err
 
     def phrase(self, text: str) -> Clip:
         """The audio of a live phrase (``Phrases.live``: pausing, resuming)."""

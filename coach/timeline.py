@@ -79,6 +79,8 @@ class Hold:
     """Which round (1-based) of the innermost repeat it is in; None when nothing repeats."""
     until_ready: bool = False
     """Live play waits at its end until the person presses space."""
+    reps: int = 0
+    """Counted reps (0: a timed hold): it runs from the first beat to the last one's end."""
 
 
 @dataclass(frozen=True, slots=True)

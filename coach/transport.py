@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
-from coach.timeline import Event
+from coach.timeline import Event, Timeline
 
 
 class Command(Enum):
@@ -18,6 +18,10 @@ class Command(Enum):
     NEXT = "next"
     BACK = "back"
     QUIT = "quit"
+    FASTER = "faster"
+    SLOWER = "slower"
+    LONGER = "longer"
+    """This hold, thirty seconds more."""
 
 
 class StopReason(Enum):
@@ -38,6 +42,21 @@ class Fired:
 
 
 @dataclass(frozen=True, slots=True)
+class Change:
+    """The session re-planned under way: a new pace, or a hold made longer."""
+
+    command: Command
+    pace: float
+    """The pace from now on."""
+    position_s: float
+    """Where the session is on the new timeline."""
+    total_s: float
+    """The new timeline's length."""
+    fired_s: float
+    """When, on the same clock as ``Fired.fired_s``."""
+
+
+@dataclass(frozen=True, slots=True)
 class PlayResult:
     fired: tuple[Fired, ...]
     position_s: float
@@ -46,6 +65,10 @@ class PlayResult:
     """None: the session reached its end."""
     error: str = ""
     """What failed, when ``stopped_by`` is ``DEVICE``."""
+    pace: float | None = None
+    """The pace at the end (it may have changed under way); None: as planned."""
+    timeline: Timeline | None = None
+    """The timeline played at the end, when it changed under way (positions are on it)."""
 
     @property
     def completed(self) -> bool:
@@ -65,6 +88,10 @@ class Controls(Protocol):
 
 class Display(Protocol):
     def fired(self, fired: Fired) -> None: ...
+    def replanned(self, timeline: Timeline) -> None:
+        """The session goes on with this timeline (a new pace, a longer hold)."""
+        ...
+
     def tick(self, position_s: float, paused: bool, waiting: bool = False) -> None:
         """Redraw; ``waiting``: at the end of a hold until ready, for space."""
         ...
@@ -77,6 +104,9 @@ class NoControls:
 
 class NoDisplay:
     def fired(self, fired: Fired) -> None:
+        pass
+
+    def replanned(self, timeline: Timeline) -> None:
         pass
 
     def tick(self, position_s: float, paused: bool, waiting: bool = False) -> None:

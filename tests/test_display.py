@@ -40,7 +40,7 @@ def test_status_in_a_hold(timeline) -> None:  # type: ignore[no-untyped-def]
     assert lines[2:7] == big("0:19")  # 24 s hold, 5 s in
     assert "“Roll slowly.”" in lines
     assert "Next: Thighs: Quads, left side" in lines
-    assert lines[-1] == "space pause · n next · b back · q quit"
+    assert lines[-1] == "space pause · n next · b back · +/- pace · h longer · q quit"
 
 
 def test_status_while_getting_ready_and_paused(timeline) -> None:  # type: ignore[no-untyped-def]

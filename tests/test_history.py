@@ -59,7 +59,7 @@ def test_damaged_lines_are_skipped_and_counted(tmp_path: Path, bad: bytes) -> No
 
 def test_unknown_fields_from_a_newer_coach_are_ignored(tmp_path: Path) -> None:
     path = tmp_path / "history.jsonl"
-    path.write_text(json.dumps(asdict(ENTRY) | {"pace_end": 1.25}) + "\n")
+    path.write_text(json.dumps(asdict(ENTRY) | {"mood": "calm"}) + "\n")
     assert read_history(path).entries == (ENTRY,)
 
 
