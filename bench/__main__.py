@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import bench_export, bench_list, bench_live, bench_render
+from bench import bench_export, bench_list, bench_live, bench_pace, bench_render
 
 BENCHES = {
     "render": bench_render.main,
     "export": bench_export.main,
     "live": bench_live.main,
     "list": bench_list.main,
+    "pace": bench_pace.main,
 }
 
 

@@ -1,0 +1,264 @@
+"""Pace from the floor: `+`, `-` and `h` re-plan the rest of a live session."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coach.audio import Clip
+from coach.live import LONGER_S, TICK_S, play_session
+from coach.loader import load_routine
+from coach.phrases import TABLE
+from coach.plan import equivalent_position, plan_session
+from coach.render import changeable_texts
+from coach.routine import Routine
+from coach.session import Session
+from coach.timeline import MIN_PACE, Pacing, Sound
+from coach.transport import Change, Command
+from tests.alsa_capture import capture_home
+from tests.conftest import SHORT, coach_command, fake_speech_s
+from tests.test_live import FakeClock, FakeControls, FakeOutput
+
+EN = TABLE["en"]
+SOUND_S = {
+    Sound.START: 0.8,
+    Sound.SWITCH: 1.2,
+    Sound.FINISH: 1.8,
+    Sound.REST: 0.9,
+    Sound.TICK: 0.07,
+}
+
+
+def silent(seconds: float) -> Clip:
+    return Clip(bytes(2 * round(seconds * 22050)))
+
+
+def live_session(routine: Routine, pace: float = 1.0) -> Session:
+    """A session that can re-plan, with silent clips of the planner's stand-in lengths."""
+    timeline = plan_session(routine, Pacing(pace), fake_speech_s, SOUND_S)
+    texts = {*timeline.texts(), *EN.live, *changeable_texts(routine, SOUND_S, 160)}
+    texts |= set(plan_session(routine, Pacing(MIN_PACE), fake_speech_s, SOUND_S).texts())
+    clips = {t: silent(fake_speech_s(t)) for t in texts}
+    # distinct lengths, so each sound is recognisable among the clips played
+    sounds = {s: silent(d + i * 0.001) for i, (s, d) in enumerate(SOUND_S.items())}
+    return Session(timeline, clips, sounds, routine)
+
+
+@pytest.fixture(scope="module")
+def session() -> Session:
+    return live_session(load_routine(SHORT), 1.0)
+
+
+# --- the mapping from one plan to another ----------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    fraction=st.floats(0, 1),
+    old_pace=st.sampled_from([0.5, 1.0, 2.0]),
+    factor=st.sampled_from([0.8, 1.25]),
+)
+def test_a_position_maps_onto_the_new_plan(fraction: float, old_pace: float, factor: float) -> None:
+    routine = load_routine("smr-legs")
+    old = plan_session(routine, Pacing(old_pace), fake_speech_s, SOUND_S)
+    new = plan_session(
+        routine,
+        Pacing(old_pace * factor),
+        fake_speech_s,
+        SOUND_S,
+        minutes=max(1, round(old.total_s / 60)),
+    )
+    position = fraction * old.total_s
+    moved = equivalent_position(old, new, position)
+    assert 0 <= moved <= new.total_s
+    # the introduction is said as before
+    assert new.events[:3] == old.events[:3]
+    for was, now in zip(old.holds, new.holds, strict=True):
+        if was.start_s <= position < was.end_s:
+            # inside a hold: the part done stays done, in written seconds
+            assert now.start_s <= moved <= now.end_s
+            done_written = (position - was.start_s) * old.pace
+            assert (moved - now.start_s) * new.pace == pytest.approx(done_written, abs=0.002)
+    # later positions never map earlier
+    later = min(old.total_s, position + 7.3)
+    assert equivalent_position(old, new, later) >= moved - 1e-9
+
+
+def test_extend_lengthens_only_that_hold(sound_s: dict[Sound, float]) -> None:
+    routine = load_routine("smr-legs")
+    plain = plan_session(routine, Pacing(1.0), fake_speech_s, sound_s, minutes=17)
+    longer = plan_session(
+        routine, Pacing(1.0), fake_speech_s, sound_s, minutes=17, extend={3: 30.0}
+    )
+    lengths = [round(h.end_s - h.start_s, 3) for h in plain.holds]
+    assert [round(h.end_s - h.start_s, 3) for h in longer.holds] == [
+        length + (30.0 if i == 3 else 0.0) for i, length in enumerate(lengths)
+    ]
+    assert longer.total_s == pytest.approx(plain.total_s + 30.0, abs=0.01)
+
+
+# --- the player ---------------------------------------------------------------------------
+
+
+def press(
+    session: Session, keys: list[tuple[float, Command]]
+) -> tuple[object, FakeOutput, list[Change]]:
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    changes: list[Change] = []
+    result = play_session(
+        session, output, clock, controls=FakeControls(clock, keys), on_change=changes.append
+    )
+    return result, output, changes
+
+
+def test_faster_re_plans_the_rest_and_says_so(session: Session) -> None:
+    hold = session.timeline.holds[0]
+    pressed = hold.start_s + 8.0  # a quiet moment in the first hold of Calves
+    result, output, changes = press(session, [(pressed, Command.FASTER)])
+    assert result.completed  # type: ignore[attr-defined]
+    assert result.pace == 1.25  # type: ignore[attr-defined]
+    (change,) = changes
+    assert change.command is Command.FASTER
+    assert change.pace == 1.25
+    new = result.timeline  # type: ignore[attr-defined]
+    assert new.pace == 1.25
+    # confirmed aloud: "Faster." and the time left, while the session stood still
+    said = [c for c in output.played if c in (session.phrase(EN.faster),)]
+    assert said
+    left = EN.minutes_left(max(1, round((new.total_s - change.position_s) / 60)))
+    assert session.phrase(left) in output.played
+    # the part of the hold done stays done: the rest of it runs at the new pace
+    # (keys are read once a tick, so the press lands up to a tick late)
+    assert change.position_s - new.holds[0].start_s == pytest.approx(8.0 / 1.25, abs=TICK_S)
+    # every event after the change fires on the new plan, one shift for all (no drift)
+    after = [f for f in result.fired if f.fired_s > change.fired_s]  # type: ignore[attr-defined]
+    assert after
+    assert all(f.event in new.events for f in after)
+    shifts = {round(f.fired_s - f.event.at_s, 6) for f in after}
+    assert len(shifts) == 1
+
+
+def test_slower_at_the_slowest_pace_changes_nothing() -> None:
+    slowest = live_session(load_routine(SHORT), MIN_PACE)
+    result, output, changes = press(slowest, [(30.0, Command.SLOWER)])
+    assert result.completed  # type: ignore[attr-defined]
+    assert changes == []
+    assert result.pace is None  # type: ignore[attr-defined]
+    assert slowest.phrase(EN.slower) not in output.played
+
+
+def test_longer_adds_thirty_seconds_to_the_hold_under_way(session: Session) -> None:
+    hold = session.timeline.holds[0]
+    pressed = hold.start_s + 8.0
+    result, output, changes = press(session, [(pressed, Command.LONGER)])
+    new = result.timeline  # type: ignore[attr-defined]
+    assert new.holds[0].end_s - new.holds[0].start_s == pytest.approx(
+        hold.end_s - hold.start_s + LONGER_S, abs=0.002
+    )
+    assert [h.end_s - h.start_s for h in new.holds[1:]] == pytest.approx(
+        [h.end_s - h.start_s for h in session.timeline.holds[1:]], abs=0.002
+    )
+    assert session.phrase(EN.longer) in output.played
+    assert changes[0].pace == session.timeline.pace
+
+
+def test_longer_outside_a_timed_hold_changes_nothing(session: Session) -> None:
+    result, _, changes = press(session, [(1.0, Command.LONGER)])  # during the introduction
+    assert changes == []
+    assert result.completed  # type: ignore[attr-defined]
+
+
+def test_many_changes_keep_every_clip_apart(session: Session) -> None:
+    keys = [(t, Command.FASTER if i % 3 else Command.SLOWER) for i, t in enumerate(range(5, 70, 6))]
+    result, output, changes = press(session, keys)
+    assert result.completed  # type: ignore[attr-defined]
+    assert len(changes) >= 5
+    # no clip was ever started while another played (the player would have waited for
+    # it: a "wait" before the last one, which waits for the closing words to end)
+    assert "wait" not in output.log[:-1]
+
+
+# --- the real path: a captured ALSA device, keys pressed on a real clock -----------------
+
+SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from coach.live import MonotonicClock, play_session
+from coach.loader import load_routine
+from coach.output import SimpleaudioOutput
+from coach.render import build_session, load_sounds
+from coach.speech import SpeechCache, SpeechSettings
+from coach.transport import Command
+
+cache, routine, keys = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+session = build_session(
+    load_routine(Path(routine)), SpeechCache(Path(cache), SpeechSettings()), load_sounds(),
+    pace=2.0, live=True,
+)
+clock = MonotonicClock()
+start = clock.now()
+
+class Scripted:
+    def poll(self):
+        if keys and clock.now() - start >= keys[0][0]:
+            return Command(keys.pop(0)[1])
+        return None
+
+class Recording:
+    def __init__(self):
+        self.inner, self.played = SimpleaudioOutput(), []
+    def play(self, clip):
+        self.played.append(clip.pcm)
+        return self.inner.play(clip)
+
+output = Recording()
+changes = []
+result = play_session(session, output, clock, controls=Scripted(), on_change=changes.append)
+Path(sys.argv[4]).write_bytes(b"".join(output.played))
+print(json.dumps({"completed": result.completed, "pace": result.pace,
+                  "changes": [[c.command.value, c.pace] for c in changes],
+                  "phrases": [p in output.played for p in (
+                      session.phrase(session.timeline.phrases.faster).pcm,
+                      session.phrase(session.timeline.phrases.slower).pcm)]}))
+"""
+
+
+@pytest.mark.slow
+def test_a_real_session_with_keys_plays_exactly_the_re_planned_clips(tmp_path: Path) -> None:
+    env, capture = capture_home(tmp_path)
+    played = tmp_path / "played.raw"
+    keys = [[3.0, "faster"], [7.0, "slower"], [10.0, "faster"]]
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(SCRIPT),
+            str(tmp_path / "speech"),
+            str(Path(__file__).parent / "data" / "tiny.yaml"),
+            json.dumps(keys),
+            str(played),
+        ],
+        env=env | {"PYTHONPATH": os.pathsep.join(sys.path)},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["completed"]
+    assert report["changes"] == [["faster", 2.5], ["slower", 2.0], ["faster", 2.5]]
+    assert report["pace"] == 2.5
+    assert report["phrases"] == [True, True]  # "Faster." and "Slower." were said
+    # what reached the (captured) device is exactly what the player played, in order:
+    # the re-planned clips, the confirmations, nothing else and nothing cut
+    assert capture.read_bytes() == played.read_bytes()
+    assert coach_command()  # the installed coach is the one under test
