@@ -274,14 +274,7 @@ class Player:
         cannot be made (the pace at its limit, too fast for the instructions, `h`
         outside a timed hold) leaves the session as it was, silently.
         """
-        position = self.position()
-        if (
-            self.playing is not None
-            and self.playing.is_playing()
-            and self.playing_index is not None
-        ):
-            # a cue cut by the change is said again, whole, afterwards
-            position = min(position, self.events[self.playing_index].at_s)
+        position = self.resume_position()
         old = self.timeline
         pace, extend = old.pace, dict(self.extend)
         say = old.phrases
@@ -359,20 +352,21 @@ class Player:
             return finish[0]
         return self.timeline.total_s
 
+    def resume_position(self) -> float:
+        """Where to go on from after an interruption: a cue it cuts is said again, whole."""
+        position = self.position()
+        playing = self.playing is not None and self.playing.is_playing()
+        if playing and self.playing_index is not None:
+            position = min(position, self.events[self.playing_index].at_s)
+        return position
+
     def pause(self) -> None:
         """Freeze the position until the next space (or a skip, which resumes there).
 
         Raises:
             _Stop: the user quit while paused.
         """
-        position = self.position()
-        if (
-            self.playing is not None
-            and self.playing.is_playing()
-            and self.playing_index is not None
-        ):
-            # a cue cut by the pause is said again, whole, on resume
-            position = min(position, self.events[self.playing_index].at_s)
+        position = self.resume_position()
         self.paused_at = position
         self.say_now(self.timeline.phrases.paused)
         while True:

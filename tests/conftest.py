@@ -33,6 +33,16 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             os.environ[key] = value
 
 
+SOUND_S = {
+    Sound.START: 0.8,
+    Sound.SWITCH: 1.2,
+    Sound.FINISH: 1.8,
+    Sound.REST: 0.9,
+    Sound.TICK: 0.07,
+}
+"""Stand-in sound lengths for the pure core (about the bundled sounds')."""
+
+
 def fake_speech_s(text: str) -> float:
     """A stand-in for rendered speech: about 15 characters a second, plus a breath."""
     return round(0.3 + len(text) * 0.065, 6)

@@ -24,17 +24,10 @@ from coach.session import Session
 from coach.timeline import MIN_PACE, Pacing, Sound
 from coach.transport import Change, Command
 from tests.alsa_capture import capture_home
-from tests.conftest import SHORT, coach_command, fake_speech_s
+from tests.conftest import SHORT, SOUND_S, coach_command, fake_speech_s
 from tests.test_live import FakeClock, FakeControls, FakeOutput
 
 EN = TABLE["en"]
-SOUND_S = {
-    Sound.START: 0.8,
-    Sound.SWITCH: 1.2,
-    Sound.FINISH: 1.8,
-    Sound.REST: 0.9,
-    Sound.TICK: 0.07,
-}
 
 
 def silent(seconds: float) -> Clip:

@@ -23,17 +23,10 @@ from coach.resources import schema_path
 from coach.routine import Routine
 from coach.timeline import EventKind, Pacing, Sound, Timeline
 from coach.transport import Command
-from tests.conftest import coach_command, fake_speech_s, written_holds
+from tests.conftest import SOUND_S, coach_command, fake_speech_s, written_holds
 from tests.test_live import FakeClock, FakeControls, FakeOutput
 
 EN = TABLE["en"]
-SOUND_S = {
-    Sound.START: 0.8,
-    Sound.SWITCH: 1.2,
-    Sound.FINISH: 1.8,
-    Sound.REST: 0.9,
-    Sound.TICK: 0.07,
-}
 
 
 def load_text(tmp_path: Path, text: str) -> Routine:
