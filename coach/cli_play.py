@@ -1,0 +1,228 @@
+"""Commands for sessions played: play, and the history of them."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+import click
+import platformdirs
+
+from coach.cli import (
+    DEFAULT_ROUTINE,
+    EXIT_INTERRUPTED,
+    check_speed,
+    cli,
+    complete_routines,
+    prepare,
+    routine_file,
+    session_options,
+)
+from coach.display import LineDisplay, TerminalDisplay
+from coach.errors import AudioDeviceError, CoachError, OutputError, PlanError, TargetError
+from coach.export import check_target, export_session
+from coach.files import check_distinct, open_log
+from coach.history import Entry, append_entry, read_history
+from coach.keys import terminal_keys
+from coach.live import MonotonicClock, play_session
+from coach.loader import load_routine
+from coach.output import SimpleaudioOutput
+from coach.routine import Routine
+from coach.schedule import change_json, fired_json, minutes_seconds, stopped_where
+from coach.timeline import Timeline
+from coach.transport import Change, Display, Fired, StopReason
+
+
+@cli.command()
+@click.argument("routine", default=DEFAULT_ROUTINE, shell_complete=complete_routines)
+@session_options
+@click.option("--from", "from_exercise", metavar="EXERCISE", help="Start at this exercise.")
+@click.option(
+    "--fallback",
+    type=click.Path(path_type=Path),
+    metavar="FILE.wav",
+    help="With no audio output, write the session to this file instead of failing.",
+)
+@click.option("--force", is_flag=True, help="Replace the --fallback file if it exists.")
+@click.option("--quiet", is_flag=True, help="Show nothing while playing.")
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write each fired event as a JSON line (planned and actual time), flushed as it goes.",
+)
+def play(
+    routine: str,
+    pace: float | None,
+    length: float | None,
+    rate: int,
+    voice: str | None,
+    from_exercise: str | None,
+    fallback: Path | None,
+    force: bool,
+    quiet: bool,
+    log_path: Path | None,
+) -> None:
+    """Play a session out loud: every cue and chime on time, hands-free.
+
+    ROUTINE defaults to smr-legs. Keys, no Enter needed: space pauses and
+    resumes, n skips to the next exercise, b restarts this one, q quits.
+    Ctrl-C stops at once. With no audio output, --fallback writes the session
+    to a file instead (--force replaces one left by an earlier run).
+
+    \b
+    Examples:
+      coach play
+      coach play smr-back --pace 0.75 --rate 140
+      coach play smr-full --from lats
+      coach play --fallback legs.wav --force
+    """
+    pace = check_speed(pace, length)
+    check_distinct({"ROUTINE": routine_file(routine), "--fallback": fallback, "--log": log_path})
+    if fallback is not None and fallback.is_dir():
+        raise TargetError(f"{fallback}: is a folder; give a file name like session.wav")
+    if fallback is not None:
+        check_target(fallback, force=True)  # format and folder now; an existing file below
+    if log_path is not None and not log_path.parent.is_dir():
+        raise TargetError(f"{log_path}: cannot write the log: no such folder {log_path.parent}")
+    loaded = load_routine(routine)
+    if from_exercise is not None:
+        exercise_named(loaded, from_exercise)  # a wrong name is said before anything else
+    try:
+        output = SimpleaudioOutput()
+    except CoachError as err:
+        if fallback is None:
+            raise type(err)(f"{err}; use `coach export` to write the session to a file") from err
+        click.echo(f"coach: {err}", err=True)
+        check_target(fallback, force=force)
+        session = prepare(loaded, pace, length, rate, voice)
+        result = export_session(session, fallback, force=force)
+        click.echo(
+            f"coach: wrote the session to {result.path} instead "
+            f"({minutes_seconds(result.duration_s)}); play it on any device",
+            err=True,
+        )
+        return
+    session = prepare(loaded, pace, length, rate, voice, live=True)
+    timeline = session.timeline
+    from_s = start_of(timeline, exercise_named(loaded, from_exercise)) if from_exercise else 0.0
+    log = open_log(log_path)
+    started = datetime.now().astimezone().isoformat(timespec="seconds")
+    display = None if quiet else make_display(timeline)
+
+    def record(fired: Fired) -> None:
+        if log is not None:
+            log.write(json.dumps(fired_json(fired)) + "\n")
+
+    def record_change(change: Change) -> None:
+        if log is not None:
+            log.write(json.dumps(change_json(change)) + "\n")
+
+    try:
+        with terminal_keys() as controls:
+            played = play_session(
+                session,
+                output,
+                MonotonicClock(),
+                controls=controls,
+                display=display,
+                on_fired=record,
+                on_change=record_change,
+                from_s=from_s,
+            )
+    finally:
+        if log is not None:
+            log.close()
+    entry = Entry(
+        started=started,
+        routine=timeline.routine,
+        title=timeline.title,
+        pace=round(timeline.pace, 3),
+        total_s=timeline.total_s,
+        reached_s=round(played.position_s, 3),
+        completed=played.completed,
+        stopped_by=played.stopped_by.value if played.stopped_by else "",
+        pace_end=round(played.pace, 3) if played.pace is not None else None,
+    )
+    try:
+        append_entry(history_path(), entry)
+    except OutputError as err:  # the session itself worked: that is not a failure
+        click.echo(f"coach: warning: {err}; the session was not recorded", err=True)
+    if played.stopped_by is None:
+        return
+    # where it stopped, on the timeline it was playing (a change of pace makes a new one)
+    where = stopped_where(played.timeline or timeline, played.position_s)
+    if played.stopped_by is StopReason.DEVICE:
+        kept = f"; the log is in {log_path}" if log_path else ""
+        raise AudioDeviceError(f"{played.error}, at {where}{kept}")
+    click.echo(f"coach: stopped at {where}", err=True)
+    if played.stopped_by is StopReason.INTERRUPT:
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def exercise_named(routine: Routine, name: str) -> str:
+    """The exercise ``--from`` means: the first whose name begins with ``name`` (any case).
+
+    Raises:
+        PlanError: no exercise has such a name; the message lists them.
+    """
+    wanted = name.casefold()
+    for exercise in routine.exercises:
+        if exercise.name.casefold().startswith(wanted):
+            return exercise.name
+    names = ", ".join(dict.fromkeys(e.name for e in routine.exercises))
+    raise PlanError(f'--from: no exercise "{name}" in {routine.name}; it has: {names}')
+
+
+def start_of(timeline: Timeline, exercise: str) -> float:
+    """Where the exercise's lead-in starts on the timeline."""
+    return next(s.start_s for s in timeline.segments if s.exercise == exercise)
+
+
+def make_display(timeline: Timeline) -> Display:
+    if sys.stderr.isatty():
+        return TerminalDisplay(timeline, sys.stderr)
+    return LineDisplay(sys.stderr)
+
+
+def history_path() -> Path:
+    return Path(platformdirs.user_data_dir("coach")) / "history.jsonl"
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON lines.")
+def history(as_json: bool) -> None:
+    """List the sessions you played: date, routine, pace, how far you got.
+
+    \b
+    Example:
+      coach history | tail -5
+    """
+    path = history_path()
+    found = read_history(path)
+    for entry in found.entries:
+        if as_json:
+            click.echo(json.dumps(asdict(entry)))
+            continue
+        pace = f"{entry.pace:g}" + (f"→{entry.pace_end:g}" if entry.pace_end is not None else "")
+        if entry.completed:
+            reached = "complete"
+        else:
+            share = entry.reached_s / entry.total_s if entry.total_s else 0
+            reached = f"stopped at {minutes_seconds(entry.reached_s)} ({share:.0%})"
+        click.echo(
+            f"{entry.started[:16].replace('T', ' ')}  {entry.routine:<12} "
+            f"pace {pace:<9} {minutes_seconds(entry.total_s):>6}  {reached}"
+        )
+    if found.damaged:
+        lines = ", ".join(str(n) for n in found.damaged[:5]) + (
+            ", …" if len(found.damaged) > 5 else ""
+        )
+        click.echo(
+            f"coach: warning: {path}: skipped {len(found.damaged)} damaged "
+            f"line{'s' * (len(found.damaged) > 1)} ({lines}); they stay in the file",
+            err=True,
+        )

@@ -1,0 +1,205 @@
+"""Commands for routines: list, new, edit and check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import platformdirs
+
+from coach import __version__
+from coach.cli import cli, complete_routines, configured, make_speech
+from coach.durations import format_duration
+from coach.errors import Problem, RoutineError, TargetError, UsageError
+from coach.files import check_new_file, write_text_atomic
+from coach.library import list_library, user_file_for, valid_name
+from coach.loader import find_routine, load_routine
+from coach.phrases import voice_for
+from coach.render import build_session, load_sounds
+from coach.resources import bundled_routines, user_routines, user_routines_dir
+from coach.routine import Routine
+from coach.schedule import minutes_seconds
+from coach.speech import DEFAULT_RATE_WPM, speech_identity
+
+
+@cli.command("list")
+@click.option("--rate", type=click.IntRange(80, 400), default=DEFAULT_RATE_WPM, hidden=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def list_routines(rate: int, as_json: bool) -> None:
+    """List your routines and the bundled ones: length at pace 1, language, title.
+
+    Your own live in the routines folder (`coach new` starts one there); one with
+    a bundled routine's name is played instead of it, and the list says so. A
+    routine with a problem is listed with the first one.
+
+    \b
+    Examples:
+      coach list
+      coach list --json
+    """
+    sounds = load_sounds()
+
+    def measure(routine: Routine) -> float:
+        speech = make_speech(rate, configured("voice") or voice_for(routine.language))
+        return build_session(routine, speech, sounds).timeline.total_s
+
+    cache = Path(platformdirs.user_cache_dir("coach")) / "list.json"
+    key = f"{__version__}|{rate}|{configured('voice')}|{configured('language')}|{speech_identity()}"
+    listed = list_library(measure, cache, key)
+    if as_json:
+        click.echo(json.dumps([item.as_json() for item in listed], indent=2))
+        return
+    for item in listed:
+        source = "user (shadows)" if item.shadows else item.source
+        if item.problem:
+            click.echo(f"{item.name:<14} {'—':>6}  {'':<5} {source:<14}  {item.problem}")
+        else:
+            length = minutes_seconds(item.length_s or 0)
+            click.echo(
+                f"{item.name:<14} {length:>6}  {item.language:<5} {source:<14}  {item.title}"
+            )
+
+
+STARTER = """\
+# {name}: a routine for coach. `coach check {name}` checks it, `coach play {name}`
+# plays it. The README ("Routines") explains every key; durations read like
+# 90s, 2m, 1m30s or "1 minute".
+title: {title}                    # spoken at the start
+language: en                      # de, fr, es, it, nl, pt, pl or en: what coach speaks
+equipment: [a lacrosse ball]      # spoken: "You will need a lacrosse ball."
+transition: 15s                   # time to get into position before each exercise
+sections:
+  - name: Main
+    exercises:
+      - name: Calves
+        setup: Sit with the ball under your left calf.   # said before it starts
+        sides: both               # each side gets the whole hold; a chime at the switch
+        hold: 1m
+        cues:                     # spread through the hold...
+          - Roll slowly up and down.
+          - at: 30s               # ...or at a time into it
+            say: Move the ball to the outside of your calf.
+      - name: Upper back
+        setup: Lie on your back with the ball between your shoulder blades.
+        hold: 1m
+        cues: [Breathe slowly and let your back sink onto the ball.]
+"""
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--from",
+    "source",
+    metavar="ROUTINE",
+    help="Start from a copy of this routine.",
+    shell_complete=complete_routines,
+)
+@click.option("--force", is_flag=True, help="Replace your routine of that name.")
+def new(name: str, source: str | None, force: bool) -> None:
+    """Start a routine of your own in your routines folder, and print its path.
+
+    With no --from it is a commented starter that plays as it is; with --from,
+    a copy of another routine (bundled or yours) to adapt.
+
+    \b
+    Examples:
+      coach new my-legs
+      coach new my-legs --from smr-legs && coach edit my-legs
+    """
+    if not valid_name(name):
+        raise UsageError(
+            f'"{name}" is not a routine name; use letters, digits, - and _ (like my-legs)'
+        )
+    target = user_file_for(name, user_routines_dir())
+    if target.exists() and not force:
+        raise TargetError(
+            f"{target}: already exists; `coach edit {name}` changes it, --force replaces it"
+        )
+    if source is not None:
+        origin = find_routine(source)
+        load_routine(origin)  # a broken routine is not a starting point
+        text = f"# {name}: copied from {source} ({origin}).\n" + origin.read_text(encoding="utf-8")
+    else:
+        text = STARTER.format(
+            name=name, title=name.replace("-", " ").replace("_", " ").capitalize()
+        )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        check_new_file(target, force=force, hint=f"{name}.yaml")
+        write_text_atomic(target, text)
+    except OSError as err:
+        raise TargetError(f"{target.parent}: cannot write there: {err.strerror}") from err
+    click.echo(target)
+
+
+@cli.command()
+@click.argument("name", shell_complete=complete_routines)
+def edit(name: str) -> None:
+    """Open one of your routines in $EDITOR, and check it when you save.
+
+    On a problem it says what and where, and offers to open it again (as `git
+    commit` does); declining leaves the file as saved and exits with status 2.
+
+    \b
+    Example:
+      EDITOR=nano coach edit my-legs
+    """
+    path = find_routine(name)
+    if name in bundled_routines() and name not in user_routines() and "/" not in name:
+        raise UsageError(
+            f"{name} is bundled with coach; make your own copy to edit: "
+            f"coach new {name} --from {name}"
+        )
+    while True:
+        click.edit(filename=str(path))
+        try:
+            routine = load_routine(path)
+        except RoutineError as err:
+            for problem in err.problems:
+                click.echo(str(problem), err=True)
+            try:
+                again = click.confirm("Edit it again?", default=True, err=True)
+            except click.Abort:  # no one to ask (stdin closed or not a terminal)
+                again = False
+            if again:
+                continue
+            raise RoutineError([]) from err
+        click.echo(f"{path}: ok ({_summary(routine)})")
+        return
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def check(files: tuple[Path, ...]) -> None:
+    """Check routine files: every problem, as file:line: what is wrong.
+
+    \b
+    Example:
+      coach check my-routine.yaml
+    """
+    problems: list[Problem] = []
+    for path in files:
+        try:
+            routine = load_routine(str(path))
+        except RoutineError as err:
+            problems += err.problems
+            continue
+        click.echo(f"{path}: ok ({_summary(routine)})")
+    if problems:
+        raise RoutineError(problems)
+
+
+def _summary(routine: Routine) -> str:
+    """``8 exercises, 22 holds, 24m on the ball``: rounds counted, at pace 1."""
+    holds, hold_s = 0, 0.0
+    for section in routine.sections:
+        for exercise in section.exercises:
+            times = section.repeat.rounds * exercise.repeat.rounds * max(len(exercise.sides), 1)
+            for step in exercise.steps:
+                holds += times * step.repeat.rounds
+                hold_s += times * step.repeat.rounds * step.written_s
+    return (
+        f"{len(routine.exercises)} exercises, {holds} holds, {format_duration(hold_s)} on the ball"
+    )

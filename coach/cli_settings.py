@@ -1,0 +1,89 @@
+"""Commands for settings: config, completion and voices."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from click.shell_completion import get_completion_class
+
+from coach.audio import SAMPLE_RATE_HZ
+from coach.cli import cli, config_path, settings_in_force
+from coach.phrases import REGIONAL_VOICES, TABLE, primary
+from coach.resources import user_routines_dir
+from coach.speech import Pyttsx3Engine
+
+
+@cli.command("config")
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
+def show_config(as_json: bool) -> None:
+    """Show each setting in force and where it came from: default, file or environment.
+
+    The config file is TOML (set COACH_CONFIG to use another); COACH_PACE,
+    COACH_RATE, COACH_VOICE, COACH_LANGUAGE, COACH_SAMPLE_RATE, COACH_FORMAT and
+    COACH_ROUTINES override it, and a command's own options override both.
+
+    \b
+    Examples:
+      coach config
+      COACH_RATE=140 coach config --json
+    """
+    shown = {
+        name: str(setting.value) if isinstance(setting.value, Path) else setting.value
+        for name, setting in settings_in_force.items()
+    }
+    shown["routines"] = str(user_routines_dir())
+    if as_json:
+        items = [
+            {"name": name, "value": shown[name], "source": setting.source}
+            for name, setting in settings_in_force.items()
+        ]
+        click.echo(json.dumps({"file": str(config_path()), "settings": items}, indent=2))
+        return
+    found = "" if config_path().is_file() else " (none yet)"
+    click.echo(f"config file: {config_path()}{found}")
+    for name, setting in settings_in_force.items():
+        value = shown[name]
+        if value is None:
+            value = {"voice": "the language's own", "sample-rate": str(SAMPLE_RATE_HZ)}.get(
+                name, "by the file name"
+            )
+        click.echo(f"{name:<12} {value!s:<28} {setting.source}")
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print a script that completes coach's commands, options, routines and voices.
+
+    \b
+    Examples:
+      coach completion bash > ~/.local/share/bash-completion/completions/coach
+      coach completion zsh > "${fpath[1]}/_coach"
+      coach completion fish > ~/.config/fish/completions/coach.fish
+    """
+    complete = get_completion_class(shell)
+    assert complete is not None  # the three shells click ships
+    click.echo(complete(cli, {}, "coach", "_COACH_COMPLETE").source())
+
+
+@cli.command()
+@click.option("--language", metavar="TAG", help="Only voices for this language, like de or pt-BR.")
+def voices(language: str | None) -> None:
+    """List the voices you can pass to --voice (the default for each language is marked).
+
+    \b
+    Examples:
+      coach voices | grep en-
+      coach voices --language de
+    """
+    defaults = {p.voice for p in TABLE.values()} | set(REGIONAL_VOICES.values())
+    for voice in Pyttsx3Engine().voices():
+        if language is not None and not any(
+            tag.lower() == language.lower() or primary(tag) == language.lower()
+            for tag in voice.languages
+        ):
+            continue
+        mark = "  (default for its language)" if voice.id in defaults else ""
+        click.echo(f"{voice.id:<24} {voice.name}{mark}")
