@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import errno
+import io
 import os
 import signal
 import sys
@@ -26,6 +27,8 @@ def run_guarded(command: Callable[[], object]) -> None:
     # A locale that cannot spell a file name or a title (LANG=C without UTF-8) never
     # gets an encoding error: see _unspellable.
     codecs.register_error("coach", _unspellable)
+    if sys.stdout is None:  # started with stdout closed (`>&-`): say so if a document is due
+        sys.stdout = _Closed()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="coach")  # type: ignore[union-attr]
@@ -66,6 +69,16 @@ def _drop_stdout() -> None:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, sys.stdout.fileno())
         os.close(null)
+
+
+class _Closed(io.TextIOBase):
+    """Stands in for a stdout that was closed before coach started: writing to it fails."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "it is closed")
 
 
 def _terminate(signum: int, frame: object) -> None:

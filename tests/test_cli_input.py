@@ -134,8 +134,24 @@ def test_usage_errors_exit_2(tmp_path: Path, args: list[str], fragment: str) -> 
 
 
 def test_a_fifo_log_with_no_reader_is_refused_not_waited_on(tmp_path: Path) -> None:
+    from coach.errors import TargetError
+    from coach.files import open_log
+
     fifo = tmp_path / "log"
     os.mkfifo(fifo)
+    with pytest.raises(TargetError, match="a FIFO with no reader; start its reader first"):
+        open_log(fifo)  # returns at once: no writer ever blocks on a FIFO no one reads
+    # with a reader there, the log streams into it
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        log = open_log(fifo)
+        assert log is not None
+        log.write("line\n")
+        log.close()
+        assert os.read(reader, 100) == b"line\n"
+    finally:
+        os.close(reader)
+    # and a session that falls back to a file never opens it at all
     result = run(
         "play",
         str(TINY),
@@ -145,7 +161,6 @@ def test_a_fifo_log_with_no_reader_is_refused_not_waited_on(tmp_path: Path) -> N
         str(tmp_path / "s.wav"),
         env={**os.environ, "ALSA_CONFIG_PATH": str(DATA / "no-alsa.conf")},
     )
-    # no audio device here: the fallback is written, and the log is never opened
     assert result.returncode == 0, result.stderr
 
 
@@ -227,6 +242,27 @@ def test_a_full_stdout_is_one_line_not_a_traceback(args: list[str]) -> None:
         )
     assert result.returncode == 1
     assert result.stderr == "coach: cannot write to standard output: No space left on device\n"
+
+
+def test_a_closed_stdout_is_said_not_ignored(tmp_path: Path) -> None:
+    """Before: `coach show >&-` exited 0, and the document was lost without a word."""
+    coach = coach_command()[0]
+    shown = subprocess.run(
+        f"{coach} show {SHORT} --json >&-", shell=True, capture_output=True, text=True, timeout=120
+    )
+    assert shown.returncode == 1
+    assert shown.stderr == "coach: cannot write to standard output: it is closed\n"
+    # a command with no document to print does not care
+    env = os.environ | {"ALSA_CONFIG_PATH": str(DATA / "no-alsa.conf")}
+    played = subprocess.run(
+        f"{coach} play {TINY} --fallback {tmp_path / 's.wav'} >&-",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert played.returncode == 0, played.stderr
 
 
 def test_a_closed_pipe_is_quiet() -> None:
