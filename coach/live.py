@@ -244,7 +244,7 @@ class Player:
             if command is Command.QUIT:
                 self.stop_playing()
                 raise _Stop
-            if command is not None:
+            if command in (Command.PAUSE, Command.NEXT, Command.BACK):
                 self.paused_at = None
                 if command is Command.PAUSE:
                     self.passed.add(gate_s)
@@ -252,6 +252,7 @@ class Player:
                 else:
                     self.jump(self.skip_target(command, gate_s))
                 return
+            # (+, - and h wait: nothing runs while coach waits for the person)
             self.display.tick(gate_s, paused=False, waiting=True)
             self.clock.sleep_until(self.clock.now() + TICK_S)
 

@@ -433,3 +433,17 @@ def test_export_and_show_give_a_hold_until_ready_its_ready_time(tmp_path: Path) 
     assert hold.until_ready
     assert hold.end_s - hold.start_s == pytest.approx(12.0)
     assert not math.isnan(session.timeline.total_s)
+
+
+def test_pace_keys_while_waiting_for_ready_do_not_skip(tmp_path: Path) -> None:
+    from coach.live import play_session
+
+    session = ready_session(tmp_path)
+    gate = session.timeline.holds[0].end_s
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    keys = [(gate + 5, Command.FASTER), (gate + 6, Command.LONGER), (gate + 40, Command.PAUSE)]
+    result = play_session(session, output, clock, controls=FakeControls(clock, keys))
+    assert result.completed
+    nxt = next(f for f in result.fired if f.event.at_s >= gate)
+    assert nxt.fired_s == pytest.approx(gate + 40, abs=0.06)  # it waited for space
