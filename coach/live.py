@@ -301,7 +301,8 @@ class Player:
             confirm.append(say.minutes_left(left_min))
         self.timeline, self.events, self.extend = new, new.events, extend
         self.gates = sorted(h.end_s for h in new.holds if h.until_ready)
-        self.passed = set()
+        # gates at or before the new position were passed (changes are never made while waiting)
+        self.passed = {gate for gate in self.gates if gate <= moved_to + EPSILON_S}
         self.paused_at = moved_to  # the confirmation is said with the session standing still
         try:
             for text in confirm:
