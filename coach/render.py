@@ -80,32 +80,34 @@ def changeable_texts(routine: Routine, sound_s: Mapping[Sound, float], rate_wpm:
     every "N minutes left" up to the slowest plan's length come with them.
     """
     phrases = phrases_for(routine.language)
-    texts = texts_to_speak(
+    texts, slowest = estimated_plan(
         lambda speech_s: plan_session(routine, Pacing(MIN_PACE), speech_s, sound_s), rate_wpm
     )
-    longest_s = MAX_SESSION_S
-    with contextlib.suppress(PlanError):
-        longest_s = plan_session(
-            routine,
-            Pacing(MIN_PACE),
-            lambda text: estimated_speech_s(text, rate_wpm),
-            sound_s,
-        ).total_s
+    longest_s = slowest.total_s if slowest is not None else MAX_SESSION_S
     minutes = math.ceil(longest_s / 60) + 1
     return [*texts, *phrases.changes, *(phrases.minutes_left(n) for n in range(1, minutes + 1))]
 
 
 def texts_to_speak(plan: Callable[[SpeechLength], Timeline], rate_wpm: int) -> list[str]:
     """Every text ``plan`` asks the length of, when speech takes about the usual time."""
+    return estimated_plan(plan, rate_wpm)[0]
+
+
+def estimated_plan(
+    plan: Callable[[SpeechLength], Timeline], rate_wpm: int
+) -> tuple[list[str], Timeline | None]:
+    """``plan`` run on estimated speech lengths: every text it asked about, and the timeline
+    (None when it could not be planned; the real plan reports why, with real lengths)."""
     asked: dict[str, None] = {}
 
     def estimate_s(text: str) -> float:
         asked[text] = None
         return estimated_speech_s(text, rate_wpm)
 
-    with contextlib.suppress(PlanError):  # the real plan reports it, with real lengths
-        plan(estimate_s)
-    return list(asked)
+    timeline = None
+    with contextlib.suppress(PlanError):
+        timeline = plan(estimate_s)
+    return list(asked), timeline
 
 
 END_PAUSE_S = 0.35
