@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -18,7 +19,7 @@ from click.shell_completion import CompletionItem
 from coach import __version__
 from coach.audio import SAMPLE_RATE_HZ
 from coach.chapters import format_vtt
-from coach.config import Setting, keys, load_config
+from coach.config import ConfigError, Setting, keys, load_config
 from coach.console import run_guarded
 from coach.display import Progress
 from coach.durations import format_duration, parse_duration
@@ -54,12 +55,31 @@ from coach.speech import (
 
 DEFAULT_ROUTINE = "smr-legs"
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+CONFIG_ERROR = "coach.config_error"
+"""Where the group keeps a config problem until a command needs its settings (ctx.meta)."""
+NEEDS_NO_CONFIG = frozenset({"completion"})
+"""Commands that work whatever the config says: the shell's completion must never break."""
+
+
+class CoachCommand(click.Command):
+    """A command that says a config problem when it runs (never for --help)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        problem = ctx.meta.get(CONFIG_ERROR)
+        if problem is not None and self.name not in NEEDS_NO_CONFIG:
+            raise problem
+        return super().invoke(ctx)
+
+
 class CoachGroup(click.Group):
     """The one place where errors turn into messages: no traceback unless --debug."""
+
+    command_class = CoachCommand
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
@@ -93,7 +113,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
       coach show smr-back --pace 2   # the schedule, twice as fast
       coach export smr-full -o full.wav
     """
-    settings = load_config(config_path(), os.environ, CONFIG_KEYS)
+    try:
+        settings = load_config(config_path(), os.environ, CONFIG_KEYS)
+    except ConfigError as err:
+        # Said when a command runs (CoachCommand): --help and completion still work.
+        ctx.meta[CONFIG_ERROR] = err
+        settings = {key.name: Setting(key, key.default, "default") for key in CONFIG_KEYS}
     settings_in_force.clear()
     settings_in_force.update(settings)
     set_user_routines_dir(configured("routines"))
@@ -151,6 +176,11 @@ def complete_routines(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """Routine names for the shell (yours and the bundled), or files for a path."""
+    # The shell asks without running the group, so the config's folder is read here;
+    # a config with problems completes the default folder's names.
+    with contextlib.suppress(CoachError):
+        folder = load_config(config_path(), os.environ, CONFIG_KEYS)["routines"].value
+        set_user_routines_dir(folder)
     if "/" in incomplete or incomplete.startswith("."):
         return [CompletionItem(incomplete, type="file")]
     names = [CompletionItem(n) for n in sorted(routine_names()) if n.startswith(incomplete)]

@@ -14,6 +14,7 @@ import platformdirs
 from coach.cli import (
     DEFAULT_ROUTINE,
     EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
     check_speed,
     cli,
     complete_routines,
@@ -25,7 +26,7 @@ from coach.display import LineDisplay, TerminalDisplay
 from coach.errors import AudioDeviceError, CoachError, OutputError, PlanError, TargetError
 from coach.export import check_target, export_session
 from coach.files import check_distinct, open_log
-from coach.history import Entry, append_entry, read_history
+from coach.history import Damaged, Entry, append_entry, newest_history, scan_history
 from coach.keys import terminal_keys
 from coach.live import MonotonicClock, play_session
 from coach.loader import load_routine
@@ -33,7 +34,7 @@ from coach.output import SimpleaudioOutput
 from coach.routine import Routine
 from coach.schedule import change_json, fired_json, minutes_seconds, stopped_where
 from coach.timeline import Timeline
-from coach.transport import Change, Display, Fired, StopReason
+from coach.transport import Change, Display, Fired, NoControls, StopReason
 
 
 @cli.command()
@@ -95,7 +96,10 @@ def play(
         output = SimpleaudioOutput()
     except CoachError as err:
         if fallback is None:
-            raise type(err)(f"{err}; use `coach export` to write the session to a file") from err
+            raise type(err)(
+                f"{err}; add --fallback FILE.wav to write the session to a file instead, "
+                "or use `coach export`"
+            ) from err
         click.echo(f"coach: {err}", err=True)
         check_target(fallback, force=force)
         session = prepare(loaded, pace, length, rate, voice)
@@ -132,6 +136,9 @@ def play(
                 on_fired=record,
                 on_change=record_change,
                 from_s=from_s,
+                # with no one at a terminal to press space, a hold until ready lasts
+                # its ready time, as in show and export, instead of waiting for ever
+                wait_when_ready=not isinstance(controls, NoControls),
             )
     finally:
         if log is not None:
@@ -161,6 +168,8 @@ def play(
     click.echo(f"coach: stopped at {where}", err=True)
     if played.stopped_by is StopReason.INTERRUPT:
         sys.exit(EXIT_INTERRUPTED)
+    if played.stopped_by is StopReason.TERMINATED:
+        sys.exit(EXIT_TERMINATED)
 
 
 def exercise_named(routine: Routine, name: str) -> str:
@@ -194,35 +203,52 @@ def history_path() -> Path:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON lines.")
-def history(as_json: bool) -> None:
+@click.option(
+    "--last",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Only the newest N sessions, newest first.",
+)
+def history(as_json: bool, last: int | None) -> None:
     """List the sessions you played: date, routine, pace, how far you got.
 
+    Oldest first; --last N shows the newest N, newest first.
+
     \b
-    Example:
-      coach history | tail -5
+    Examples:
+      coach history --last 5
+      coach history --json | tail -1
     """
     path = history_path()
-    found = read_history(path)
-    for entry in found.entries:
-        if as_json:
-            click.echo(json.dumps(asdict(entry)))
+    found = scan_history(path) if last is None else iter(newest_history(path, last))
+    damaged: list[int] = []
+    shown = 0
+    for item in found:
+        if isinstance(item, Damaged):
+            damaged.append(item.line)
             continue
-        pace = f"{entry.pace:g}" + (f"→{entry.pace_end:g}" if entry.pace_end is not None else "")
-        if entry.completed:
-            reached = "complete"
-        else:
-            share = entry.reached_s / entry.total_s if entry.total_s else 0
-            reached = f"stopped at {minutes_seconds(entry.reached_s)} ({share:.0%})"
+        shown += 1
+        click.echo(json.dumps(asdict(item)) if as_json else _history_line(item))
+    if not shown and not damaged:
+        click.echo(f"coach: no sessions yet; each `coach play` adds one to {path}", err=True)
+    if damaged:
+        damaged.sort()
+        lines = ", ".join(str(n) for n in damaged[:5]) + (", …" if len(damaged) > 5 else "")
         click.echo(
-            f"{entry.started[:16].replace('T', ' ')}  {entry.routine:<12} "
-            f"pace {pace:<9} {minutes_seconds(entry.total_s):>6}  {reached}"
-        )
-    if found.damaged:
-        lines = ", ".join(str(n) for n in found.damaged[:5]) + (
-            ", …" if len(found.damaged) > 5 else ""
-        )
-        click.echo(
-            f"coach: warning: {path}: skipped {len(found.damaged)} damaged "
-            f"line{'s' * (len(found.damaged) > 1)} ({lines}); they stay in the file",
+            f"coach: warning: {path}: skipped {len(damaged)} damaged "
+            f"line{'s' * (len(damaged) > 1)} ({lines}); they stay in the file",
             err=True,
         )
+
+
+def _history_line(entry: Entry) -> str:
+    pace = f"{entry.pace:g}" + (f"→{entry.pace_end:g}" if entry.pace_end is not None else "")
+    if entry.completed:
+        reached = "complete"
+    else:
+        share = entry.reached_s / entry.total_s if entry.total_s else 0
+        reached = f"stopped at {minutes_seconds(entry.reached_s)} ({share:.0%})"
+    return (
+        f"{entry.started[:16].replace('T', ' ')}  {entry.routine:<12} "
+        f"pace {pace:<9} {minutes_seconds(entry.total_s):>6}  {reached}"
+    )

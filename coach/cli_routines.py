@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from pathlib import Path
 
 import click
@@ -12,8 +14,14 @@ from coach import __version__
 from coach.cli import cli, complete_routines, configured, make_speech
 from coach.durations import format_duration
 from coach.errors import Problem, RoutineError, TargetError, UsageError
-from coach.files import check_new_file, write_text_atomic
-from coach.library import list_library, user_file_for, valid_name
+from coach.files import check_new_file, write_bytes_atomic, write_text_atomic
+from coach.library import (
+    MAX_NAME_CHARS,
+    list_library,
+    moved_includes,
+    user_file_for,
+    valid_name,
+)
 from coach.loader import find_routine, load_routine
 from coach.phrases import voice_for
 from coach.render import build_session, load_sounds
@@ -38,6 +46,13 @@ def list_routines(rate: int, as_json: bool) -> None:
       coach list
       coach list --json
     """
+    folder = user_routines_dir()
+    if folder.exists() and not folder.is_dir():
+        click.echo(
+            f"coach: warning: {folder}: is not a folder, so none of your routines are listed; "
+            "move that file away, or set `routines` in config.toml to a folder",
+            err=True,
+        )
     sounds = load_sounds()
 
     def measure(routine: Routine) -> float:
@@ -112,7 +127,18 @@ def new(name: str, source: str | None, force: bool) -> None:
         raise UsageError(
             f'"{name}" is not a routine name; use letters, digits, - and _ (like my-legs)'
         )
-    target = user_file_for(name, user_routines_dir())
+    if len(name) > MAX_NAME_CHARS:
+        raise UsageError(
+            f"that name is {len(name)} characters long; a routine name is at most "
+            f"{MAX_NAME_CHARS}, so choose a shorter one"
+        )
+    folder = user_routines_dir()
+    if folder.exists() and not folder.is_dir():
+        raise TargetError(
+            f"{folder}: is not a folder, so your routines cannot live there; move that "
+            "file away, or set `routines` in config.toml to a folder"
+        )
+    target = user_file_for(name, folder)
     if target.exists() and not force:
         raise TargetError(
             f"{target}: already exists; `coach edit {name}` changes it, --force replaces it"
@@ -120,7 +146,9 @@ def new(name: str, source: str | None, force: bool) -> None:
     if source is not None:
         origin = find_routine(source)
         load_routine(origin)  # a broken routine is not a starting point
-        text = f"# {name}: copied from {source} ({origin}).\n" + origin.read_text(encoding="utf-8")
+        # an include beside the original must still be found from the copy's folder
+        copied = moved_includes(origin.read_text(encoding="utf-8"), origin, folder)
+        text = f"# {name}: copied from {source} ({origin}).\n" + copied
     else:
         text = STARTER.format(
             name=name, title=name.replace("-", " ").replace("_", " ").capitalize()
@@ -139,8 +167,10 @@ def new(name: str, source: str | None, force: bool) -> None:
 def edit(name: str) -> None:
     """Open one of your routines in $EDITOR, and check it when you save.
 
-    On a problem it says what and where, and offers to open it again (as `git
-    commit` does); declining leaves the file as saved and exits with status 2.
+    You edit a copy, put in place only when it checks, as `git commit` does: on
+    a problem coach says what and where and offers to open it again, or to keep
+    it as it is. Declined, the routine stays as it was (exit status 2) and your
+    edit is kept beside it; an edit left empty or deleted changes nothing.
 
     \b
     Example:
@@ -152,26 +182,96 @@ def edit(name: str) -> None:
             f"{name} is bundled with coach; make your own copy to edit: "
             f"coach new {name} --from {name}"
         )
+    real = path.resolve()  # a routine that is a link: the file it names is the one changed
+    try:
+        before = real.read_bytes()
+    except OSError as err:
+        raise TargetError(f"{path}: cannot read it: {err.strerror}") from err
+    # The draft sits beside the routine, so its includes resolve the same; a dot
+    # name keeps it out of `coach list`.
+    draft = real.with_name(f".{real.stem}.editing{real.suffix}")
+    try:
+        draft.write_bytes(before)
+        draft.chmod(real.stat().st_mode & 0o7777)
+    except OSError as err:
+        raise TargetError(f"{real.parent}: cannot write there: {err.strerror}") from err
+    try:
+        _edit_draft(path, real, draft, before)
+    finally:
+        with contextlib.suppress(OSError):
+            draft.unlink()
+
+
+def _edit_draft(path: Path, real: Path, draft: Path, before: bytes) -> None:
+    """Edit ``draft`` until it checks, then put it in place of ``real``; never lose either."""
     while True:
-        click.edit(filename=str(path))
+        _run_editor(draft)
         try:
-            routine = load_routine(path)
+            after = draft.read_bytes()
+        except OSError:
+            after = b""  # the editor removed it
+        if not after.strip():
+            click.echo(f"coach: {path}: the edit left nothing; the routine is unchanged", err=True)
+            return
+        if after == before:
+            click.echo(f"coach: {path}: no changes", err=True)
+            return
+        try:
+            routine = load_routine(draft)
         except RoutineError as err:
-            for problem in err.problems:
+            problems = [_named_as(problem, draft, path) for problem in err.problems]
+            for problem in problems:
                 click.echo(str(problem), err=True)
-            try:
-                again = click.confirm("Edit it again?", default=True, err=True)
-            except click.Abort:  # no one to ask (stdin closed or not a terminal)
-                again = False
-            if again:
+            if _ask("Edit it again?", default=True):
                 continue
-            raise RoutineError([]) from err
+            if _ask("Keep it as it is, with these problems?", default=False):
+                draft.replace(real)
+                raise RoutineError([]) from err
+            kept = real.with_name(real.name + ".rejected")
+            with contextlib.suppress(OSError):
+                write_bytes_atomic(kept, after)
+                raise RoutineError(
+                    [Problem(str(path), 0, f"left as it was; your edit is in {kept}")]
+                ) from err
+            raise RoutineError([Problem(str(path), 0, "left as it was")]) from err
+        draft.replace(real)
         click.echo(f"{path}: ok ({_summary(routine)})")
         return
 
 
+def _run_editor(file: Path) -> None:
+    try:
+        click.edit(filename=str(file))
+    except click.ClickException as err:  # no such editor, or it failed
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "the editor"
+        raise UsageError(
+            f"{editor!r} could not edit {file.name} ({err.message}); "
+            "set EDITOR to an editor that works, like EDITOR=nano"
+        ) from err
+
+
+def _ask(question: str, *, default: bool) -> bool:
+    try:
+        return click.confirm(question, default=default, err=True)
+    except click.Abort:  # no one to ask (stdin closed or not a terminal): the safe answer
+        return False
+
+
+def _named_as(problem: Problem, draft: Path, path: Path) -> Problem:
+    """A problem in the draft, said of the routine the person is editing."""
+    if problem.path == str(draft):
+        return Problem(str(path), problem.line, problem.message)
+    return problem
+
+
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=Path),
+    shell_complete=complete_routines,
+)
 def check(files: tuple[Path, ...]) -> None:
     """Check routine files: every problem, as file:line: what is wrong.
 

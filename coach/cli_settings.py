@@ -79,6 +79,7 @@ def voices(language: str | None) -> None:
       coach voices --language de
     """
     defaults = {p.voice for p in TABLE.values()} | set(REGIONAL_VOICES.values())
+    shown = 0
     for voice in Pyttsx3Engine().voices():
         if language is not None and not any(
             tag.lower() == language.lower() or primary(tag) == language.lower()
@@ -87,3 +88,10 @@ def voices(language: str | None) -> None:
             continue
         mark = "  (default for its language)" if voice.id in defaults else ""
         click.echo(f"{voice.id:<24} {voice.name}{mark}")
+        shown += 1
+    if not shown:
+        which = f" for {language!r}" if language is not None else ""
+        click.echo(
+            f"coach: no voices{which}; `coach voices` lists them all, with their languages",
+            err=True,
+        )

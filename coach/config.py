@@ -42,15 +42,23 @@ class Key:
 
 
 def _number(kind: type, low: float, high: float) -> Callable[[Any], Any]:
+    """A number in range; the same rule for the file's numbers and the environment's text."""
+    whole = kind is int
+    what = f"must be a {'whole ' if whole else ''}number from {low:g} to {high:g}"
+
     def parse(value: Any) -> Any:
-        if isinstance(value, bool):
-            raise ValueError(f"must be a number from {low:g} to {high:g}")
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError(what)
         try:
-            number = kind(value)
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"must be a number from {low:g} to {high:g}") from err
-        if (isinstance(number, float) and not math.isfinite(number)) or not low <= number <= high:
-            raise ValueError(f"must be from {low:g} to {high:g}")
+            number = float(value)
+        except (ValueError, OverflowError) as err:  # "fast", a 400-digit integer
+            raise ValueError(what) from err
+        if not math.isfinite(number) or not low <= number <= high:
+            raise ValueError(what)
+        if whole:
+            if not number.is_integer():  # 150.9: refused, in the file as in COACH_RATE
+                raise ValueError(what)
+            return int(number)
         return number
 
     return parse
@@ -80,7 +88,17 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], Any]:
 
 
 def _folder(value: Any) -> Path:
-    return Path(_text(value)).expanduser()
+    text = _text(value)
+    if "\0" in text:
+        raise ValueError("must be a folder's path; it holds a NUL character")
+    try:
+        return Path(text).expanduser()
+    except RuntimeError as err:  # ~nosuchuser
+        user = text[1:].split("/", 1)[0]
+        raise ValueError(
+            f"names the home folder of '{user}', who is not a user here; "
+            "write the folder out, like ~/coach"
+        ) from err
 
 
 def keys(formats: tuple[str, ...], sample_rates: tuple[int, ...]) -> tuple[Key, ...]:
@@ -147,6 +165,11 @@ def load_config(
     if text is not None:
         try:
             data = tomllib.loads(text)
+        except RecursionError as err:  # arrays in arrays, hundreds deep
+            raise ConfigError(
+                f"{path}: not valid TOML for coach (it nests too deep); "
+                'write settings as name = value, text in quotes: voice = "gmw/de"'
+            ) from err
         except tomllib.TOMLDecodeError as err:
             line = re.search(r"line (\d+)", str(err))
             where = f"{path}:{line.group(1)}" if line else str(path)
@@ -181,6 +204,11 @@ def load_config(
 def _read(path: Path) -> str | None:
     """The file's text; None when there is none (no config is the usual case)."""
     try:
+        if path.is_symlink() and not path.exists():
+            raise ConfigError(
+                f"{path}: is a link to {path.readlink()}, which does not exist; "
+                "point it at your config file, or remove it to use the defaults"
+            )
         if not path.exists():
             return None
         if not path.is_file():

@@ -15,6 +15,8 @@ import signal
 import sys
 from collections.abc import Callable
 
+from coach.errors import Terminated
+
 _STREAM_ERRORS = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF}
 """What writing to stdout can fail with (a full disk, /dev/full, a closed descriptor)."""
 
@@ -82,4 +84,4 @@ class _Closed(io.TextIOBase):
 
 
 def _terminate(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+    raise Terminated(signum)

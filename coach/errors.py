@@ -73,3 +73,14 @@ class TargetError(OutputError):
     """An output path that cannot be used as given: it exists, is a folder, has no folder."""
 
     exit_code = 2
+
+
+class Terminated(SystemExit):
+    """SIGTERM arrived (a logout, a service stop): unwinds like ``sys.exit(143)``.
+
+    As a SystemExit, exports still remove their temporary file on the way out; a
+    live session catches it to stop, record where it got and exit 143.
+    """
+
+    def __init__(self, signum: int = 15) -> None:
+        super().__init__(128 + signum)

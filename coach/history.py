@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from coach.errors import OutputError
 
@@ -68,25 +71,135 @@ def append_entry(path: Path, entry: Entry) -> None:
         raise OutputError(f"{path}: cannot record the session: {err.strerror}") from err
 
 
+MAX_LINE_BYTES = 65_536
+"""An entry is a few hundred bytes; a longer line is damage, skipped without reading it whole."""
+_BLOCK_BYTES = 65_536
+
+
+@dataclass(frozen=True, slots=True)
+class Damaged:
+    """A line of the history that could not be read (it stays in the file)."""
+
+    line: int
+
+
 def read_history(path: Path) -> History:
     """Every entry that can be read; a damaged line is skipped and counted, never fatal."""
-    if not path.is_file():
-        return History((), ())
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return History((), ())
     entries: list[Entry] = []
     damaged: list[int] = []
-    for number, line in enumerate(data.split(b"\n"), start=1):
+    for item in scan_history(path):
+        if isinstance(item, Damaged):
+            damaged.append(item.line)
+        else:
+            entries.append(item)
+    return History(tuple(entries), tuple(damaged))
+
+
+def scan_history(path: Path) -> Iterator[Entry | Damaged]:
+    """The history oldest first, one line at a time: memory stays flat however long it is."""
+    for number, line in _lines(path):
         if not line.strip():
             continue
-        entry = _parse(line)
+        entry = _parse(line) if line is not _TOO_LONG else None
+        yield Damaged(number) if entry is None else entry
+
+
+def newest_history(path: Path, count: int) -> list[Entry | Damaged]:
+    """The newest ``count`` entries, newest first (with the damaged lines among them),
+    read from the end of the file: as quick for a history of years as for a week's."""
+    found: list[Entry | Damaged] = []
+    total = _count_lines(path)
+    taken = 0
+    for offset, line in enumerate(_lines_backwards(path)):
+        if taken >= count:
+            break
+        number = total - offset
+        if not line.strip():
+            continue
+        entry = _parse(line) if line is not _TOO_LONG else None
         if entry is None:
-            damaged.append(number)
+            found.append(Damaged(number))
         else:
-            entries.append(entry)
-    return History(tuple(entries), tuple(damaged))
+            found.append(entry)
+            taken += 1
+    return found
+
+
+_TOO_LONG = b"\x00too long"
+"""Stands in for a line over ``MAX_LINE_BYTES``."""
+
+
+def _open(path: Path) -> BinaryIO | None:
+    """The history for reading; None when there is none or it is not a regular file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO or a device is no history
+            os.close(fd)
+            return None
+        return os.fdopen(fd, "rb")
+    except OSError:
+        os.close(fd)
+        return None
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    history = _open(path)
+    if history is None:
+        return
+    with history:
+        number = 0
+        while line := history.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                while (rest := history.readline(_BLOCK_BYTES)) and not rest.endswith(b"\n"):
+                    pass
+                line = _TOO_LONG
+            yield number, line
+
+
+def _count_lines(path: Path) -> int:
+    history = _open(path)
+    if history is None:
+        return 0
+    with history:
+        lines, last = 0, b"\n"
+        while block := history.read(_BLOCK_BYTES):
+            lines += block.count(b"\n")
+            last = block[-1:]
+        return lines + (last != b"\n")
+
+
+def _lines_backwards(path: Path) -> Iterator[bytes]:
+    """The file's lines, last first, read a block at a time from the end."""
+    history = _open(path)
+    if history is None:
+        return
+    with history:
+        position = history.seek(0, os.SEEK_END)
+        if position == 0:
+            return
+        history.seek(position - 1)
+        if history.read(1) == b"\n":
+            position -= 1  # the newline that ends the last line starts no line after it
+        pending, long = b"", False  # the part of the current line read so far, from its end
+        while position > 0:
+            size = min(_BLOCK_BYTES, position)
+            position -= size
+            history.seek(position)
+            pieces = history.read(size).split(b"\n")
+            if len(pieces) > 1:
+                line = pieces[-1] + pending
+                yield _TOO_LONG if long or len(line) > MAX_LINE_BYTES else line
+                for middle in reversed(pieces[1:-1]):
+                    yield middle if len(middle) <= MAX_LINE_BYTES else _TOO_LONG
+                pending, long = b"", False
+            pending = pieces[0] + pending
+            if long or len(pending) > MAX_LINE_BYTES:
+                pending, long = b"", True
+        yield _TOO_LONG if long else pending
 
 
 def _parse(line: bytes) -> Entry | None:

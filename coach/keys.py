@@ -6,6 +6,7 @@ import contextlib
 import os
 import select
 import sys
+from collections import deque
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -25,18 +26,28 @@ KEYS = {
 
 
 class TerminalKeys:
-    """Keys from a terminal in cbreak mode (Ctrl-C still interrupts)."""
+    """Keys from a terminal in cbreak mode (Ctrl-C still interrupts).
+
+    Keys typed quickly arrive in one read; every one counts, in order, except that
+    ``q`` wins over whatever came with it or was still waiting.
+    """
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
+        self.queue: deque[Command] = deque()
 
     def poll(self) -> Command | None:
         ready, _, _ = select.select([self.fd], [], [], 0)
-        if not ready:
-            return None
-        data = os.read(self.fd, 64).decode(errors="ignore").lower()
-        commands = [KEYS[ch] for ch in data if ch in KEYS]
-        return commands[-1] if commands else None
+        if ready:
+            self.take(os.read(self.fd, 1024))
+        return self.queue.popleft() if self.queue else None
+
+    def take(self, data: bytes) -> None:
+        commands = [KEYS[ch] for ch in data.decode(errors="ignore").lower() if ch in KEYS]
+        if Command.QUIT in commands:
+            self.queue.clear()
+            commands = [Command.QUIT]
+        self.queue.extend(commands)
 
 
 @contextlib.contextmanager

@@ -9,15 +9,17 @@ hundreds of routines reads only what changed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from coach.errors import CoachError, RoutineError
 from coach.files import write_text_atomic
-from coach.loader import load_routine
-from coach.resources import bundled_routines, user_routines
+from coach.loader import find_routine, load_routine
+from coach.resources import bundled_routines, user_routines, user_routines_dir
 from coach.routine import Routine
 
 CACHE_VERSION = 1
@@ -98,6 +100,10 @@ def _entry(
         details = {"problem": str(err.problems[0])}
     except CoachError as err:  # it loads, but cannot be planned (too long, too fast)
         details = {"problem": f"{path}: {str(err).splitlines()[0]}"}
+    if len(files) > 1 or "problem" in details:
+        # An include by name finds whatever the folders hold now: a routine of yours
+        # added, removed or renamed changes what it means, and so must measure again.
+        files += [*(f.parent for f in files), user_routines_dir()]
     cache.put(path, files, details)
     return Listed(name, source, path, shadows, **details)
 
@@ -175,6 +181,47 @@ def user_file_for(name: str, folder: Path) -> Path:
     return folder / f"{name}.yaml"
 
 
+MAX_NAME_CHARS = 100
+"""Longer names leave no room for the hidden files a safe write makes beside the routine."""
+
+
 def valid_name(name: str) -> bool:
     """A routine name is a plain file name: letters, digits, ``-`` and ``_``."""
     return bool(name) and all(ch.isalnum() or ch in "-_" for ch in name) and name[0].isalnum()
+
+
+def moved_includes(text: str, origin: Path, folder: Path) -> str:
+    """A routine's text for a copy in ``folder``: each include that would find another
+    file from there (a path beside the original) is rewritten to the file it means.
+
+    Everything else, comments included, stays as written.
+    """
+    root = yaml.compose(text, Loader=yaml.SafeLoader)  # the pure parser: marks count characters
+    edits: list[tuple[int, int, str]] = []
+    for node in _include_values(root):
+        meant = find_routine(node.value, relative_to=origin.parent).resolve()
+        try:
+            there: Path | None = find_routine(node.value, relative_to=folder).resolve()
+        except RoutineError:
+            there = None
+        if there != meant:
+            # a JSON string is a YAML double-quoted scalar: any path spelled safely
+            edits.append((node.start_mark.index, node.end_mark.index, json.dumps(str(meant))))
+    for start, end, value in sorted(edits, reverse=True):
+        text = text[:start] + value + text[end:]
+    return text
+
+
+def _include_values(root: yaml.Node | None) -> Iterator[yaml.ScalarNode]:
+    """The value of every ``include:`` among a routine's sections."""
+    if not isinstance(root, yaml.MappingNode):
+        return
+    for key, value in root.value:
+        if key.value != "sections" or not isinstance(value, yaml.SequenceNode):
+            continue
+        for section in value.value:
+            if not isinstance(section, yaml.MappingNode):
+                continue
+            for inner_key, inner in section.value:
+                if inner_key.value == "include" and isinstance(inner, yaml.ScalarNode):
+                    yield inner

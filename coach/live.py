@@ -10,9 +10,10 @@ skipping move the zero, never the plan.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 
-from coach.errors import AudioDeviceError
+from coach.errors import AudioDeviceError, Terminated
 from coach.output import Output, Playing
 from coach.plan import equivalent_position
 from coach.session import ReplanError, Session
@@ -42,6 +43,8 @@ PACE_STEP = 1.25
 """`+` and `-` change the pace by this factor."""
 LONGER_S = 30.0
 """`h` makes the hold under way this many seconds longer (at the pace of the moment)."""
+CHANGES = (Command.FASTER, Command.SLOWER, Command.LONGER)
+"""Commands that re-plan the rest of the session."""
 
 
 class MonotonicClock:
@@ -72,6 +75,7 @@ class Player:
         display: Display | None = None,
         on_fired: Callable[[Fired], None] = lambda fired: None,
         on_change: Callable[[Change], None] = lambda change: None,
+        wait_when_ready: bool = True,
     ) -> None:
         self.session = session
         self.on_change = on_change
@@ -95,10 +99,26 @@ class Player:
         """Clock time at which the timeline's zero would have been."""
         self.paused_at: float | None = None
         """While paused (or waiting for the person to be ready): the position, frozen."""
-        self.gates = sorted(h.end_s for h in session.timeline.holds if h.until_ready)
+        self.wait_when_ready = wait_when_ready
+        """False when no one can say they are ready (no terminal on stdin): a hold until
+        ready then lasts its ``ready`` time, as in show and export."""
+        self.gates = self.gates_of(session.timeline)
         """Ends of holds that last until the person is ready: play stops there for space."""
+        self.pending: deque[Command] = deque()
+        """Commands read but not yet carried out (a change waits out a pause), in order."""
         self.passed: set[float] = set()
         """Gates already let through (forgotten again when a jump goes back before them)."""
+
+    def gates_of(self, timeline: Timeline) -> list[float]:
+        if not self.wait_when_ready:
+            return []
+        return sorted(h.end_s for h in timeline.holds if h.until_ready)
+
+    def poll(self) -> Command | None:
+        """The next command: one put aside first, then what the controls have."""
+        if self.pending:
+            return self.pending.popleft()
+        return self.controls.poll()
 
     def position(self) -> float:
         """Where the session is on its timeline; it does not move while paused."""
@@ -133,6 +153,9 @@ class Player:
         except KeyboardInterrupt:
             self.stop_playing()
             return self.result(StopReason.INTERRUPT)
+        except Terminated:  # SIGTERM (a logout, a service stop): stopped, and said so
+            self.stop_playing()
+            return self.result(StopReason.TERMINATED)
         except AudioDeviceError as err:
             self.stop_playing()
             return self.result(StopReason.DEVICE, str(err))
@@ -156,7 +179,7 @@ class Player:
     def wait(self, deadline: float) -> Command | None:
         """Wait for a deadline; returns early with a command if one comes."""
         while True:
-            command = self.controls.poll()
+            command = self.poll()
             if command is not None:
                 return command
             now = self.clock.now()
@@ -210,7 +233,7 @@ class Player:
         if command is Command.PAUSE:
             if not self.ready_early():
                 self.pause()
-        elif command in (Command.FASTER, Command.SLOWER, Command.LONGER):
+        elif command in CHANGES:
             self.change(command)
         else:
             self.jump(self.skip_target(command, self.position()))
@@ -234,13 +257,14 @@ class Player:
             _Stop: the user quit while coach waited.
         """
         self.paused_at = gate_s
+        deferred: list[Command] = []
         reminder = self.timeline.phrases.ready_reminder
         next_reminder = self.clock.now()
         while True:
             if self.clock.now() >= next_reminder:
                 self.say_now(reminder)
                 next_reminder = self.clock.now() + REMIND_EVERY_S
-            command = self.controls.poll()
+            command = self.poll()
             if command is Command.QUIT:
                 self.stop_playing()
                 raise _Stop
@@ -251,8 +275,10 @@ class Player:
                     self.jump(gate_s)
                 else:
                     self.jump(self.skip_target(command, gate_s))
+                self.pending.extendleft(reversed(deferred))
                 return
-            # (+, - and h wait: nothing runs while coach waits for the person)
+            if command is not None:  # +, - and h wait: nothing runs while coach waits
+                deferred.append(command)
             self.display.tick(gate_s, paused=False, waiting=True)
             self.clock.sleep_until(self.clock.now() + TICK_S)
 
@@ -271,54 +297,85 @@ class Player:
 
         The pure planner plans the routine again (with the session's own clips);
         the position maps onto the new plan (a hold keeps the part already done),
-        and coach confirms aloud while the position stands still. A change that
-        cannot be made (the pace at its limit, too fast for the instructions, `h`
-        outside a timed hold) leaves the session as it was, silently.
+        and coach confirms aloud while the position stands still. Changes pressed
+        together (a burst of keys, or keys pressed during a confirmation) are each
+        carried out, in order, and confirmed once, for where they lead. A change
+        that cannot be made (the pace at its limit, too fast for the instructions,
+        `h` outside a timed hold) is skipped, silently.
         """
         position = self.resume_position()
-        old = self.timeline
-        pace, extend = old.pace, dict(self.extend)
-        say = old.phrases
-        if command is Command.LONGER:
-            index = self.timed_hold_at(position)
-            if index is None:
-                return
-            extend[index] = extend.get(index, 0.0) + LONGER_S * pace
+        timeline, extend = self.timeline, dict(self.extend)
+        made: list[tuple[Command, Timeline, float]] = []
+        for each in (command, *self.more_changes()):
+            planned = self.plan_change(each, timeline, position, extend)
+            if planned is not None:
+                timeline, position, extend = planned
+                made.append((each, timeline, position))
+        if not made:
+            return
+        say = timeline.phrases
+        last = made[-1][0]
+        if last is Command.LONGER:
             confirm = [say.longer]
         else:
-            step = PACE_STEP if command is Command.FASTER else 1 / PACE_STEP
-            pace = round(min(MAX_PACE, max(MIN_PACE, old.pace * step)), 4)
-            if pace == old.pace:
-                return
-            confirm = [say.faster if command is Command.FASTER else say.slower]
-        try:
-            new = self.session.replan(pace, extend)
-        except ReplanError:
-            return
-        moved_to = equivalent_position(old, new, position)
-        left_min = max(1, round((new.total_s - moved_to) / 60))
-        if command is not Command.LONGER:
-            confirm.append(say.minutes_left(left_min))
-        self.timeline, self.events, self.extend = new, new.events, extend
-        self.gates = sorted(h.end_s for h in new.holds if h.until_ready)
+            faster = timeline.pace > self.timeline.pace or (
+                timeline.pace == self.timeline.pace and last is Command.FASTER
+            )
+            left_min = max(1, round((timeline.total_s - position) / 60))
+            confirm = [say.faster if faster else say.slower, say.minutes_left(left_min)]
+        self.timeline, self.events, self.extend = timeline, timeline.events, extend
+        self.gates = self.gates_of(timeline)
         # gates at or before the new position were passed (changes are never made while waiting)
-        self.passed = {gate for gate in self.gates if gate <= moved_to + EPSILON_S}
-        self.paused_at = moved_to  # the confirmation is said with the session standing still
+        self.passed = {gate for gate in self.gates if gate <= position + EPSILON_S}
+        self.paused_at = position  # the confirmation is said with the session standing still
         try:
             for text in confirm:
                 if text in self.session.speech:
                     self.say_now(text)
         finally:
             self.paused_at = None
-        self.jump(moved_to)
-        self.display.replanned(new)
-        self.on_change(
-            Change(command, new.pace, moved_to, new.total_s, self.clock.now() - self.started)
-        )
+        self.jump(position)
+        self.display.replanned(timeline)
+        fired_s = self.clock.now() - self.started
+        for each, planned_timeline, moved_to in made:
+            self.on_change(
+                Change(each, planned_timeline.pace, moved_to, planned_timeline.total_s, fired_s)
+            )
 
-    def timed_hold_at(self, position_s: float) -> int | None:
+    def more_changes(self) -> list[Command]:
+        """Changes already waiting right behind this one; anything else waits its turn."""
+        found: list[Command] = []
+        while (command := self.poll()) is not None:
+            if command not in CHANGES:
+                self.pending.appendleft(command)
+                break
+            found.append(command)
+        return found
+
+    def plan_change(
+        self, command: Command, timeline: Timeline, position: float, extend: dict[int, float]
+    ) -> tuple[Timeline, float, dict[int, float]] | None:
+        """The timeline one change leads to, and where ``position`` lies on it."""
+        pace, extend = timeline.pace, dict(extend)
+        if command is Command.LONGER:
+            index = self.timed_hold_at(timeline, position)
+            if index is None:
+                return None
+            extend[index] = extend.get(index, 0.0) + LONGER_S * pace
+        else:
+            step = PACE_STEP if command is Command.FASTER else 1 / PACE_STEP
+            pace = round(min(MAX_PACE, max(MIN_PACE, timeline.pace * step)), 4)
+            if pace == timeline.pace:
+                return None
+        try:
+            new = self.session.replan(pace, extend)
+        except ReplanError:
+            return None
+        return new, equivalent_position(timeline, new, position), extend
+
+    def timed_hold_at(self, timeline: Timeline, position_s: float) -> int | None:
         """The index of the timed hold under way (not counted reps, not until ready)."""
-        for index, hold in enumerate(self.timeline.holds):
+        for index, hold in enumerate(timeline.holds):
             if hold.start_s <= position_s < hold.end_s:
                 return None if hold.until_ready or hold.reps else index
         return None
@@ -370,9 +427,10 @@ class Player:
         """
         position = self.resume_position()
         self.paused_at = position
+        deferred: list[Command] = []
         self.say_now(self.timeline.phrases.paused)
         while True:
-            command = self.controls.poll()
+            command = self.poll()
             if command is Command.QUIT:
                 self.stop_playing()
                 raise _Stop
@@ -381,12 +439,15 @@ class Player:
             if command in (Command.NEXT, Command.BACK):
                 self.paused_at = self.skip_target(command, position)
                 break
+            if command is not None:  # +, - and h: carried out once the session goes on
+                deferred.append(command)
             self.display.tick(position, paused=True)
             self.clock.sleep_until(self.clock.now() + TICK_S)
         self.say_now(self.timeline.phrases.resuming)
         resume_at = self.paused_at
         self.paused_at = None
         self.jump(resume_at)
+        self.pending.extendleft(reversed(deferred))
 
 
 def play_session(
@@ -399,6 +460,7 @@ def play_session(
     on_fired: Callable[[Fired], None] = lambda fired: None,
     on_change: Callable[[Change], None] = lambda change: None,
     from_s: float = 0.0,
+    wait_when_ready: bool = True,
 ) -> PlayResult:
     """Play a session; returns what fired and how far it got, also when stopped."""
     player = Player(
@@ -409,5 +471,6 @@ def play_session(
         display=display,
         on_fired=on_fired,
         on_change=on_change,
+        wait_when_ready=wait_when_ready,
     )
     return player.play(from_s=from_s)

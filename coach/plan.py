@@ -391,8 +391,10 @@ class _Planner:
             if ticks:
                 last_allowed = min(last_allowed, ticks[0] - GAP_S)
         hold_s = end_s - start_s
+        # a cue's time scales with its hold: a hold until ready keeps its length at any pace
+        scale = 1.0 if step.until_ready else self.pace
         cues = [
-            _Cue(c.say, None if c.at_s is None else start_s + c.at_s / self.pace, Priority.NORMAL)
+            _Cue(c.say, None if c.at_s is None else start_s + c.at_s / scale, Priority.NORMAL)
             for c in step.cues
         ]
         timed: list[_Cue] = []

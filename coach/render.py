@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from coach.audio import SAMPLE_RATE_HZ, Clip, read_wav
 from coach.errors import CoachError, PlanError
 from coach.phrases import phrases_for
-from coach.plan import MAX_SESSION_S, fit_length, plan_session
+from coach.plan import MAX_SESSION_S, fit_length, plan_session, spoken_minutes
 from coach.resources import bundled_dir
 from coach.routine import Routine
 from coach.session import Session
@@ -89,8 +89,16 @@ def changeable_texts(routine: Routine, sound_s: Mapping[Sound, float], rate_wpm:
 
 
 def texts_to_speak(plan: Callable[[SpeechLength], Timeline], rate_wpm: int) -> list[str]:
-    """Every text ``plan`` asks the length of, when speech takes about the usual time."""
-    return estimated_plan(plan, rate_wpm)[0]
+    """Every text ``plan`` asks the length of, when speech takes about the usual time.
+
+    Real speech can round the session's length to the minute either side of the
+    estimate, so the introduction's "about N minutes" comes with both neighbours.
+    """
+    texts, timeline = estimated_plan(plan, rate_wpm)
+    if timeline is not None:
+        minutes = spoken_minutes(timeline)
+        texts += [timeline.phrases.session_length(n) for n in (minutes - 1, minutes + 1) if n]
+    return texts
 
 
 def estimated_plan(

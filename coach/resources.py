@@ -58,7 +58,12 @@ def user_routines() -> dict[str, Path]:
     """
     folder = user_routines_dir()
     try:
-        found = [p for p in folder.iterdir() if p.suffix in (".yaml", ".yml")]
+        # a dot name is a draft `coach edit` is writing, or an editor's own file
+        found = [
+            p
+            for p in folder.iterdir()
+            if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")
+        ]
     except OSError:  # no folder yet (or not a folder): no user routines
         return {}
     return {p.stem: p for p in sorted(found, key=lambda p: (p.stem, p.suffix != ".yaml"))}

@@ -56,6 +56,10 @@ def read_yaml(path: Path) -> yaml.Node:
         root = yaml.compose(text, Loader=_YAML_LOADER)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
+        if "nesting" in (err.problem or ""):
+            # libyaml (PyYAML >= 6.0.4) stops runaway nesting itself, scanning ahead of
+            # the events the pre-scan counts: the same problem, said the same way
+            raise _too_deep(mark.line + 1 if mark else 1) from err
         what = err.problem or err.context or "invalid YAML"
         raise _fail(
             mark.line + 1 if mark else 1,
@@ -76,6 +80,14 @@ def read_yaml(path: Path) -> yaml.Node:
 
 def _fail(line: int, message: str) -> SourceError:
     return SourceError([SourceProblem(line, message)])
+
+
+def _too_deep(line: int) -> SourceError:
+    return _fail(
+        line,
+        f"lists and mappings nest deeper than {MAX_NESTING} levels; "
+        "a routine needs a handful: check the brackets and indentation",
+    )
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -126,11 +138,7 @@ def _prescan(text: str) -> None:
         elif isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_NESTING:
-                raise _fail(
-                    line,
-                    f"lists and mappings nest deeper than {MAX_NESTING} levels; "
-                    "a routine needs a handful: check the brackets and indentation",
-                )
+                raise _too_deep(line)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
     if problems:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from mutagen.flac import FLAC
 from mutagen.id3 import CHAP, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags
+from mutagen.id3._tags import save_frame
 from mutagen.oggvorbis import OggVorbis
 
 from coach.chapters import chapters, vtt_time
@@ -24,8 +26,29 @@ def write_tags(path: Path, format_name: str, timeline: Timeline) -> None:
     # WAV players read no chapters; its length and samples are the point.
 
 
+_ID3: Any = ID3  # mutagen's tag classes are untyped; this one is only subclassed
+
+
+class _ChaptersInOrder(_ID3):  # type: ignore[misc]  # (subclassing an untyped class)
+    """ID3 tags whose chapters are stored in time order.
+
+    mutagen orders frames by size, which scrambles CHAP frames; players that list
+    chapters in file order (libavformat, so ffprobe, VLC, mpv) then show them out of
+    time order. The frames themselves are mutagen's; only their order is ours.
+    """
+
+    def _write(self, config: object) -> bytearray:
+        def order(frame: Any) -> tuple[int, int]:
+            if frame.FrameID == "CHAP":
+                return 2, int(frame.start_time)
+            return (1 if frame.FrameID == "CTOC" else 0), 0
+
+        frames = sorted(self.values(), key=order)
+        return bytearray().join(save_frame(frame, config=config) for frame in frames)
+
+
 def _id3(path: Path, timeline: Timeline) -> None:
-    tags = ID3()
+    tags = _ChaptersInOrder()
     tags.add(TIT2(encoding=3, text=[timeline.title]))
     tags.add(TALB(encoding=3, text=[timeline.routine]))
     tags.add(TPE1(encoding=3, text=[ARTIST]))

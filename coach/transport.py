@@ -30,6 +30,8 @@ class StopReason(Enum):
     QUIT = "quit"
     INTERRUPT = "interrupt"
     DEVICE = "device"
+    TERMINATED = "terminated"
+    """SIGTERM: a logout, a service stop."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,13 +84,34 @@ def test_the_routines_setting_moves_the_folder(env: dict[str, str], tmp_path: Pa
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("pace = 9\n", "{path}:1: 'pace' must be from 0.25 to 4, got 9"),
-        ('rate = "fast"\n', "{path}:1: 'rate' must be a number from 80 to 400, got 'fast'"),
+        ("pace = 9\n", "{path}:1: 'pace' must be a number from 0.25 to 4, got 9"),
+        ('rate = "fast"\n', "{path}:1: 'rate' must be a whole number from 80 to 400, got 'fast'"),
         ("\n\nvoce = 'x'\n", "{path}:3: unknown setting 'voce'; did you mean 'voice'?"),
         ('language = "xx"\n', "{path}:1: 'language' must be one of de, en, es, fr, it, nl, pl, pt"),
         ("format = 'aac'\n", "{path}:1: 'format' must be one of wav, flac, ogg, mp3, got 'aac'"),
         ("pace = \n", "{path}:1: not valid TOML (Invalid value)"),
-        ("pace = inf\n", "{path}:1: 'pace' must be from 0.25 to 4, got inf"),
+        ("pace = inf\n", "{path}:1: 'pace' must be a number from 0.25 to 4, got inf"),
+        # before: OverflowError tracebacks (int(inf)), a silent 150, a RuntimeError
+        ("rate = inf\n", "{path}:1: 'rate' must be a whole number from 80 to 400, got inf"),
+        ("rate = -inf\n", "{path}:1: 'rate' must be a whole number from 80 to 400, got -inf"),
+        ("rate = 1e999\n", "{path}:1: 'rate' must be a whole number from 80 to 400, got inf"),
+        ("rate = 150.9\n", "{path}:1: 'rate' must be a whole number from 80 to 400, got 150.9"),
+        (
+            "rate = " + "9" * 400 + "\n",
+            "{path}:1: 'rate' must be a whole number from 80 to 400, got 999",
+        ),
+        (
+            'routines = "~nosuchuser/r"\n',
+            "{path}:1: 'routines' names the home folder of 'nosuchuser', who is not a user here",
+        ),
+        (
+            'routines = "a\\u0000b"\n',
+            "{path}:1: 'routines' must be a folder's path; it holds a NUL",
+        ),
+        (
+            "a = " + "[" * 500 + "]" * 500 + "\n",
+            "{path}: not valid TOML for coach (it nests too deep)",
+        ),
     ],
 )
 def test_a_bad_config_is_file_line_and_exit_2(env: dict[str, str], text: str, message: str) -> None:
@@ -106,6 +127,93 @@ def test_a_bad_environment_variable_is_named(env: dict[str, str]) -> None:
     result = coach("config", env=env | {"COACH_PACE": "fast"})
     assert result.returncode == 2
     assert result.stderr == "coach: COACH_PACE: must be a number from 0.25 to 4, got 'fast'\n"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("COACH_RATE", "150.9", "COACH_RATE: must be a whole number from 80 to 400, got '150.9'"),
+        ("COACH_RATE", "inf", "COACH_RATE: must be a whole number from 80 to 400, got 'inf'"),
+        (
+            "COACH_ROUTINES",
+            "~nosuchuser",
+            "COACH_ROUTINES: names the home folder of 'nosuchuser', who is not a user here",
+        ),
+    ],
+)
+def test_one_rule_for_the_file_and_the_environment(
+    env: dict[str, str], variable: str, value: str, message: str
+) -> None:
+    """Before: rate = 150.9 was silently 150 in the file but refused in COACH_RATE."""
+    for command in (["config"], ["list"]):
+        result = coach(*command, env=env | {variable: value})
+        assert result.returncode == 2
+        assert result.stderr.startswith("coach: " + message)
+        assert len(result.stderr.splitlines()) == 1
+    assert coach("config", env=env | {"COACH_RATE": "150"}).returncode == 0
+    write_config(env, "rate = 150.0\n")  # a whole number written as a float is that number
+    assert sources(env)["rate"][0] == 150
+
+
+def test_a_broken_config_link_is_said(env: dict[str, str], tmp_path: Path) -> None:
+    """Before: a link to nothing was read as no config at all, without a word."""
+    path = Path(env["XDG_CONFIG_HOME"]) / "coach" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.symlink_to(tmp_path / "dotfiles" / "coach.toml")
+    result = coach("show", str(SHORT), env=env)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"coach: {path}: is a link to {tmp_path / 'dotfiles' / 'coach.toml'}, which does not "
+        "exist; point it at your config file, or remove it to use the defaults\n"
+    )
+
+
+BAD_CONFIGS = ["rate = inf\n", "pace = \n", "a = " + "[" * 500 + "]" * 500 + "\n"]
+
+
+@pytest.mark.parametrize("text", BAD_CONFIGS)
+@pytest.mark.parametrize(
+    "command",
+    [["--help"], ["play", "--help"], ["show", "-h"], ["config", "--help"], ["completion", "bash"]],
+)
+def test_help_and_completion_work_whatever_the_config_says(
+    env: dict[str, str], text: str, command: list[str]
+) -> None:
+    """Before: any bad config blocked --help, play --help and coach completion."""
+    write_config(env, text)
+    result = coach(*command, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout
+
+
+def complete(env: dict[str, str], words: str) -> list[str]:
+    """What bash completion offers after ``words`` (click's protocol, as the script asks)."""
+    result = subprocess.run(
+        coach_command(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env | {"_COACH_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": "2"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return [line.split(",", 1)[1] for line in result.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("command", ["check", "play", "show"])
+def test_completion_offers_routines_from_the_configured_folder(
+    env: dict[str, str], tmp_path: Path, command: str
+) -> None:
+    """Before: completion ignored the config's routines folder; check offered files only."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "zebra-stretch.yaml").write_text(SHORT.read_text())
+    write_config(env, f'routines = "{folder}"\n')
+    assert complete(env, f"coach {command} zeb") == ["zebra-stretch"]
+    assert "smr-legs" in complete(env, f"coach {command} smr")
+    write_config(env, f'routines = "{folder}"\nrate = inf\n')  # a bad config still completes
+    assert "smr-legs" in complete(env, f"coach {command} smr")
 
 
 def test_a_config_that_is_not_a_file_is_refused(tmp_path: Path) -> None:

@@ -165,13 +165,157 @@ def test_edit_checks_on_save_and_reopens_on_problems(home: dict[str, str], tmp_p
     assert (tmp_path / "editor.count").read_text() == "2"
 
 
-def test_edit_declined_keeps_the_file_and_exits_2(home: dict[str, str], tmp_path: Path) -> None:
+def test_edit_declined_keeps_the_routine_as_it_was_and_the_edit_beside_it(
+    home: dict[str, str], tmp_path: Path
+) -> None:
+    """Before: declining left the broken text in place of the routine."""
     coach("new", "mine", env=home)
+    path = routines_dir(home) / "mine.yaml"
+    before = path.read_bytes()
     env = {**home, "EDITOR": fake_editor(tmp_path, ["title: [\n"])}
     result = coach("edit", "mine", env=env, stdin=subprocess.DEVNULL)
     assert result.returncode == 2
-    assert "invalid YAML" in result.stderr
-    assert (routines_dir(home) / "mine.yaml").read_text() == "title: [\n"
+    assert f"{path}:2: invalid YAML" in result.stderr  # named as the routine, not the draft
+    assert path.read_bytes() == before
+    kept = path.with_name("mine.yaml.rejected")
+    assert f"{path}: left as it was; your edit is in {kept}" in result.stderr
+    assert kept.read_text() == "title: [\n"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["mine.yaml", "mine.yaml.rejected"]
+    assert "Traceback" not in result.stderr
+
+
+def test_edit_declined_twice_then_kept_as_it_is(home: dict[str, str], tmp_path: Path) -> None:
+    coach("new", "mine", env=home)
+    path = routines_dir(home) / "mine.yaml"
+    env = {**home, "EDITOR": fake_editor(tmp_path, ["title: [\n"])}
+    result = coach("edit", "mine", env=env, input="n\ny\n")
+    assert result.returncode == 2
+    assert "Keep it as it is, with these problems?" in result.stderr
+    assert path.read_text() == "title: [\n"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["mine.yaml"]
+
+
+@pytest.mark.parametrize(
+    "editor",
+    [
+        "truncate -s0",
+        "rm -f",
+        f"{sys.executable} -c \"import sys; open(sys.argv[1], 'w').write('  \\n')\"",
+    ],
+)
+def test_an_edit_that_empties_or_deletes_the_file_changes_nothing(
+    home: dict[str, str], editor: str
+) -> None:
+    """Before: the routine was gone, or 0 bytes."""
+    coach("new", "mine", "--from", "smr-legs", env=home)
+    path = routines_dir(home) / "mine.yaml"
+    before = path.read_bytes()
+    assert len(before) > 3000
+    result = coach("edit", "mine", env={**home, "EDITOR": editor}, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == f"coach: {path}: the edit left nothing; the routine is unchanged\n"
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["mine.yaml"]
+
+
+def test_edit_through_a_link_changes_the_file_it_names(
+    home: dict[str, str], tmp_path: Path
+) -> None:
+    real = tmp_path / "dotfiles" / "mine.yaml"
+    real.parent.mkdir()
+    real.write_text(SHORT.read_text())
+    routines_dir(home).mkdir(parents=True)
+    (routines_dir(home) / "mine.yaml").symlink_to(real)
+    good = SHORT.read_text().replace("Test routine", "Edited")
+    env = {**home, "EDITOR": fake_editor(tmp_path, [good])}
+    result = coach("edit", "mine", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (routines_dir(home) / "mine.yaml").is_symlink()
+    assert real.read_text() == good
+
+
+@pytest.mark.parametrize("editor", ["false", "no-such-editor-anywhere"])
+def test_a_failing_editor_is_the_users_setting(home: dict[str, str], editor: str) -> None:
+    """Before: click's "Error: ..." and exit 1."""
+    coach("new", "mine", env=home)
+    before = (routines_dir(home) / "mine.yaml").read_bytes()
+    result = coach("edit", "mine", env={**home, "EDITOR": editor})
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"coach: '{editor}' could not edit")
+    assert result.stderr.rstrip().endswith("set EDITOR to an editor that works, like EDITOR=nano")
+    assert len(result.stderr.splitlines()) == 1
+    assert (routines_dir(home) / "mine.yaml").read_bytes() == before
+
+
+def test_a_routines_folder_that_is_a_file_is_said(home: dict[str, str]) -> None:
+    """Before: "cannot write there: File exists", and list silently showed none of yours."""
+    folder = routines_dir(home)
+    folder.parent.mkdir(parents=True)
+    folder.write_text("not a folder")
+    made = coach("new", "mine", env=home)
+    assert made.returncode == 2
+    assert made.stderr.startswith(f"coach: {folder}: is not a folder")
+    listed = coach("list", env=home)
+    assert listed.returncode == 0
+    assert listed.stderr.startswith(f"coach: warning: {folder}: is not a folder")
+    assert "smr-legs" in listed.stdout
+
+
+def test_a_name_too_long_says_so(home: dict[str, str]) -> None:
+    """Before: a 250-character name was told "choose another folder"."""
+    result = coach("new", "a" * 250, env=home)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "coach: that name is 250 characters long; a routine name is at most 100, "
+        "so choose a shorter one\n"
+    )
+    assert coach("new", "a" * 100, env=home).returncode == 0
+
+
+def test_a_copy_finds_the_includes_of_the_original(home: dict[str, str], tmp_path: Path) -> None:
+    """Before: a copy of main.yaml including parts/calves.yaml worked only from main's folder."""
+    project = tmp_path / "project"
+    (project / "parts").mkdir(parents=True)
+    (project / "parts" / "calves.yaml").write_text(SHORT.read_text())
+    (project / "legs.yaml").write_text(SHORT.read_text().replace("Test routine", "Legs"))
+    (project / "main.yaml").write_text(
+        "# my main routine\ntitle: Main\nsections:\n"
+        "  - include: parts/calves.yaml   # beside me\n"
+        "  - include: 'legs'\n"
+        "  - include: smr-back\n"
+    )
+    made = coach("new", "copied", "--from", str(project / "main.yaml"), env=home)
+    assert made.returncode == 0, made.stderr
+    copy = Path(made.stdout.strip())
+    text = copy.read_text()
+    assert f'include: "{project / "parts" / "calves.yaml"}"   # beside me' in text
+    assert f'include: "{project / "legs.yaml"}"' in text
+    assert "include: smr-back\n" in text  # found the same from anywhere: left as written
+    assert "# my main routine" in text
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shown = coach("show", "copied", "--json", env=home, cwd=elsewhere)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["title"] == "Main"
+
+
+def test_list_notices_a_routine_of_yours_that_shadows_an_include(home: dict[str, str]) -> None:
+    """Before: list cached by file stamps only, and went on saying the includer was fine."""
+    folder = routines_dir(home)
+    folder.mkdir(parents=True)
+    (folder / "wrapper.yaml").write_text("title: Wrapper\nsections:\n  - include: smr-back\n")
+    env = {**home, "XDG_CACHE_HOME": str(Path(home["XDG_CONFIG_HOME"]).parent / "cache")}
+
+    def wrapper_line() -> str:
+        listed = coach("list", env=env)
+        assert listed.returncode == 0, listed.stderr
+        return next(line for line in listed.stdout.splitlines() if line.startswith("wrapper"))
+
+    assert "Wrapper" in wrapper_line()
+    (folder / "smr-back.yaml").write_text("title: [\n")  # yours now, and broken
+    line = wrapper_line()
+    assert f"{folder / 'smr-back.yaml'}:2: invalid YAML" in line
+    assert coach("show", "wrapper", env=env).returncode == 2
 
 
 def test_a_bundled_routine_is_copied_before_it_is_edited(home: dict[str, str]) -> None:

@@ -275,14 +275,22 @@ def test_unsafe_or_broken_yaml(text: str, fragment: str, write_routine: object) 
 def test_deep_nesting_is_refused_at_once(
     depth: int, opening: str, closing: str, write_routine: object
 ) -> None:
-    """Before: 2,000 levels gave a RecursionError traceback, 100,000 hung."""
+    """Before: 2,000 levels gave a RecursionError traceback, 100,000 hung.
+
+    Past about 1,000 levels libyaml (PyYAML >= 6.0.4) stops the scan itself, before the
+    pre-scan sees an event: whoever stops it, the verdict is one problem on line 1.
+    """
     path = write_routine("title: " + opening * depth + closing * depth + "\n")  # type: ignore[operator]
     started = time.monotonic()
-    assert problems_of(path) == [
-        "1: lists and mappings nest deeper than 32 levels; a routine needs a handful: "
-        "check the brackets and indentation"
-    ]
+    problems = problems_of(path)
     assert time.monotonic() - started < 5  # a hang is what this guards against
+    assert len(problems) == 1
+    assert problems[0].startswith("1: ")
+    if depth < 1_000:  # coach's own pre-scan stops it, in coach's own words
+        assert problems == [
+            "1: lists and mappings nest deeper than 32 levels; a routine needs a handful: "
+            "check the brackets and indentation"
+        ]
 
 
 def test_deep_block_nesting_is_refused(write_routine: object) -> None:
