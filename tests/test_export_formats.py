@@ -97,6 +97,46 @@ def test_mp3_chapters_and_tags(session: Session, tmp_path: Path) -> None:
     assert soundfile.info(target).frames == sample_offset(session.timeline.total_s)
 
 
+def chap_frames_in_file_order(path: Path) -> list[str]:
+    """CHAP element ids as the file stores them: how libavformat (ffprobe, VLC, mpv) lists them."""
+
+    def syncsafe(data: bytes) -> int:
+        return sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(data))
+
+    data = path.read_bytes()
+    assert data[:3] == b"ID3"
+    assert data[3] == 4  # ID3v2.4, as coach writes it
+    end = 10 + syncsafe(data[6:10])
+    at, found = 10, []
+    while at + 10 <= end and data[at : at + 4] != b"\0\0\0\0":
+        frame_id, size = data[at : at + 4], syncsafe(data[at + 4 : at + 8])
+        if frame_id == b"CHAP":
+            body = data[at + 10 : at + 10 + size]
+            found.append(body[: body.index(b"\0")].decode())
+        at += 10 + size
+    return found
+
+
+def test_mp3_chapters_are_stored_in_time_order(session: Session, tmp_path: Path) -> None:
+    """Before: mutagen stored CHAP frames by size (chp0, chp9, chp10, chp7...), and players
+    that read them in file order listed them scrambled."""
+    from coach.plan import plan_session
+    from coach.tags import write_tags
+    from coach.timeline import Pacing
+    from tests.conftest import SOUND_S, fake_speech_s
+
+    target = tmp_path / "s.mp3"
+    export_session(session, target)
+    # the tags of a long routine (smr-full: 16 chapters of many sizes) on a short file
+    timeline = plan_session(load_routine("smr-full"), Pacing(1.0), fake_speech_s, SOUND_S)
+    write_tags(target, "mp3", timeline)
+    stored = chap_frames_in_file_order(target)
+    assert len(stored) == len(chapters(timeline)) > 12
+    starts = {c.element_id: c.start_time for c in ID3(target).getall("CHAP")}
+    assert [starts[element] for element in stored] == sorted(starts.values())
+    assert stored == [f"chp{i}" for i in range(len(stored))]
+
+
 def test_chapters_name_every_side(session: Session) -> None:
     marks = chapters(session.timeline)
     assert [m.title for m in marks] == [

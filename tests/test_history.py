@@ -87,3 +87,105 @@ def test_coach_history_lists_good_lines_and_warns_of_damaged_ones(tmp_path: Path
     assert run.stderr == (
         f"coach: warning: {path}: skipped 2 damaged lines (2, 3); they stay in the file\n"
     )
+
+
+# --- long histories: streamed, and the newest first -------------------------------------
+
+
+def entry(n: int) -> Entry:
+    return Entry(
+        started=f"2026-11-{1 + n % 28:02d}T06:{n % 60:02d}:00+00:00",
+        routine=f"r{n}",
+        title="T",
+        pace=1.0,
+        total_s=60.0,
+        reached_s=60.0,
+        completed=True,
+    )
+
+
+def history_run(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_DATA_HOME": str(data)}
+    return subprocess.run(
+        [*coach_command(), "history", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_last_n_is_the_newest_first_and_damage_among_them_is_said(tmp_path: Path) -> None:
+    path = tmp_path / "coach" / "history.jsonl"
+    path.parent.mkdir(parents=True)
+    lines = [json.dumps(asdict(entry(n))) for n in range(1, 41)]
+    lines[37] = "{damaged"  # line 38
+    path.write_text("\n".join(lines))  # and no newline after the last
+    run = history_run(tmp_path, "--last", "3", "--json")
+    assert run.returncode == 0, run.stderr
+    assert [json.loads(line)["routine"] for line in run.stdout.splitlines()] == [
+        "r40",
+        "r39",
+        "r37",
+    ]
+    assert (
+        run.stderr
+        == f"coach: warning: {path}: skipped 1 damaged line (38); they stay in the file\n"
+    )
+    everything = history_run(tmp_path, "--json")
+    assert [json.loads(line)["routine"] for line in everything.stdout.splitlines()] == [
+        f"r{n}" for n in range(1, 41) if n != 38
+    ]
+    assert history_run(tmp_path, "--last", "0").returncode == 2
+
+
+def test_a_line_of_a_megabyte_is_damage_not_a_burden(tmp_path: Path) -> None:
+    path = tmp_path / "coach" / "history.jsonl"
+    path.parent.mkdir(parents=True)
+    good = json.dumps(asdict(entry(1)))
+    path.write_text(good + "\n" + "x" * 1_000_000 + "\n" + good + "\n")
+    for args in ([], ["--last", "5"]):
+        run = history_run(tmp_path, *args)
+        assert run.returncode == 0
+        assert len(run.stdout.splitlines()) == 2
+        assert "skipped 1 damaged line (2)" in run.stderr
+
+
+def test_a_big_history_streams_into_a_pipe_that_closes(tmp_path: Path) -> None:
+    """Before: 100 MB took 19.5 s and 450 MB of memory, even piped into head."""
+    path = tmp_path / "coach" / "history.jsonl"
+    path.parent.mkdir(parents=True)
+    line = (json.dumps(asdict(entry(1))) + "\n").encode()
+    with path.open("wb") as history:
+        for _ in range(100):
+            history.write(line * 2_000)  # 200,000 entries, about 40 MB
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
+    shell = f'{" ".join(coach_command())} history | head -2; echo "${{PIPESTATUS[0]}}"'
+    run = subprocess.run(["bash", "-c", shell], env=env, capture_output=True, text=True, timeout=60)
+    assert run.stdout.splitlines()[:2] == [run.stdout.splitlines()[0]] * 2
+    assert run.stdout.splitlines()[2] == "1"  # the reader went away: status 1, no traceback
+    assert "Traceback" not in run.stderr
+    newest = history_run(tmp_path, "--last", "1")
+    assert newest.returncode == 0
+    assert len(newest.stdout.splitlines()) == 1
+
+
+def test_no_history_yet_is_said(tmp_path: Path) -> None:
+    run = history_run(tmp_path)
+    assert run.returncode == 0
+    assert run.stdout == ""
+    assert run.stderr.startswith("coach: no sessions yet; each `coach play` adds one to ")
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 65_536])
+@pytest.mark.parametrize("trailing", [b"", b"\n", b"\n\n"])
+def test_reading_backwards_gives_the_lines_forwards_reversed(
+    tmp_path: Path, block: int, trailing: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import coach.history as history
+
+    monkeypatch.setattr(history, "_BLOCK_BYTES", block)
+    monkeypatch.setattr(history, "MAX_LINE_BYTES", 50)
+    lines = [b"a" * n for n in (0, 3, 49, 50, 51, 120, 1, 0, 7)]
+    path = tmp_path / "h"
+    path.write_bytes(b"\n".join(lines) + trailing)
+    forwards = [line.rstrip(b"\n") for _, line in history._lines(path)]
+    assert list(history._lines_backwards(path)) == forwards[::-1]
+    assert history._count_lines(path) == len(forwards)
+    assert history._TOO_LONG in forwards

@@ -303,6 +303,7 @@ def test_no_audio_device_is_one_clear_line(tmp_path: Path) -> None:
     )
     assert run.returncode == 1
     assert run.stderr.startswith("coach: no audio output")
+    assert "add --fallback FILE.wav to write the session to a file instead" in run.stderr
     assert "coach export" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
     assert "Traceback" not in run.stderr
@@ -325,7 +326,14 @@ def test_no_audio_device_with_fallback_writes_the_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_ctrl_c_exits_130_and_keeps_the_log(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signum", "status", "stopped_by"),
+    [(signal.SIGINT, 130, "interrupt"), (signal.SIGTERM, 143, "terminated")],
+)
+def test_ctrl_c_and_sigterm_stop_keep_the_log_and_are_recorded(
+    tmp_path: Path, signum: int, status: int, stopped_by: str
+) -> None:
+    """Before: SIGTERM (a logout, a service stop) left no history entry."""
     env, _ = capture_home(tmp_path)
     log = tmp_path / "log.jsonl"
     proc = subprocess.Popen(
@@ -338,9 +346,9 @@ def test_ctrl_c_exits_130_and_keeps_the_log(tmp_path: Path) -> None:
     while time.monotonic() < deadline and (not log.exists() or log.stat().st_size == 0):
         time.sleep(0.05)
     time.sleep(2.5)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=10)
-    assert proc.returncode == 130
+    assert proc.returncode == status
     assert "coach: stopped at 0:0" in stderr
     assert "Traceback" not in stderr
     lines = [json.loads(line) for line in log.read_text().splitlines()]
@@ -350,6 +358,10 @@ def test_ctrl_c_exits_130_and_keeps_the_log(tmp_path: Path) -> None:
     )
     assert "tiny" in history.stdout.splitlines()[-1]
     assert "stopped at 0:0" in history.stdout.splitlines()[-1]
+    entries = subprocess.run(
+        [*coach_command(), "history", "--json"], env=env, capture_output=True, text=True
+    ).stdout.splitlines()
+    assert json.loads(entries[-1])["stopped_by"] == stopped_by
 
 
 # --- the transport: one state, one loop -------------------------------------------------
@@ -477,3 +489,93 @@ def test_a_history_that_cannot_be_written_is_a_warning_not_a_failure(tmp_path: P
     assert run.stderr.startswith(f"coach: warning: {blocked}/coach/history.jsonl: ")
     assert run.stderr.endswith("; the session was not recorded\n")
     assert len(run.stderr.splitlines()) == 1
+
+
+# --- keys through a real terminal ---------------------------------------------------------
+
+
+def play_on_a_terminal(
+    tmp_path: Path, routine: Path, typed: list[tuple[float, bytes]], *args: str
+) -> tuple[int, list[dict[str, object]], str]:
+    """Run ``coach play`` with a pseudo-terminal on stdin, typing each chunk (one write, so
+    one read) that many seconds after the first event fired; returns status, log, stderr."""
+    import pty
+
+    env, _ = capture_home(tmp_path)
+    log = tmp_path / "log.jsonl"
+    main, secondary = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [*coach_command(), "play", str(routine), "--quiet", "--log", str(log), *args],
+            env=env,
+            stdin=secondary,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        os.close(secondary)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (not log.exists() or log.stat().st_size == 0):
+            time.sleep(0.02)
+        started = time.monotonic()
+        for at_s, chunk in typed:
+            time.sleep(max(0.0, started + at_s - time.monotonic()))
+            os.write(main, chunk)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        os.close(main)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    return proc.returncode, lines, stderr
+
+
+@pytest.mark.slow
+def test_keys_typed_together_each_count_in_order(tmp_path: Path) -> None:
+    """Before: keys arriving in one read counted once (the last): ++ made one change."""
+    status, lines, stderr = play_on_a_terminal(tmp_path, TINY, [(1.0, b"++-"), (6.0, b"q")])
+    assert "Traceback" not in stderr
+    assert status == 0
+    changes = [line for line in lines if "change" in line]
+    assert [c["change"] for c in changes] == ["faster", "faster", "slower"]
+    assert [c["pace"] for c in changes] == [1.25, 1.5625, 1.25]
+    assert "coach: stopped at" in stderr  # the q typed later was heard too
+
+
+@pytest.mark.slow
+def test_keys_pressed_during_a_confirmation_are_all_heard(tmp_path: Path) -> None:
+    """Before: + pressed three times during a confirmation made two changes."""
+    typed = [(1.0, b"+"), (1.3, b"+"), (1.5, b"+"), (1.7, b"+")]
+    status, lines, _ = play_on_a_terminal(tmp_path, TINY, [*typed, (8.0, b"q")])
+    assert status == 0
+    changes = [line for line in lines if "change" in line]
+    assert [c["pace"] for c in changes] == [1.25, 1.5625, 1.9531, 2.4414]
+
+
+@pytest.mark.slow
+def test_q_wins_over_the_keys_it_came_with(tmp_path: Path) -> None:
+    status, lines, stderr = play_on_a_terminal(tmp_path, TINY, [(1.0, b"+q+h")])
+    assert status == 0
+    assert "coach: stopped at 0:0" in stderr
+    assert not [line for line in lines if "change" in line]
+
+
+def test_terminal_keys_queue_every_key_and_q_first() -> None:
+    from coach.keys import TerminalKeys
+
+    read, write = os.pipe()
+    try:
+        keys = TerminalKeys(read)
+        os.write(write, b"+ h-n")
+        assert [keys.poll() for _ in range(6)] == [
+            Command.FASTER,
+            Command.PAUSE,
+            Command.LONGER,
+            Command.SLOWER,
+            Command.NEXT,
+            None,
+        ]
+        os.write(write, b"++")
+        assert keys.poll() is Command.FASTER
+        os.write(write, b"-q+")  # q wins over what came with it and what still waited
+        assert [keys.poll(), keys.poll()] == [Command.QUIT, None]
+    finally:
+        os.close(read)
+        os.close(write)

@@ -180,6 +180,48 @@ def test_many_changes_keep_every_clip_apart(session: Session) -> None:
     assert "wait" not in output.log[:-1]
 
 
+def test_keys_pressed_together_each_change_the_pace_and_are_confirmed_once(
+    session: Session,
+) -> None:
+    """Before: only the last of the keys read together counted."""
+    pressed = session.timeline.holds[0].start_s + 8.0
+    _, plain_output, _ = press(session, [])
+    result, output, changes = press(session, [(pressed, Command.FASTER)] * 3)
+    assert [c.pace for c in changes] == [1.25, 1.5625, 1.9531]
+    assert result.pace == 1.9531  # type: ignore[attr-defined]
+    assert len({c.fired_s for c in changes}) == 1  # carried out together...
+    faster = session.phrase(EN.faster)
+    # ...and said once, for where they lead (the played clips, less those a plain run plays)
+    assert output.played.count(faster) - plain_output.played.count(faster) == 1
+
+
+def test_a_burst_of_changes_keeps_its_order_and_stops_at_other_keys(session: Session) -> None:
+    pressed = session.timeline.holds[0].start_s + 8.0
+    burst = [Command.FASTER, Command.LONGER, Command.SLOWER, Command.SLOWER, Command.QUIT]
+    result, _, changes = press(session, [(pressed, key) for key in [*burst, Command.FASTER]])
+    assert [(c.command, c.pace) for c in changes] == [
+        (Command.FASTER, 1.25),
+        (Command.LONGER, 1.25),
+        (Command.SLOWER, 1.0),
+        (Command.SLOWER, 0.8),
+    ]
+    assert not result.completed  # type: ignore[attr-defined]  # the q after them still quit
+    assert result.pace == 0.8  # type: ignore[attr-defined]
+
+
+def test_changes_pressed_while_paused_are_made_when_the_session_goes_on(
+    session: Session,
+) -> None:
+    """Before: + pressed while paused was dropped."""
+    pressed = session.timeline.holds[0].start_s + 8.0
+    keys = [(pressed, Command.PAUSE), (pressed + 5, Command.FASTER), (pressed + 20, Command.PAUSE)]
+    result, _, changes = press(session, keys)
+    assert result.completed  # type: ignore[attr-defined]
+    (change,) = changes
+    assert change.pace == 1.25
+    assert change.fired_s >= pressed + 20  # after the resume, not while paused
+
+
 # --- the real path: a captured ALSA device, keys pressed on a real clock -----------------
 
 SCRIPT = """

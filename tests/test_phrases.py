@@ -280,3 +280,15 @@ def test_voices_filter_by_language() -> None:
     ids = [line.split()[0] for line in result.stdout.splitlines()]
     assert "gmw/de" in ids
     assert "gmw/en" not in ids
+
+
+def test_voices_for_a_language_with_none_says_so() -> None:
+    """Before: nothing at all was printed."""
+    result = subprocess.run(
+        [*coach_command(), "voices", "--language", "zz"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    assert result.stdout == ""
+    assert result.stderr == (
+        "coach: no voices for 'zz'; `coach voices` lists them all, with their languages\n"
+    )

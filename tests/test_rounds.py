@@ -447,3 +447,64 @@ def test_pace_keys_while_waiting_for_ready_do_not_skip(tmp_path: Path) -> None:
     assert result.completed
     nxt = next(f for f in result.fired if f.event.at_s >= gate)
     assert nxt.fired_s == pytest.approx(gate + 40, abs=0.06)  # it waited for space
+
+
+def test_with_no_one_to_press_space_a_hold_until_ready_lasts_its_ready_time(
+    tmp_path: Path,
+) -> None:
+    """Before: play from a pipe, a launcher or cron waited at the hold for ever."""
+    from coach.live import play_session
+
+    session = ready_session(tmp_path)
+    clock = FakeClock(interrupt_at=session.timeline.total_s + 300)  # a hang ends as Ctrl-C
+    output = FakeOutput(clock)
+    result = play_session(session, output, clock, wait_when_ready=False)
+    assert result.completed
+    assert session.phrase(EN.ready_reminder) not in output.played
+    assert [f.fired_s for f in result.fired] == pytest.approx(
+        [e.at_s for e in session.timeline.events], abs=1e-9
+    )
+
+
+@pytest.mark.slow
+def test_play_with_no_terminal_runs_a_hold_until_ready_straight_through(tmp_path: Path) -> None:
+    from tests.alsa_capture import capture_home
+
+    routine = tmp_path / "ready.yaml"
+    routine.write_text(
+        "title: Ready\nready: 2s\ntransition: 1s\nsections:\n  - name: S\n    exercises:\n"
+        "      - name: Breathe\n        setup: Lie still.\n        hold: until-ready\n"
+        "      - name: Stretch\n        setup: Reach up.\n        hold: 16s\n"
+    )
+    env, _ = capture_home(tmp_path)
+    played = subprocess.run(
+        [*coach_command(), "play", str(routine), "--quiet", "--pace", "4"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert played.returncode == 0, played.stderr
+    assert played.stderr == ""
+
+
+@pytest.mark.parametrize("pace", [0.25, 0.5, 1.0, 2.0, 4.0])
+def test_cues_at_times_in_a_hold_until_ready_keep_their_times_at_any_pace(
+    pace: float, tmp_path: Path
+) -> None:
+    """Before: the cues' times scaled with the pace but the hold did not: at 0.25 all were left out."""
+    routine = load_text(
+        tmp_path,
+        "title: T\nready: 40s\nsections:\n  - name: S\n    exercises:\n"
+        "      - name: Breathe\n        setup: Lie still.\n        hold: until-ready\n"
+        "        cues:\n          - at: 10s\n            say: Breathe in.\n"
+        "          - at: 25s\n            say: And out.\n",
+    )
+    timeline = plan(routine, pace)
+    hold = timeline.holds[0]
+    assert hold.end_s - hold.start_s == pytest.approx(40.0)
+    assert timeline.dropped == ()
+    at = {e.text: e.at_s - hold.start_s for e in timeline.events if e.text}
+    assert at["Breathe in."] == pytest.approx(10.0, abs=0.002)
+    assert at["And out."] == pytest.approx(25.0, abs=0.002)
