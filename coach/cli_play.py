@@ -230,7 +230,16 @@ def history(as_json: bool, last: int | None) -> None:
         shown += 1
         click.echo(json.dumps(asdict(item)) if as_json else _history_line(item))
     if not shown and not damaged:
-        click.echo(f"coach: no sessions yet; each `coach play` adds one to {path}", err=True)
+        if path.is_symlink() and not path.exists():
+            said = f"{path}: is a link to {path.readlink()}, which does not exist"
+        elif path.exists() and not path.is_file():
+            said = f"{path}: is not a regular file, so it holds no history"
+        else:
+            said = ""
+        if said:
+            click.echo(f"coach: warning: {said}; move it away to record sessions", err=True)
+        else:
+            click.echo(f"coach: no sessions yet; each `coach play` adds one to {path}", err=True)
     if damaged:
         damaged.sort()
         lines = ", ".join(str(n) for n in damaged[:5]) + (", …" if len(damaged) > 5 else "")

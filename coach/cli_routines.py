@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 from pathlib import Path
 
 import click
@@ -14,7 +15,7 @@ from coach import __version__
 from coach.cli import cli, complete_routines, configured, make_speech
 from coach.durations import format_duration
 from coach.errors import Problem, RoutineError, TargetError, UsageError
-from coach.files import check_new_file, write_bytes_atomic, write_text_atomic
+from coach.files import check_new_file, write_text_atomic
 from coach.library import (
     MAX_NAME_CHARS,
     list_library,
@@ -25,9 +26,15 @@ from coach.library import (
 from coach.loader import find_routine, load_routine
 from coach.phrases import voice_for
 from coach.render import build_session, load_sounds
-from coach.resources import bundled_routines, user_routines, user_routines_dir
+from coach.resources import (
+    bundled_routines,
+    routines_folder_problem,
+    user_routines,
+    user_routines_dir,
+)
 from coach.routine import Routine
 from coach.schedule import minutes_seconds
+from coach.source import MAX_FILE_BYTES
 from coach.speech import DEFAULT_RATE_WPM, speech_identity
 
 
@@ -46,11 +53,11 @@ def list_routines(rate: int, as_json: bool) -> None:
       coach list
       coach list --json
     """
-    folder = user_routines_dir()
-    if folder.exists() and not folder.is_dir():
+    problem = routines_folder_problem(user_routines_dir())
+    if problem is not None:
         click.echo(
-            f"coach: warning: {folder}: is not a folder, so none of your routines are listed; "
-            "move that file away, or set `routines` in config.toml to a folder",
+            f"coach: warning: {problem}, so none of your routines are listed; "
+            "move it away, or set `routines` in config.toml to a folder",
             err=True,
         )
     sounds = load_sounds()
@@ -133,10 +140,11 @@ def new(name: str, source: str | None, force: bool) -> None:
             f"{MAX_NAME_CHARS}, so choose a shorter one"
         )
     folder = user_routines_dir()
-    if folder.exists() and not folder.is_dir():
+    problem = routines_folder_problem(folder)
+    if problem is not None:
         raise TargetError(
-            f"{folder}: is not a folder, so your routines cannot live there; move that "
-            "file away, or set `routines` in config.toml to a folder"
+            f"{problem}, so your routines cannot live there; move it away, "
+            "or set `routines` in config.toml to a folder"
         )
     target = user_file_for(name, folder)
     if target.exists() and not force:
@@ -206,10 +214,12 @@ def _edit_draft(path: Path, real: Path, draft: Path, before: bytes) -> None:
     """Edit ``draft`` until it checks, then put it in place of ``real``; never lose either."""
     while True:
         _run_editor(draft)
-        try:
-            after = draft.read_bytes()
-        except OSError:
-            after = b""  # the editor removed it
+        after = _read_draft(draft)
+        if after is None:
+            raise TargetError(
+                f"{path}: left as it was; the editor put something other than a file in "
+                f"place of {draft.name} (a link, FIFO or device)"
+            )
         if not after.strip():
             click.echo(f"coach: {path}: the edit left nothing; the routine is unchanged", err=True)
             return
@@ -229,7 +239,7 @@ def _edit_draft(path: Path, real: Path, draft: Path, before: bytes) -> None:
                 raise RoutineError([]) from err
             kept = real.with_name(real.name + ".rejected")
             with contextlib.suppress(OSError):
-                write_bytes_atomic(kept, after)
+                draft.replace(kept)
                 raise RoutineError(
                     [Problem(str(path), 0, f"left as it was; your edit is in {kept}")]
                 ) from err
@@ -237,6 +247,24 @@ def _edit_draft(path: Path, real: Path, draft: Path, before: bytes) -> None:
         draft.replace(real)
         click.echo(f"{path}: ok ({_summary(routine)})")
         return
+
+
+def _read_draft(draft: Path) -> bytes | None:
+    """What the editor saved: b"" if it removed the file, None if it left a non-file there.
+
+    Never blocks on a FIFO and never reads more than a routine may hold (the loader
+    then says the file is too big).
+    """
+    try:
+        fd = os.open(draft, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return b""
+    except OSError:  # O_NOFOLLOW on a link
+        return None
+    with os.fdopen(fd, "rb") as saved:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return saved.read(MAX_FILE_BYTES + 1)
 
 
 def _run_editor(file: Path) -> None:

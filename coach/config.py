@@ -88,6 +88,8 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], Any]:
 
 
 def _folder(value: Any) -> Path:
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("must name a folder, like ~/coach; leave it out for the usual one")
     text = _text(value)
     if "\0" in text:
         raise ValueError("must be a folder's path; it holds a NUL character")
@@ -217,7 +219,8 @@ def _read(path: Path) -> str | None:
             raise ConfigError(
                 f"{path}: over {MAX_CONFIG_BYTES} bytes; a config file is a few lines"
             )
-        return path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark (Windows Notepad writes one) is not a setting
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
         raise ConfigError(f"{path}:1: not UTF-8 text; save the file as UTF-8") from err
     except OSError as err:

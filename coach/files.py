@@ -47,12 +47,6 @@ def write_text_atomic(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write a file so that readers see the whole file or none of it."""
-    with replacing(path) as tmp:
-        tmp.write_bytes(data)
-
-
 def check_new_file(path: Path, *, force: bool, hint: str = "session.wav") -> None:
     """Refuse, before any work is done, a path coach must not or cannot write a file at.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import select
 import sys
 from collections import deque
@@ -25,6 +26,10 @@ KEYS = {
 }
 
 
+_ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|O.|.)?")
+"""Terminal escape sequences (CSI, SS3, Alt+key), as the keys above never are."""
+
+
 class TerminalKeys:
     """Keys from a terminal in cbreak mode (Ctrl-C still interrupts).
 
@@ -43,7 +48,9 @@ class TerminalKeys:
         return self.queue.popleft() if self.queue else None
 
     def take(self, data: bytes) -> None:
-        commands = [KEYS[ch] for ch in data.decode(errors="ignore").lower() if ch in KEYS]
+        # arrows, Home, F1…: escape sequences whose letters are no keys (↓ is ESC [ B, not b)
+        typed = _ESCAPES.sub("", data.decode(errors="ignore"))
+        commands = [KEYS[ch] for ch in typed.lower() if ch in KEYS]
         if Command.QUIT in commands:
             self.queue.clear()
             commands = [Command.QUIT]

@@ -50,6 +50,15 @@ def set_user_routines_dir(folder: Path | None) -> None:
     _user_routines_dir = folder
 
 
+def routines_folder_problem(folder: Path) -> str | None:
+    """What keeps ``folder`` from holding routines, said plainly; None when nothing does."""
+    if folder.is_symlink() and not folder.exists():
+        return f"{folder}: is a link to {folder.readlink()}, which does not exist (or loops)"
+    if folder.exists() and not folder.is_dir():
+        return f"{folder}: is not a folder"
+    return None
+
+
 def user_routines() -> dict[str, Path]:
     """The user's routine names mapped to their files (``.yaml`` and ``.yml``), sorted by name.
 

@@ -258,3 +258,8 @@ def test_completion_offers_routine_names_and_voices(env: dict[str, str]) -> None
     assert complete("coach play smr-l", 2) == ["smr-legs", "smr-legs-de"]
     assert "gmw/de" in complete("coach show smr-legs --voice gmw/d", 4)
     assert "show" in complete("coach sh", 1)
+
+
+def test_a_byte_order_mark_is_not_a_setting(env: dict[str, str]) -> None:
+    write_config(env, "\ufeffrate = 150\n")
+    assert sources(env)["rate"][0] == 150

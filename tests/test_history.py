@@ -189,3 +189,20 @@ def test_reading_backwards_gives_the_lines_forwards_reversed(
     assert list(history._lines_backwards(path)) == forwards[::-1]
     assert history._count_lines(path) == len(forwards)
     assert history._TOO_LONG in forwards
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "broken link"])
+def test_a_history_that_is_not_a_file_is_said_not_called_empty(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "coach" / "history.jsonl"
+    path.parent.mkdir(parents=True)
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(tmp_path / "gone.jsonl")
+    for args in ([], ["--last", "2"]):
+        run = history_run(tmp_path, *args)
+        assert run.returncode == 0
+        assert run.stderr.startswith(f"coach: warning: {path}: ")
+        assert run.stderr.endswith("; move it away to record sessions\n")

@@ -254,7 +254,10 @@ def test_a_routines_folder_that_is_a_file_is_said(home: dict[str, str]) -> None:
     folder.write_text("not a folder")
     made = coach("new", "mine", env=home)
     assert made.returncode == 2
-    assert made.stderr.startswith(f"coach: {folder}: is not a folder")
+    assert made.stderr == (
+        f"coach: {folder}: is not a folder, so your routines cannot live there; move it "
+        "away, or set `routines` in config.toml to a folder\n"
+    )
     listed = coach("list", env=home)
     assert listed.returncode == 0
     assert listed.stderr.startswith(f"coach: warning: {folder}: is not a folder")
@@ -322,3 +325,33 @@ def test_a_bundled_routine_is_copied_before_it_is_edited(home: dict[str, str]) -
     result = coach("edit", "smr-legs", env={**home, "EDITOR": "false"})
     assert result.returncode == 2
     assert "coach new smr-legs --from smr-legs" in result.stderr
+
+
+def test_a_routines_folder_that_is_a_broken_link_is_said(home: dict[str, str]) -> None:
+    folder = routines_dir(home)
+    folder.parent.mkdir(parents=True)
+    folder.symlink_to(folder)  # a loop
+    made = coach("new", "mine", env=home)
+    assert made.returncode == 2
+    assert made.stderr.startswith(f"coach: {folder}: is a link to {folder}, which does not exist")
+    listed = coach("list", env=home)
+    assert listed.returncode == 0
+    assert listed.stderr.startswith(f"coach: warning: {folder}: is a link to {folder}")
+
+
+@pytest.mark.parametrize(
+    "leaves",
+    ['rm "$1"; mkfifo "$1"', 'rm "$1"; ln -s /etc/hostname "$1"'],
+)
+def test_an_editor_that_leaves_a_fifo_or_a_link_never_hangs_or_changes_it(
+    home: dict[str, str], leaves: str
+) -> None:
+    coach("new", "mine", env=home)
+    path = routines_dir(home) / "mine.yaml"
+    before = path.read_bytes()
+    editor = f"sh -c '{leaves}' editor"
+    result = coach("edit", "mine", env={**home, "EDITOR": editor}, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert "the editor put something other than a file in place of" in result.stderr
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["mine.yaml"]

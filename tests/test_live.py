@@ -576,6 +576,9 @@ def test_terminal_keys_queue_every_key_and_q_first() -> None:
         assert keys.poll() is Command.FASTER
         os.write(write, b"-q+")  # q wins over what came with it and what still waited
         assert [keys.poll(), keys.poll()] == [Command.QUIT, None]
+        # arrows, Home, F1, Alt+b: escape sequences, not the letters inside them
+        os.write(write, b"\x1b[B\x1b[H\x1bOP\x1bb\x1b[1;5A+")
+        assert [keys.poll(), keys.poll()] == [Command.FASTER, None]
     finally:
         os.close(read)
         os.close(write)
