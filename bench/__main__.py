@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import bench_export, bench_list, bench_live, bench_pace, bench_render
+from bench import bench_export, bench_history, bench_list, bench_live, bench_pace, bench_render
 
 BENCHES = {
     "render": bench_render.main,
@@ -12,6 +12,7 @@ BENCHES = {
     "live": bench_live.main,
     "list": bench_list.main,
     "pace": bench_pace.main,
+    "history": bench_history.main,
 }
 
 

@@ -19,7 +19,7 @@ from click.shell_completion import CompletionItem
 from coach import __version__
 from coach.audio import SAMPLE_RATE_HZ
 from coach.chapters import format_vtt
-from coach.config import ConfigError, Setting, keys, load_config
+from coach.config import ConfigError, Setting, default_settings, keys, load_config
 from coach.console import run_guarded
 from coach.display import Progress
 from coach.durations import format_duration, parse_duration
@@ -118,7 +118,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     except ConfigError as err:
         # Said when a command runs (CoachCommand): --help and completion still work.
         ctx.meta[CONFIG_ERROR] = err
-        settings = {key.name: Setting(key, key.default, "default") for key in CONFIG_KEYS}
+        settings = default_settings(CONFIG_KEYS)
     settings_in_force.clear()
     settings_in_force.update(settings)
     set_user_routines_dir(configured("routines"))

@@ -26,7 +26,14 @@ from coach.display import LineDisplay, TerminalDisplay
 from coach.errors import AudioDeviceError, CoachError, OutputError, PlanError, TargetError
 from coach.export import check_target, export_session
 from coach.files import check_distinct, open_log
-from coach.history import Damaged, Entry, append_entry, newest_history, scan_history
+from coach.history import (
+    Damaged,
+    Entry,
+    append_entry,
+    history_problem,
+    newest_history,
+    scan_history,
+)
 from coach.keys import terminal_keys
 from coach.live import MonotonicClock, play_session
 from coach.loader import load_routine
@@ -230,14 +237,9 @@ def history(as_json: bool, last: int | None) -> None:
         shown += 1
         click.echo(json.dumps(asdict(item)) if as_json else _history_line(item))
     if not shown and not damaged:
-        if path.is_symlink() and not path.exists():
-            said = f"{path}: is a link to {path.readlink()}, which does not exist"
-        elif path.exists() and not path.is_file():
-            said = f"{path}: is not a regular file, so it holds no history"
-        else:
-            said = ""
-        if said:
-            click.echo(f"coach: warning: {said}; move it away to record sessions", err=True)
+        problem = history_problem(path)
+        if problem is not None:
+            click.echo(f"coach: warning: {problem}; move it away to record sessions", err=True)
         else:
             click.echo(f"coach: no sessions yet; each `coach play` adds one to {path}", err=True)
     if damaged:

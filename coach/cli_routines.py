@@ -238,12 +238,13 @@ def _edit_draft(path: Path, real: Path, draft: Path, before: bytes) -> None:
                 draft.replace(real)
                 raise RoutineError([]) from err
             kept = real.with_name(real.name + ".rejected")
-            with contextlib.suppress(OSError):
+            try:
                 draft.replace(kept)
-                raise RoutineError(
-                    [Problem(str(path), 0, f"left as it was; your edit is in {kept}")]
-                ) from err
-            raise RoutineError([Problem(str(path), 0, "left as it was")]) from err
+            except OSError:
+                raise RoutineError([Problem(str(path), 0, "left as it was")]) from err
+            raise RoutineError(
+                [Problem(str(path), 0, f"left as it was; your edit is in {kept}")]
+            ) from err
         draft.replace(real)
         click.echo(f"{path}: ok ({_summary(routine)})")
         return

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import UsageError
+from coach.files import broken_link
 from coach.phrases import DEFAULT_LANGUAGE, TABLE, is_supported
 
 PACE_RANGE = (0.25, 4.0)
@@ -151,6 +152,11 @@ class Setting:
     """``default``, ``FILE:LINE`` or ``COACH_RATE``."""
 
 
+def default_settings(all_keys: tuple[Key, ...]) -> dict[str, Setting]:
+    """Every setting at its default: where the config says nothing, or cannot be read."""
+    return {key.name: Setting(key, key.default, "default") for key in all_keys}
+
+
 def load_config(
     path: Path, environ: Mapping[str, str], all_keys: tuple[Key, ...]
 ) -> dict[str, Setting]:
@@ -161,7 +167,7 @@ def load_config(
             (in the file or the environment) cannot be used; every problem at once.
     """
     by_name = {key.name: key for key in all_keys}
-    settings = {key.name: Setting(key, key.default, "default") for key in all_keys}
+    settings = default_settings(all_keys)
     problems: list[str] = []
     text = _read(path)
     if text is not None:
@@ -206,10 +212,10 @@ def load_config(
 def _read(path: Path) -> str | None:
     """The file's text; None when there is none (no config is the usual case)."""
     try:
-        if path.is_symlink() and not path.exists():
+        link = broken_link(path)
+        if link is not None:
             raise ConfigError(
-                f"{path}: is a link to {path.readlink()}, which does not exist; "
-                "point it at your config file, or remove it to use the defaults"
+                f"{link}; point it at your config file, or remove it to use the defaults"
             )
         if not path.exists():
             return None

@@ -41,6 +41,14 @@ def replacing(target: Path, suffix: str = ".tmp") -> Iterator[Path]:
         raise
 
 
+def broken_link(path: Path) -> str | None:
+    """``PATH: is a link to TARGET, which does not exist`` when ``path`` is a link to nothing
+    (or a loop of links); None otherwise."""
+    if path.is_symlink() and not path.exists():
+        return f"{path}: is a link to {path.readlink()}, which does not exist"
+    return None
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """Write a text file so that readers see the whole file or none of it."""
     with replacing(path) as tmp:

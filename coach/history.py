@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from coach.errors import OutputError
+from coach.files import broken_link
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,35 +99,43 @@ def read_history(path: Path) -> History:
 def scan_history(path: Path) -> Iterator[Entry | Damaged]:
     """The history oldest first, one line at a time: memory stays flat however long it is."""
     for number, line in _lines(path):
-        if not line.strip():
-            continue
-        entry = _parse(line) if line is not _TOO_LONG else None
-        yield Damaged(number) if entry is None else entry
+        if line.strip():
+            yield _parse(line) or Damaged(number)
 
 
 def newest_history(path: Path, count: int) -> list[Entry | Damaged]:
     """The newest ``count`` entries, newest first (with the damaged lines among them),
-    read from the end of the file: as quick for a history of years as for a week's."""
-    found: list[Entry | Damaged] = []
-    total = _count_lines(path)
+    read from the end of the file: as quick for a history of years as for a week's.
+
+    Only a damaged line needs its number, and only then is the file counted through.
+    """
+    found: list[Entry | Damaged] = []  # a Damaged holds its place from the end, for now
     taken = 0
-    for offset, line in enumerate(_lines_backwards(path)):
+    for from_end, line in enumerate(_lines_backwards(path)):
         if taken >= count:
             break
-        number = total - offset
         if not line.strip():
             continue
-        entry = _parse(line) if line is not _TOO_LONG else None
-        if entry is None:
-            found.append(Damaged(number))
-        else:
-            found.append(entry)
-            taken += 1
-    return found
+        entry = _parse(line)
+        found.append(entry or Damaged(from_end))
+        taken += entry is not None
+    if not any(isinstance(item, Damaged) for item in found):
+        return found
+    total = _count_lines(path)
+    return [Damaged(total - item.line) if isinstance(item, Damaged) else item for item in found]
+
+
+def history_problem(path: Path) -> str | None:
+    """Why ``path`` can hold no history (a folder, a FIFO, a link to nothing); None if it can."""
+    if path.is_symlink() and not path.exists():
+        return broken_link(path)
+    if path.exists() and not path.is_file():
+        return f"{path}: is not a regular file, so it holds no history"
+    return None
 
 
 _TOO_LONG = b"\x00too long"
-"""Stands in for a line over ``MAX_LINE_BYTES``."""
+"""Stands in for a line over ``MAX_LINE_BYTES`` (not JSON, so ``_parse`` finds it damaged)."""
 
 
 def _open(path: Path) -> BinaryIO | None:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import platformdirs
 
+from coach.files import broken_link
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -52,8 +54,9 @@ def set_user_routines_dir(folder: Path | None) -> None:
 
 def routines_folder_problem(folder: Path) -> str | None:
     """What keeps ``folder`` from holding routines, said plainly; None when nothing does."""
-    if folder.is_symlink() and not folder.exists():
-        return f"{folder}: is a link to {folder.readlink()}, which does not exist (or loops)"
+    link = broken_link(folder)
+    if link is not None:
+        return f"{link} (or loops)"
     if folder.exists() and not folder.is_dir():
         return f"{folder}: is not a folder"
     return None

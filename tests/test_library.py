@@ -146,6 +146,16 @@ pathlib.Path(sys.argv[1]).write_text(versions[min(count, len(versions) - 1)])
 """
 
 
+def edit_mine(
+    home: dict[str, str], editor: str, **kwargs: object
+) -> tuple[Path, bytes, subprocess.CompletedProcess[str]]:
+    """A new starter routine "mine" edited with ``editor``: its path, its bytes before, the run."""
+    coach("new", "mine", env=home)
+    path = routines_dir(home) / "mine.yaml"
+    before = path.read_bytes()
+    return path, before, coach("edit", "mine", env={**home, "EDITOR": editor}, **kwargs)
+
+
 def fake_editor(tmp_path: Path, versions: list[str]) -> str:
     script = tmp_path / "editor.py"
     script.write_text(EDITOR.format(versions=versions))
@@ -169,11 +179,8 @@ def test_edit_declined_keeps_the_routine_as_it_was_and_the_edit_beside_it(
     home: dict[str, str], tmp_path: Path
 ) -> None:
     """Before: declining left the broken text in place of the routine."""
-    coach("new", "mine", env=home)
-    path = routines_dir(home) / "mine.yaml"
-    before = path.read_bytes()
-    env = {**home, "EDITOR": fake_editor(tmp_path, ["title: [\n"])}
-    result = coach("edit", "mine", env=env, stdin=subprocess.DEVNULL)
+    editor = fake_editor(tmp_path, ["title: [\n"])
+    path, before, result = edit_mine(home, editor, stdin=subprocess.DEVNULL)
     assert result.returncode == 2
     assert f"{path}:2: invalid YAML" in result.stderr  # named as the routine, not the draft
     assert path.read_bytes() == before
@@ -185,10 +192,7 @@ def test_edit_declined_keeps_the_routine_as_it_was_and_the_edit_beside_it(
 
 
 def test_edit_declined_twice_then_kept_as_it_is(home: dict[str, str], tmp_path: Path) -> None:
-    coach("new", "mine", env=home)
-    path = routines_dir(home) / "mine.yaml"
-    env = {**home, "EDITOR": fake_editor(tmp_path, ["title: [\n"])}
-    result = coach("edit", "mine", env=env, input="n\ny\n")
+    path, _, result = edit_mine(home, fake_editor(tmp_path, ["title: [\n"]), input="n\ny\n")
     assert result.returncode == 2
     assert "Keep it as it is, with these problems?" in result.stderr
     assert path.read_text() == "title: [\n"
@@ -237,14 +241,12 @@ def test_edit_through_a_link_changes_the_file_it_names(
 @pytest.mark.parametrize("editor", ["false", "no-such-editor-anywhere"])
 def test_a_failing_editor_is_the_users_setting(home: dict[str, str], editor: str) -> None:
     """Before: click's "Error: ..." and exit 1."""
-    coach("new", "mine", env=home)
-    before = (routines_dir(home) / "mine.yaml").read_bytes()
-    result = coach("edit", "mine", env={**home, "EDITOR": editor})
+    path, before, result = edit_mine(home, editor)
     assert result.returncode == 2
     assert result.stderr.startswith(f"coach: '{editor}' could not edit")
     assert result.stderr.rstrip().endswith("set EDITOR to an editor that works, like EDITOR=nano")
     assert len(result.stderr.splitlines()) == 1
-    assert (routines_dir(home) / "mine.yaml").read_bytes() == before
+    assert path.read_bytes() == before
 
 
 def test_a_routines_folder_that_is_a_file_is_said(home: dict[str, str]) -> None:
@@ -346,11 +348,7 @@ def test_a_routines_folder_that_is_a_broken_link_is_said(home: dict[str, str]) -
 def test_an_editor_that_leaves_a_fifo_or_a_link_never_hangs_or_changes_it(
     home: dict[str, str], leaves: str
 ) -> None:
-    coach("new", "mine", env=home)
-    path = routines_dir(home) / "mine.yaml"
-    before = path.read_bytes()
-    editor = f"sh -c '{leaves}' editor"
-    result = coach("edit", "mine", env={**home, "EDITOR": editor}, stdin=subprocess.DEVNULL)
+    path, before, result = edit_mine(home, f"sh -c '{leaves}' editor", stdin=subprocess.DEVNULL)
     assert result.returncode == 2
     assert "the editor put something other than a file in place of" in result.stderr
     assert path.read_bytes() == before
