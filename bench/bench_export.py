@@ -18,10 +18,10 @@ from pathlib import Path
 import soundfile
 
 from bench.bench_render import naive_export
-from coach.export import FORMATS, export_session
-from coach.loader import load_routine
-from coach.render import build_session, load_sounds
-from coach.speech import SpeechCache, SpeechSettings
+from coach.export.writer import FORMATS, export_session
+from coach.render.build import build_session, load_sounds
+from coach.routine.reader import load_routine
+from coach.speech.cache import SpeechCache, SpeechSettings
 
 ROUTINE = "smr-full"
 

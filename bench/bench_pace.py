@@ -18,14 +18,14 @@ from typing import Any
 
 import platformdirs
 
-from coach.live import MonotonicClock, play_session
-from coach.loader import load_routine
-from coach.plan import equivalent_position, plan_session
-from coach.render import build_session, load_sounds
-from coach.session import Session
-from coach.speech import SpeechCache, SpeechSettings
-from coach.timeline import Pacing
-from coach.transport import Change, Command, Fired
+from coach.plan.planner import equivalent_position, plan_session
+from coach.play.player import MonotonicClock, play_session
+from coach.play.transport import Change, Command, Fired
+from coach.render.build import build_session, load_sounds
+from coach.render.session import Session
+from coach.routine.reader import load_routine
+from coach.speech.cache import SpeechCache, SpeechSettings
+from coach.timeline.events import Pacing
 
 ROUTINE = "smr-full"
 RUNS = 30

@@ -17,11 +17,11 @@ import wave
 from pathlib import Path
 
 from coach.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH
-from coach.export import export_session, sample_offset
-from coach.loader import load_routine
-from coach.render import build_session, load_sounds
-from coach.speech import Pyttsx3Engine, SpeechCache, SpeechSettings
-from coach.timeline import Timeline
+from coach.export.writer import export_session, sample_offset
+from coach.render.build import build_session, load_sounds
+from coach.routine.reader import load_routine
+from coach.speech.cache import Pyttsx3Engine, SpeechCache, SpeechSettings
+from coach.timeline.events import Timeline
 
 ROUTINE = "smr-full"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.render import load_sounds
-from coach.timeline import Sound
+from coach.render.build import load_sounds
+from coach.timeline.events import Sound
 
 DATA = Path(__file__).parent / "data"
 SHORT = DATA / "short.yaml"
@@ -70,7 +70,7 @@ def coach_command() -> list[str]:
 
 def written_holds(routine: object) -> list[tuple[float, bool, int]]:
     """Each hold a routine plans, in order, as written: (seconds at pace 1, until ready, reps)."""
-    from coach.routine import Routine
+    from coach.routine.model import Routine
 
     assert isinstance(routine, Routine)
     out = []

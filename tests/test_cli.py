@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from coach.cli import cli
+from coach.cli.group import cli
 from tests.conftest import SHORT, coach_command
 
 README = Path(__file__).parent.parent / "README.md"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.cli import CONFIG_KEYS
-from coach.config import ConfigError, load_config
+from coach.cli.config import ConfigError, load_config
+from coach.cli.group import CONFIG_KEYS
 from tests.conftest import SHORT, coach_command
 
 

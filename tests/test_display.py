@@ -6,11 +6,11 @@ import io
 
 import pytest
 
-from coach.display import LineDisplay, TerminalDisplay, big, progress_bar, status_lines
-from coach.loader import load_routine
-from coach.plan import plan_session
-from coach.timeline import Pacing, Sound
-from coach.transport import Fired
+from coach.plan.planner import plan_session
+from coach.play.display import LineDisplay, TerminalDisplay, big, progress_bar, status_lines
+from coach.play.transport import Fired
+from coach.routine.reader import load_routine
+from coach.timeline.events import Pacing, Sound
 from tests.conftest import SHORT, fake_speech_s
 
 

@@ -9,12 +9,12 @@ import pytest
 
 from coach.audio import Clip
 from coach.errors import OutputError
-from coach.export import export_session, sample_offset
-from coach.loader import load_routine
-from coach.render import build_session, load_sounds
-from coach.session import Session
-from coach.speech import SpeechCache, SpeechSettings
-from coach.timeline import EventKind, Sound
+from coach.export.writer import export_session, sample_offset
+from coach.render.build import build_session, load_sounds
+from coach.render.session import Session
+from coach.routine.reader import load_routine
+from coach.speech.cache import SpeechCache, SpeechSettings
+from coach.timeline.events import EventKind, Sound
 from tests.conftest import SHORT
 
 

@@ -16,14 +16,14 @@ from mutagen.id3 import ID3
 from mutagen.oggvorbis import OggVorbis
 
 from coach.audio import SPEECH_RMS_DBFS, active_rms_dbfs
-from coach.chapters import chapters, format_vtt
 from coach.errors import OutputError
-from coach.export import export_session, sample_offset
-from coach.loader import load_routine
-from coach.render import build_session, load_sounds
-from coach.session import Session
-from coach.speech import SpeechCache, SpeechSettings
-from coach.timeline import EventKind, Sound
+from coach.export.chapters import chapters, format_vtt
+from coach.export.writer import export_session, sample_offset
+from coach.render.build import build_session, load_sounds
+from coach.render.session import Session
+from coach.routine.reader import load_routine
+from coach.speech.cache import SpeechCache, SpeechSettings
+from coach.timeline.events import EventKind, Sound
 from tests.conftest import SHORT, coach_command
 
 # how far a lossy codec may move the length: one frame (MP3 1152 samples, Vorbis up to 2048)
@@ -120,9 +120,9 @@ def chap_frames_in_file_order(path: Path) -> list[str]:
 def test_mp3_chapters_are_stored_in_time_order(session: Session, tmp_path: Path) -> None:
     """Before: mutagen stored CHAP frames by size (chp0, chp9, chp10, chp7...), and players
     that read them in file order listed them scrambled."""
-    from coach.plan import plan_session
-    from coach.tags import write_tags
-    from coach.timeline import Pacing
+    from coach.export.tags import write_tags
+    from coach.plan.planner import plan_session
+    from coach.timeline.events import Pacing
     from tests.conftest import SOUND_S, fake_speech_s
 
     target = tmp_path / "s.mp3"
@@ -276,7 +276,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
 def test_progress_bar_only_on_a_terminal() -> None:
     import io
 
-    from coach.display import Progress
+    from coach.play.display import Progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from coach.library import list_library
-from coach.loader import load_routine
 from coach.resources import set_user_routines_dir
-from coach.routine import Routine
+from coach.routine.library import list_library
+from coach.routine.model import Routine
+from coach.routine.reader import load_routine
 from tests.conftest import SHORT, coach_command
 
 

@@ -20,14 +20,14 @@ import pytest
 
 from coach.audio import Clip
 from coach.errors import AudioDeviceError
-from coach.live import TICK_S, MonotonicClock, play_session
-from coach.loader import load_routine
-from coach.phrases import TABLE
-from coach.render import build_session, load_sounds
-from coach.session import Session
-from coach.speech import SpeechCache, SpeechSettings
-from coach.timeline import Event
-from coach.transport import Command, PlayResult, StopReason
+from coach.language.phrases import TABLE
+from coach.play.player import TICK_S, MonotonicClock, play_session
+from coach.play.transport import Command, PlayResult, StopReason
+from coach.render.build import build_session, load_sounds
+from coach.render.session import Session
+from coach.routine.reader import load_routine
+from coach.speech.cache import SpeechCache, SpeechSettings
+from coach.timeline.events import Event
 from tests.alsa_capture import capture_home
 from tests.conftest import DATA, SHORT, coach_command
 
@@ -458,8 +458,8 @@ def test_the_player_speaks_only_from_the_session(session: Session) -> None:
 
 def test_shared_types_do_not_pull_in_the_player() -> None:
     code = (
-        "import sys, coach.display, coach.keys, coach.schedule, coach.transport;"
-        "print(sorted(m for m in sys.modules if m in ('coach.live', 'coach.output')))"
+        "import sys, coach.play.display, coach.play.keys, coach.timeline.schedule, coach.play.transport;"
+        "print(sorted(m for m in sys.modules if m in ('coach.play.player', 'coach.play.output')))"
     )
     out = subprocess.run(
         [str(Path(coach_command()[0]).with_name("python")), "-c", code],
@@ -558,7 +558,7 @@ def test_q_wins_over_the_keys_it_came_with(tmp_path: Path) -> None:
 
 
 def test_terminal_keys_queue_every_key_and_q_first() -> None:
-    from coach.keys import TerminalKeys
+    from coach.play.keys import TerminalKeys
 
     read, write = os.pipe()
     try:

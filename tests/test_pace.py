@@ -14,15 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coach.audio import Clip
-from coach.live import LONGER_S, TICK_S, play_session
-from coach.loader import load_routine
-from coach.phrases import TABLE
-from coach.plan import equivalent_position, plan_session
-from coach.render import changeable_texts
-from coach.routine import Routine
-from coach.session import Session
-from coach.timeline import MIN_PACE, Pacing, Sound
-from coach.transport import Change, Command
+from coach.language.phrases import TABLE
+from coach.plan.planner import equivalent_position, plan_session
+from coach.play.player import LONGER_S, TICK_S, play_session
+from coach.play.transport import Change, Command
+from coach.render.build import changeable_texts
+from coach.render.session import Session
+from coach.routine.model import Routine
+from coach.routine.reader import load_routine
+from coach.timeline.events import MIN_PACE, Pacing, Sound
 from tests.alsa_capture import capture_home
 from tests.conftest import SHORT, SOUND_S, coach_command, fake_speech_s
 from tests.test_live import FakeClock, FakeControls, FakeOutput
@@ -227,12 +227,12 @@ def test_changes_pressed_while_paused_are_made_when_the_session_goes_on(
 SCRIPT = """
 import json, sys, time
 from pathlib import Path
-from coach.live import MonotonicClock, play_session
-from coach.loader import load_routine
-from coach.output import SimpleaudioOutput
-from coach.render import build_session, load_sounds
-from coach.speech import SpeechCache, SpeechSettings
-from coach.transport import Command
+from coach.play.player import MonotonicClock, play_session
+from coach.routine.reader import load_routine
+from coach.play.output import SimpleaudioOutput
+from coach.render.build import build_session, load_sounds
+from coach.speech.cache import SpeechCache, SpeechSettings
+from coach.play.transport import Command
 
 cache, routine, keys = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 session = build_session(

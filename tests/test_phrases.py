@@ -12,14 +12,14 @@ import pytest
 import yaml
 
 from coach.errors import RoutineError
-from coach.loader import load_routine
-from coach.phrases import TABLE, is_supported, phrases_for, voice_for
-from coach.plan import plan_session
-from coach.render import build_session, load_sounds
+from coach.language.phrases import TABLE, is_supported, phrases_for, voice_for
+from coach.plan.planner import plan_session
+from coach.render.build import build_session, load_sounds
 from coach.resources import bundled_routines, schema_path
-from coach.routine import Routine, Side
-from coach.speech import Pyttsx3Engine, SpeechCache, SpeechSettings
-from coach.timeline import Pacing, Sound
+from coach.routine.model import Routine, Side
+from coach.routine.reader import load_routine
+from coach.speech.cache import Pyttsx3Engine, SpeechCache, SpeechSettings
+from coach.timeline.events import Pacing, Sound
 from tests.conftest import coach_command, fake_speech_s
 
 LANGUAGES = sorted(TABLE)

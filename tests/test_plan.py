@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from coach.errors import PlanError
-from coach.loader import load_routine
-from coach.plan import (
+from coach.plan.planner import (
     GAP_S,
     EventKind,
     Pacing,
@@ -21,8 +20,9 @@ from coach.plan import (
     plan_session,
 )
 from coach.resources import bundled_routines
-from coach.routine import Routine
-from coach.schedule import format_schedule
+from coach.routine.model import Routine
+from coach.routine.reader import load_routine
+from coach.timeline.schedule import format_schedule
 from tests.conftest import SHORT, fake_speech_s, written_holds
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -23,10 +23,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import coach.cli
+import coach.cli.group
 from coach.audio import SAMPLE_RATE_HZ, Clip
-from coach.cli import cli
-from coach.speech import SpeechCache, SpeechSettings, Voice
+from coach.cli.group import cli
+from coach.speech.cache import SpeechCache, SpeechSettings, Voice
 from tests.conftest import fake_speech_s
 
 EXAMPLE_LIMIT_S = 30
@@ -48,14 +48,14 @@ class ToneEngine:
 @pytest.fixture(scope="module")
 def tone_speech() -> Iterator[None]:
     folder = Path(tempfile.mkdtemp(prefix="coach-tone-"))
-    saved = coach.cli.make_speech
+    saved = coach.cli.group.make_speech
 
     def make_speech(rate: int, voice: str | None) -> SpeechCache:
         return SpeechCache(folder, SpeechSettings(voice=voice, rate_wpm=rate), ToneEngine)  # type: ignore[arg-type]
 
-    coach.cli.make_speech = make_speech  # type: ignore[assignment]
+    coach.cli.group.make_speech = make_speech  # type: ignore[assignment]
     yield
-    coach.cli.make_speech = saved  # type: ignore[assignment]
+    coach.cli.group.make_speech = saved  # type: ignore[assignment]
 
 
 def _alarm(signum: int, frame: FrameType | None) -> None:

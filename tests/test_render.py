@@ -6,13 +6,13 @@ import re
 
 import pytest
 
-from coach.loader import load_routine
-from coach.phrases import phrases_for
-from coach.plan import fit_length, plan_session
-from coach.render import build_session, estimated_speech_s, load_sounds, texts_to_speak
+from coach.language.phrases import phrases_for
+from coach.plan.planner import fit_length, plan_session
+from coach.render.build import build_session, estimated_speech_s, load_sounds, texts_to_speak
 from coach.resources import bundled_routines
-from coach.speech import SpeechCache, SpeechSettings
-from coach.timeline import Pacing, Sound, SpeechLength, Timeline
+from coach.routine.reader import load_routine
+from coach.speech.cache import SpeechCache, SpeechSettings
+from coach.timeline.events import Pacing, Sound, SpeechLength, Timeline
 
 
 @pytest.mark.parametrize("name", sorted(bundled_routines()))

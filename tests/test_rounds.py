@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coach.errors import PlanError, RoutineError
-from coach.loader import load_routine
-from coach.phrases import TABLE
-from coach.plan import GAP_S, fit_length, plan_session
+from coach.language.phrases import TABLE
+from coach.plan.planner import GAP_S, fit_length, plan_session
+from coach.play.transport import Command
 from coach.resources import schema_path
-from coach.routine import Routine
-from coach.timeline import EventKind, Pacing, Sound, Timeline
-from coach.transport import Command
+from coach.routine.model import Routine
+from coach.routine.reader import load_routine
+from coach.timeline.events import EventKind, Pacing, Sound, Timeline
 from tests.conftest import SOUND_S, coach_command, fake_speech_s, written_holds
 from tests.test_live import FakeClock, FakeControls, FakeOutput
 
@@ -373,7 +373,7 @@ def test_the_json_contract_only_grows(tmp_path: Path) -> None:
 
 def ready_session(tmp_path: Path) -> Any:
     from coach.audio import Clip
-    from coach.session import Session
+    from coach.render.session import Session
 
     routine = load_text(
         tmp_path,
@@ -390,7 +390,7 @@ def ready_session(tmp_path: Path) -> Any:
 
 
 def test_play_waits_at_a_hold_until_ready_and_reminds(tmp_path: Path) -> None:
-    from coach.live import play_session
+    from coach.play.player import play_session
 
     session = ready_session(tmp_path)
     gate = session.timeline.holds[0].end_s
@@ -411,7 +411,7 @@ def test_play_waits_at_a_hold_until_ready_and_reminds(tmp_path: Path) -> None:
 
 
 def test_space_inside_a_hold_until_ready_ends_it_at_once(tmp_path: Path) -> None:
-    from coach.live import play_session
+    from coach.play.player import play_session
 
     session = ready_session(tmp_path)
     hold = session.timeline.holds[0]
@@ -436,7 +436,7 @@ def test_export_and_show_give_a_hold_until_ready_its_ready_time(tmp_path: Path) 
 
 
 def test_pace_keys_while_waiting_for_ready_do_not_skip(tmp_path: Path) -> None:
-    from coach.live import play_session
+    from coach.play.player import play_session
 
     session = ready_session(tmp_path)
     gate = session.timeline.holds[0].end_s
@@ -453,7 +453,7 @@ def test_with_no_one_to_press_space_a_hold_until_ready_lasts_its_ready_time(
     tmp_path: Path,
 ) -> None:
     """Before: play from a pipe, a launcher or cron waited at the hold for ever."""
-    from coach.live import play_session
+    from coach.play.player import play_session
 
     session = ready_session(tmp_path)
     clock = FakeClock(interrupt_at=session.timeline.total_s + 300)  # a hang ends as Ctrl-C

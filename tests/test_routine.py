@@ -13,9 +13,9 @@ import yaml
 
 from coach.durations import format_duration, parse_duration
 from coach.errors import RoutineError
-from coach.loader import load_routine
 from coach.resources import bundled_routines, schema_path
-from coach.routine import Side
+from coach.routine.model import Side
+from coach.routine.reader import load_routine
 
 HEADER = "title: T\nsections:\n  - name: S\n    exercises:\n"
 

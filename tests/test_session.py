@@ -8,12 +8,12 @@ import pytest
 
 from coach.audio import Clip
 from coach.errors import CoachError
-from coach.loader import load_routine
-from coach.phrases import TABLE
-from coach.plan import plan_session
-from coach.render import load_sounds
-from coach.session import Session
-from coach.timeline import Pacing, Sound
+from coach.language.phrases import TABLE
+from coach.plan.planner import plan_session
+from coach.render.build import load_sounds
+from coach.render.session import Session
+from coach.routine.reader import load_routine
+from coach.timeline.events import Pacing, Sound
 from tests.conftest import SHORT, fake_speech_s
 
 LIVE = TABLE["en"].live

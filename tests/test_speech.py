@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from coach.errors import SpeechError, VoiceError
-from coach.speech import (
+from coach.speech.cache import (
     MAX_WORKERS,
     MIN_TEXTS_PER_WORKER,
     Pyttsx3Engine,
@@ -294,7 +294,7 @@ def test_interrupting_a_cold_render_leaves_no_worker(tmp_path: Path, to_group: b
         start_new_session=True,  # its own process group, as a shell gives a command
     )
     deadline = time.monotonic() + 30
-    while len(_processes_with(marker, "coach.render_worker")) < 2:
+    while len(_processes_with(marker, "coach.speech.worker")) < 2:
         assert time.monotonic() < deadline, "the render workers never started"
         time.sleep(0.005)
     if to_group:

@@ -13,10 +13,10 @@ import yaml
 
 from coach.durations import format_duration, parse_duration
 from coach.errors import Problem, RoutineError
-from coach.phrases import DEFAULT_LANGUAGE, TABLE, is_supported, primary
+from coach.language.phrases import DEFAULT_LANGUAGE, TABLE, is_supported, primary
 from coach.resources import routine_names
-from coach.routine import ONCE, Cue, Exercise, Repeat, Routine, Section, Side, Step
-from coach.source import SourceError, read_yaml
+from coach.routine.model import ONCE, Cue, Exercise, Repeat, Routine, Section, Side, Step
+from coach.routine.source import SourceError, read_yaml
 
 MAX_TEXT_CHARS = 400
 MAX_DESCRIPTION_CHARS = 2000

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from coach.durations import format_duration
 from coach.errors import PlanError, SessionTooLongError
-from coach.phrases import phrases_for
-from coach.routine import Exercise, Routine, Side, Step
-from coach.timeline import (
+from coach.language.phrases import phrases_for
+from coach.routine.model import Exercise, Routine, Side, Step
+from coach.timeline.events import (
     EPSILON_S,
     MAX_PACE,
     MIN_PACE,

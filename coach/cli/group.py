@@ -18,10 +18,7 @@ from click.shell_completion import CompletionItem
 
 from coach import __version__
 from coach.audio import SAMPLE_RATE_HZ
-from coach.chapters import format_vtt
-from coach.config import ConfigError, Setting, default_settings, keys, load_config
-from coach.console import run_guarded
-from coach.display import Progress
+from coach.cli.config import ConfigError, Setting, default_settings, keys, load_config
 from coach.durations import format_duration, parse_duration
 from coach.errors import (
     CoachError,
@@ -29,28 +26,30 @@ from coach.errors import (
     PlanError,
     RoutineError,
 )
-from coach.export import FORMATS, SAMPLE_RATES_HZ, check_target, export_session
+from coach.export.chapters import format_vtt
+from coach.export.writer import FORMATS, SAMPLE_RATES_HZ, check_target, export_session
 from coach.files import check_distinct, check_new_file, write_text_atomic
-from coach.loader import load_routine, set_default_language
-from coach.phrases import DEFAULT_LANGUAGE, primary, voice_for
-from coach.plan import MAX_SESSION_S
-from coach.render import build_session, load_sounds
+from coach.language.phrases import DEFAULT_LANGUAGE, primary, voice_for
+from coach.plan.planner import MAX_SESSION_S
+from coach.play.display import Progress
+from coach.render.build import build_session, load_sounds
+from coach.render.session import Session
 from coach.resources import (
     routine_names,
     set_user_routines_dir,
 )
-from coach.routine import Routine
-from coach.schedule import (
-    format_schedule,
-    minutes_seconds,
-    timeline_json,
-)
-from coach.session import Session
-from coach.speech import (
+from coach.routine.model import Routine
+from coach.routine.reader import load_routine, set_default_language
+from coach.speech.cache import (
     DEFAULT_RATE_WPM,
     Pyttsx3Engine,
     SpeechCache,
     SpeechSettings,
+)
+from coach.timeline.schedule import (
+    format_schedule,
+    minutes_seconds,
+    timeline_json,
 )
 
 DEFAULT_ROUTINE = "smr-legs"
@@ -149,10 +148,6 @@ def configured(name: str) -> Any:
     """A setting's value from the config file or environment; None when it is not set there."""
     setting = settings_in_force.get(name)
     return None if setting is None or setting.source == "default" else setting.value
-
-
-def main() -> None:
-    run_guarded(lambda: cli.main(prog_name="coach"))
 
 
 # --- shared options ---------------------------------------------------------------------
@@ -409,7 +404,3 @@ def voice_mismatch(voice: str, language: str) -> str | None:
         f"voice {found.id} speaks {', '.join(found.languages)}, but the routine is in "
         f"{language}; leave out --voice to use {voice_for(language) or 'the default voice'}"
     )
-
-
-# The commands in these modules add themselves to the group above.
-from coach import cli_play, cli_routines, cli_settings  # noqa: E402, F401

@@ -12,30 +12,30 @@ import click
 import platformdirs
 
 from coach import __version__
-from coach.cli import cli, complete_routines, configured, make_speech
+from coach.cli.group import cli, complete_routines, configured, make_speech
 from coach.durations import format_duration
 from coach.errors import Problem, RoutineError, TargetError, UsageError
 from coach.files import check_new_file, write_text_atomic
-from coach.library import (
-    MAX_NAME_CHARS,
-    list_library,
-    moved_includes,
-    user_file_for,
-    valid_name,
-)
-from coach.loader import find_routine, load_routine
-from coach.phrases import voice_for
-from coach.render import build_session, load_sounds
+from coach.language.phrases import voice_for
+from coach.render.build import build_session, load_sounds
 from coach.resources import (
     bundled_routines,
     routines_folder_problem,
     user_routines,
     user_routines_dir,
 )
-from coach.routine import Routine
-from coach.schedule import minutes_seconds
-from coach.source import MAX_FILE_BYTES
-from coach.speech import DEFAULT_RATE_WPM, speech_identity
+from coach.routine.library import (
+    MAX_NAME_CHARS,
+    list_library,
+    moved_includes,
+    user_file_for,
+    valid_name,
+)
+from coach.routine.model import Routine
+from coach.routine.reader import find_routine, load_routine
+from coach.routine.source import MAX_FILE_BYTES
+from coach.speech.cache import DEFAULT_RATE_WPM, speech_identity
+from coach.timeline.schedule import minutes_seconds
 
 
 @cli.command("list")

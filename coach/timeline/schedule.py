@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from coach.routine import Side
-from coach.timeline import Event, EventKind, Hold, Priority, Timeline
-from coach.transport import Change, Fired
+from coach.play.transport import Change, Fired
+from coach.routine.model import Side
+from coach.timeline.events import Event, EventKind, Hold, Priority, Timeline
 
 JSON_VERSION = 1
 

@@ -10,8 +10,8 @@ from mutagen.id3 import CHAP, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags
 from mutagen.id3._tags import save_frame
 from mutagen.oggvorbis import OggVorbis
 
-from coach.chapters import chapters, vtt_time
-from coach.timeline import Timeline
+from coach.export.chapters import chapters, vtt_time
+from coach.timeline.events import Timeline
 
 ARTIST = "coach"
 GENRE = "Speech"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coach.schedule import clock, place
-from coach.timeline import EventKind, Timeline
+from coach.timeline.events import EventKind, Timeline
+from coach.timeline.schedule import clock, place
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,9 @@ import yaml
 
 from coach.errors import CoachError, RoutineError
 from coach.files import write_text_atomic
-from coach.loader import find_routine, load_routine
 from coach.resources import bundled_routines, user_routines, user_routines_dir
-from coach.routine import Routine
+from coach.routine.model import Routine
+from coach.routine.reader import find_routine, load_routine
 
 CACHE_VERSION = 1
 

@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import TextIO
 
-from coach.transport import Command, Controls, NoControls
+from coach.play.transport import Command, Controls, NoControls
 
 KEYS = {
     " ": Command.PAUSE,

@@ -387,7 +387,7 @@ def render_in_workers(
 
     eSpeak NG is one instance per process, and the pyttsx3 driver waits 10 ms per
     utterance whatever its length, so separate processes (not threads) are what
-    overlap the work. Plain ``python -m coach.render_worker`` children, not
+    overlap the work. Plain ``python -m coach.speech.worker`` children, not
     multiprocessing: that would re-run the caller's main script in each worker.
     If this process is stopped, the workers are killed; if it is killed, they
     finish their (short) share and exit. ``on_wait`` is called every tick while
@@ -401,7 +401,7 @@ def render_in_workers(
     env = dict(os.environ)
     package_parent = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_parent, env.get("PYTHONPATH"))))
-    command = [sys.executable, "-m", "coach.render_worker", str(folder), str(settings.rate_wpm)]
+    command = [sys.executable, "-m", "coach.speech.worker", str(folder), str(settings.rate_wpm)]
     if settings.voice is not None:
         command.append(settings.voice)
     workers: list[subprocess.Popen[bytes]] = []

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from coach.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH
 from coach.errors import OutputError, TargetError
 from coach.files import check_new_file, replacing
-from coach.session import Session
+from coach.render.session import Session
 
 if TYPE_CHECKING:
     import numpy as np
@@ -146,7 +146,7 @@ def export_session(
     """
     import soundfile
 
-    from coach.tags import write_tags
+    from coach.export.tags import write_tags
 
     fmt = check_target(target, force=force, format_name=format_name)
     if sample_rate_hz not in SAMPLE_RATES_HZ:

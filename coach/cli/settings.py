@@ -9,10 +9,10 @@ import click
 from click.shell_completion import get_completion_class
 
 from coach.audio import SAMPLE_RATE_HZ
-from coach.cli import cli, config_path, settings_in_force
-from coach.phrases import REGIONAL_VOICES, TABLE, primary
+from coach.cli.group import cli, config_path, settings_in_force
+from coach.language.phrases import REGIONAL_VOICES, TABLE, primary
 from coach.resources import user_routines_dir
-from coach.speech import Pyttsx3Engine
+from coach.speech.cache import Pyttsx3Engine
 
 
 @cli.command("config")

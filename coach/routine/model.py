@@ -1,4 +1,4 @@
-"""The routine: what a person wrote, as frozen dataclasses (``coach.loader`` reads the files)."""
+"""The routine: what a person wrote, as frozen dataclasses (``routine.reader`` reads the files)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from coach.phrases import DEFAULT_LANGUAGE
+from coach.language.phrases import DEFAULT_LANGUAGE
 
 
 class Side(Enum):

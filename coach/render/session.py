@@ -12,9 +12,9 @@ from types import MappingProxyType
 
 from coach.audio import SAMPLE_RATE_HZ, Clip
 from coach.errors import CoachError, PlanError
-from coach.plan import plan_session, spoken_minutes
-from coach.routine import Routine
-from coach.timeline import Event, EventKind, Pacing, Sound, Timeline
+from coach.plan.planner import plan_session, spoken_minutes
+from coach.routine.model import Routine
+from coach.timeline.events import Event, EventKind, Pacing, Sound, Timeline
 
 
 class ReplanError(CoachError):

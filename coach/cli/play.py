@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import platformdirs
 
-from coach.cli import (
+from coach.cli.group import (
     DEFAULT_ROUTINE,
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
@@ -22,11 +22,11 @@ from coach.cli import (
     routine_file,
     session_options,
 )
-from coach.display import LineDisplay, TerminalDisplay
 from coach.errors import AudioDeviceError, CoachError, OutputError, PlanError, TargetError
-from coach.export import check_target, export_session
+from coach.export.writer import check_target, export_session
 from coach.files import check_distinct, open_log
-from coach.history import (
+from coach.play.display import LineDisplay, TerminalDisplay
+from coach.play.history import (
     Damaged,
     Entry,
     append_entry,
@@ -34,14 +34,14 @@ from coach.history import (
     newest_history,
     scan_history,
 )
-from coach.keys import terminal_keys
-from coach.live import MonotonicClock, play_session
-from coach.loader import load_routine
-from coach.output import SimpleaudioOutput
-from coach.routine import Routine
-from coach.schedule import change_json, fired_json, minutes_seconds, stopped_where
-from coach.timeline import Timeline
-from coach.transport import Change, Display, Fired, NoControls, StopReason
+from coach.play.keys import terminal_keys
+from coach.play.output import SimpleaudioOutput
+from coach.play.player import MonotonicClock, play_session
+from coach.play.transport import Change, Display, Fired, NoControls, StopReason
+from coach.routine.model import Routine
+from coach.routine.reader import load_routine
+from coach.timeline.events import Timeline
+from coach.timeline.schedule import change_json, fired_json, minutes_seconds, stopped_where
 
 
 @cli.command()

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from enum import Enum, IntEnum
 
 from coach.errors import PlanError
-from coach.phrases import DEFAULT_LANGUAGE, Phrases, phrases_for
-from coach.routine import Side
+from coach.language.phrases import DEFAULT_LANGUAGE, Phrases, phrases_for
+from coach.routine.model import Side
 
 MIN_PACE = 0.25
 MAX_PACE = 4.0

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
-from coach.timeline import Event, Timeline
+from coach.timeline.events import Event, Timeline
 
 
 class Command(Enum):

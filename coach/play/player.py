@@ -14,11 +14,9 @@ from collections import deque
 from collections.abc import Callable
 
 from coach.errors import AudioDeviceError, Terminated
-from coach.output import Output, Playing
-from coach.plan import equivalent_position
-from coach.session import ReplanError, Session
-from coach.timeline import EPSILON_S, MAX_PACE, MIN_PACE, Event, Sound, Timeline
-from coach.transport import (
+from coach.plan.planner import equivalent_position
+from coach.play.output import Output, Playing
+from coach.play.transport import (
     Change,
     Clock,
     Command,
@@ -30,6 +28,8 @@ from coach.transport import (
     PlayResult,
     StopReason,
 )
+from coach.render.session import ReplanError, Session
+from coach.timeline.events import EPSILON_S, MAX_PACE, MIN_PACE, Event, Sound, Timeline
 
 SPIN_S = 0.002
 """Sleep until this close to a deadline, then spin: OS sleeps overshoot by up to a millisecond."""

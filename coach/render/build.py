@@ -8,13 +8,13 @@ from collections.abc import Callable, Mapping
 
 from coach.audio import SAMPLE_RATE_HZ, Clip, read_wav
 from coach.errors import CoachError, PlanError
-from coach.phrases import phrases_for
-from coach.plan import MAX_SESSION_S, fit_length, plan_session, spoken_minutes
+from coach.language.phrases import phrases_for
+from coach.plan.planner import MAX_SESSION_S, fit_length, plan_session, spoken_minutes
+from coach.render.session import Session
 from coach.resources import bundled_dir
-from coach.routine import Routine
-from coach.session import Session
-from coach.speech import SpeechCache
-from coach.timeline import MIN_PACE, Pacing, Sound, SpeechLength, Timeline
+from coach.routine.model import Routine
+from coach.speech.cache import SpeechCache
+from coach.timeline.events import MIN_PACE, Pacing, Sound, SpeechLength, Timeline
 
 
 def load_sounds() -> dict[Sound, Clip]:

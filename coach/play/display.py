@@ -6,9 +6,9 @@ import math
 import time
 from typing import TextIO
 
-from coach.schedule import minutes_seconds, place
-from coach.timeline import Hold, Timeline
-from coach.transport import Fired
+from coach.play.transport import Fired
+from coach.timeline.events import Hold, Timeline
+from coach.timeline.schedule import minutes_seconds, place
 
 KEYS_HELP = "space pause · n next · b back · +/- pace · h longer · q quit"
 BAR_WIDTH = 30

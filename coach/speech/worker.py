@@ -1,4 +1,4 @@
-"""A render worker: ``python -m coach.render_worker FOLDER RATE [VOICE]``, texts as JSON on stdin.
+"""A render worker: ``python -m coach.speech.worker FOLDER RATE [VOICE]``, texts as JSON on stdin.
 
 It renders each text into the speech cache in FOLDER with its own engine and
 exits 0, or prints one line and exits with coach's own status for it (2 for an
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from coach.errors import CoachError
-from coach.speech import SpeechCache, SpeechSettings
+from coach.speech.cache import SpeechCache, SpeechSettings
 
 
 def main(argv: list[str]) -> int:

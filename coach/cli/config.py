@@ -17,7 +17,7 @@ from typing import Any
 
 from coach.errors import UsageError
 from coach.files import broken_link
-from coach.phrases import DEFAULT_LANGUAGE, TABLE, is_supported
+from coach.language.phrases import DEFAULT_LANGUAGE, TABLE, is_supported
 
 PACE_RANGE = (0.25, 4.0)
 RATE_RANGE = (80, 400)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the loader checks languages against this table: no import back at run time
-    from coach.routine import Side
+    from coach.routine.model import Side
 
 
 def _join_with(word: str) -> Callable[[Sequence[str]], str]:

@@ -1,0 +1,11 @@
+"""The command line: a thin click layer over the pipeline; one place turns errors into messages."""
+
+from coach.cli import play, routines, settings  # noqa: F401  (each adds its commands to the group)
+from coach.cli.console import run_guarded
+from coach.cli.group import cli
+
+__all__ = ["cli", "main"]
+
+
+def main() -> None:
+    run_guarded(lambda: cli.main(prog_name="coach"))

@@ -1,0 +1,1 @@
+"""Stage 0, the words: each language's phrase table, which speech and every written view share."""

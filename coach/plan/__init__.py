@@ -1,0 +1,1 @@
+"""Stage 2, plan: a pure, deterministic planner from a routine and a pace to a timeline."""

@@ -1,0 +1,1 @@
+"""Stage 3, speech: text to clips through a speech engine, behind a cache."""
