@@ -5,10 +5,22 @@ from __future__ import annotations
 import math
 import re
 
+MAX_DURATION_S = 3600.0
+"""The longest any one duration in a routine may be (a hold, a transition, a cue's time)."""
+
+NUMBER = r"\d+(?:\.\d+)?"
+UNITS = (
+    ("h", 3600, r"h(?:ours?)?"),
+    ("m", 60, r"m(?:in(?:ute)?s?)?"),
+    ("s", 1, r"s(?:ec(?:ond)?s?)?"),
+)
+"""The units a duration may be written in, largest first, with their seconds and spellings."""
+
+_BARE = re.compile(rf"^\s*({NUMBER})\s*$")
 _DURATION = re.compile(
-    r"^\s*(?:(?P<h>\d+(?:\.\d+)?)\s*h(?:ours?)?)?"
-    r"\s*(?:(?P<m>\d+(?:\.\d+)?)\s*m(?:in(?:ute)?s?)?)?"
-    r"\s*(?:(?P<s>\d+(?:\.\d+)?)\s*s(?:ec(?:ond)?s?)?)?\s*$"
+    "^"
+    + "".join(rf"\s*(?:(?P<{unit}>{NUMBER})\s*{spelling})?" for unit, _, spelling in UNITS)
+    + r"\s*$"
 )
 
 
@@ -21,18 +33,14 @@ def parse_duration(value: str | float) -> float | None:
         return None
     if isinstance(value, int | float):
         return float(value) if math.isfinite(value) and value >= 0 else None
-    text = value.strip()
-    try:
-        number = float(text)
-    except ValueError:
-        pass
-    else:
-        return number if math.isfinite(number) and number >= 0 else None
-    match = _DURATION.match(text)
-    if not match or not any(match.group(g) for g in "hms"):
+    bare = _BARE.match(value)
+    if bare:
+        number = float(bare.group(1))
+        return number if math.isfinite(number) else None
+    match = _DURATION.match(value)
+    if not match or not any(match.group(unit) for unit, _, _ in UNITS):
         return None
-    h, m, s = (float(match.group(g) or 0) for g in "hms")
-    total = h * 3600 + m * 60 + s
+    total = sum(float(match.group(unit) or 0) * seconds for unit, seconds, _ in UNITS)
     return total if math.isfinite(total) else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -34,22 +35,38 @@ def schema_path() -> Path:
     return _PACKAGE / "schema" / "routine.schema.json"
 
 
-_user_routines_dir: Path | None = None
-
-
-def user_routines_dir() -> Path:
-    """The folder a person keeps their own routines in (``~/.config/coach/routines`` on Linux).
-
-    The config file's ``routines`` setting moves it (``set_user_routines_dir``).
-    """
-    if _user_routines_dir is not None:
-        return _user_routines_dir
+def default_user_routines_dir() -> Path:
+    """The folder a person keeps their own routines in (``~/.config/coach/routines`` on Linux)."""
     return Path(platformdirs.user_config_dir("coach")) / "routines"
 
 
-def set_user_routines_dir(folder: Path | None) -> None:
-    global _user_routines_dir
-    _user_routines_dir = folder
+@dataclass(frozen=True, slots=True)
+class Shelf:
+    """Where routines are found by name: the user's folder (the config's ``routines``), then
+    the bundled ones. A value passed down from the command line, never module state."""
+
+    user_dir: Path = field(default_factory=default_user_routines_dir)
+
+    def user_routines(self) -> dict[str, Path]:
+        """The user's routine names mapped to their files (``.yaml`` and ``.yml``), by name.
+
+        Only names: a file that cannot be read or parsed is still listed, so that
+        ``coach list`` can say what is wrong with it.
+        """
+        try:
+            # a dot name is a draft `coach edit` is writing, or an editor's own file
+            found = [
+                p
+                for p in self.user_dir.iterdir()
+                if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")
+            ]
+        except OSError:  # no folder yet (or not a folder): no user routines
+            return {}
+        return {p.stem: p for p in sorted(found, key=lambda p: (p.stem, p.suffix != ".yaml"))}
+
+    def names(self) -> dict[str, Path]:
+        """Every routine by name: the user's shadow bundled ones of the same name."""
+        return bundled_routines() | self.user_routines()
 
 
 def routines_folder_problem(folder: Path) -> str | None:
@@ -60,27 +77,3 @@ def routines_folder_problem(folder: Path) -> str | None:
     if folder.exists() and not folder.is_dir():
         return f"{folder}: is not a folder"
     return None
-
-
-def user_routines() -> dict[str, Path]:
-    """The user's routine names mapped to their files (``.yaml`` and ``.yml``), sorted by name.
-
-    Only names: a file that cannot be read or parsed is still listed, so that
-    ``coach list`` can say what is wrong with it.
-    """
-    folder = user_routines_dir()
-    try:
-        # a dot name is a draft `coach edit` is writing, or an editor's own file
-        found = [
-            p
-            for p in folder.iterdir()
-            if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")
-        ]
-    except OSError:  # no folder yet (or not a folder): no user routines
-        return {}
-    return {p.stem: p for p in sorted(found, key=lambda p: (p.stem, p.suffix != ".yaml"))}
-
-
-def routine_names() -> dict[str, Path]:
-    """Every routine by name: the user's shadow bundled ones of the same name."""
-    return bundled_routines() | user_routines()

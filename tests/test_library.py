@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.resources import set_user_routines_dir
+from coach.resources import Shelf
 from coach.routine.library import list_library
 from coach.routine.model import Routine
 from coach.routine.reader import load_routine
@@ -111,29 +111,26 @@ def test_listing_measures_once_and_again_only_what_changed(tmp_path: Path) -> No
         measured.append(routine.name)
         return 60.0 * len(routine.exercises)
 
-    set_user_routines_dir(folder)
-    try:
-        cache = tmp_path / "list.json"
-        first = list_library(measure, cache, "key")
-        assert {"a", "inner", "outer", "smr-legs"} <= set(measured)
-        measured.clear()
-        assert list_library(measure, cache, "key") == first
-        assert measured == []
-        # an included file changes: the routine that includes it is measured again
-        inner = folder / "inner.yaml"
-        inner.write_text(SHORT.read_text().replace("Traps", "Neck"))
-        os.utime(inner, ns=(1, 1))
-        list_library(measure, cache, "key")
-        assert sorted(measured) == ["inner", "outer"]
-        measured.clear()
-        list_library(measure, cache, "another rate")  # what lengths depend on changed
-        assert "a" in measured
-        cache.write_text("{damaged")
-        assert list_library(measure, cache, "another rate") == list_library(
-            measure, cache, "another rate"
-        )
-    finally:
-        set_user_routines_dir(None)
+    shelf = Shelf(folder)
+    cache = tmp_path / "list.json"
+    first = list_library(measure, cache, "key", shelf)
+    assert {"a", "inner", "outer", "smr-legs"} <= set(measured)
+    measured.clear()
+    assert list_library(measure, cache, "key", shelf) == first
+    assert measured == []
+    # an included file changes: the routine that includes it is measured again
+    inner = folder / "inner.yaml"
+    inner.write_text(SHORT.read_text().replace("Traps", "Neck"))
+    os.utime(inner, ns=(1, 1))
+    list_library(measure, cache, "key", shelf)
+    assert sorted(measured) == ["inner", "outer"]
+    measured.clear()
+    list_library(measure, cache, "another rate", shelf)  # what lengths depend on changed
+    assert "a" in measured
+    cache.write_text("{damaged")
+    assert list_library(measure, cache, "another rate", shelf) == list_library(
+        measure, cache, "another rate", shelf
+    )
 
 
 EDITOR = """\

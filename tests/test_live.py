@@ -20,7 +20,7 @@ import pytest
 
 from coach.audio import Clip
 from coach.errors import AudioDeviceError
-from coach.language.phrases import TABLE
+from coach.language.table import TABLE
 from coach.play.player import TICK_S, MonotonicClock, play_session
 from coach.play.transport import Command, PlayResult, StopReason
 from coach.render.build import build_session, load_sounds

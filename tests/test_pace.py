@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coach.audio import Clip
-from coach.language.phrases import TABLE
+from coach.language.table import TABLE
 from coach.plan.planner import equivalent_position, plan_session
 from coach.play.player import LONGER_S, TICK_S, play_session
 from coach.play.transport import Change, Command

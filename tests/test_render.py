@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from coach.language.phrases import phrases_for
+from coach.language.table import phrases_for
 from coach.plan.planner import fit_length, plan_session
 from coach.render.build import build_session, estimated_speech_s, load_sounds, texts_to_speak
 from coach.resources import bundled_routines

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coach.errors import PlanError, RoutineError
-from coach.language.phrases import TABLE
+from coach.language.table import TABLE
 from coach.plan.planner import GAP_S, fit_length, plan_session
 from coach.play.transport import Command
 from coach.resources import schema_path

@@ -216,7 +216,7 @@ def problems_of(path: Path) -> list[str]:
             ],
         ),
         (
-            "      - name: Pigeon\n        setup: Sit.\n        hold: 1e12\n",
+            "      - name: Pigeon\n        setup: Sit.\n        hold: 1.0e+12\n",
             [
                 "7: exercise \"Pigeon\": 'hold' is 277777777h46m40s; the longest a duration "
                 "may be is 1h: split it into steps"

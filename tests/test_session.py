@@ -8,7 +8,7 @@ import pytest
 
 from coach.audio import Clip
 from coach.errors import CoachError
-from coach.language.phrases import TABLE
+from coach.language.table import TABLE
 from coach.plan.planner import plan_session
 from coach.render.build import load_sounds
 from coach.render.session import Session

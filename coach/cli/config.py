@@ -17,7 +17,8 @@ from typing import Any
 
 from coach.errors import UsageError
 from coach.files import broken_link
-from coach.language.phrases import DEFAULT_LANGUAGE, TABLE, is_supported
+from coach.language.table import DEFAULT_LANGUAGE, TABLE, is_supported
+from coach.resources import Shelf
 
 PACE_RANGE = (0.25, 4.0)
 RATE_RANGE = (80, 400)
@@ -240,3 +241,26 @@ def _line_of(text: str, name: str) -> int:
         if pattern.match(line):
             return number
     return 1
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting in force and where it came from: one value the command line passes down."""
+
+    values: Mapping[str, Setting]
+
+    def configured(self, name: str) -> Any:
+        """A setting's value from the config file or environment; None when not set there."""
+        setting = self.values.get(name)
+        return None if setting is None or setting.source == "default" else setting.value
+
+    @property
+    def shelf(self) -> Shelf:
+        """Where routines are found by name (the config's ``routines`` folder)."""
+        folder = self.configured("routines")
+        return Shelf(folder) if folder is not None else Shelf()
+
+    @property
+    def language(self) -> str:
+        """The language of a routine that does not say."""
+        return str(self.configured("language") or DEFAULT_LANGUAGE)

@@ -18,7 +18,7 @@ from click.shell_completion import CompletionItem
 
 from coach import __version__
 from coach.audio import SAMPLE_RATE_HZ
-from coach.cli.config import ConfigError, Setting, default_settings, keys, load_config
+from coach.cli.config import ConfigError, Settings, default_settings, keys, load_config
 from coach.durations import format_duration, parse_duration
 from coach.errors import (
     CoachError,
@@ -29,17 +29,14 @@ from coach.errors import (
 from coach.export.chapters import format_vtt
 from coach.export.writer import FORMATS, SAMPLE_RATES_HZ, check_target, export_session
 from coach.files import check_distinct, check_new_file, write_text_atomic
-from coach.language.phrases import DEFAULT_LANGUAGE, primary, voice_for
+from coach.language.table import primary, voice_for
 from coach.plan.planner import MAX_SESSION_S
 from coach.play.display import Progress
 from coach.render.build import build_session, load_sounds
 from coach.render.session import Session
-from coach.resources import (
-    routine_names,
-    set_user_routines_dir,
-)
+from coach.resources import Shelf
 from coach.routine.model import Routine
-from coach.routine.reader import load_routine, set_default_language
+from coach.routine.reader import load_routine
 from coach.speech.cache import (
     DEFAULT_RATE_WPM,
     Pyttsx3Engine,
@@ -118,10 +115,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
         # Said when a command runs (CoachCommand): --help and completion still work.
         ctx.meta[CONFIG_ERROR] = err
         settings = default_settings(CONFIG_KEYS)
-    settings_in_force.clear()
-    settings_in_force.update(settings)
-    set_user_routines_dir(configured("routines"))
-    set_default_language(configured("language") or DEFAULT_LANGUAGE)
+    ctx.obj = Settings(settings)
     # Options a command does not get on its command line come from here (click's default_map).
     speed = {name: configured(name) for name in ("pace", "rate", "voice")}
     speed = {name: value for name, value in speed.items() if value is not None}
@@ -135,7 +129,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 CONFIG_KEYS = keys(tuple(FORMATS), SAMPLE_RATES_HZ)
-settings_in_force: dict[str, Setting] = {}
 
 
 def config_path() -> Path:
@@ -144,10 +137,22 @@ def config_path() -> Path:
     return Path(given) if given else Path(platformdirs.user_config_dir("coach")) / "config.toml"
 
 
+def current_settings() -> Settings:
+    """The settings the group read for this command (the defaults outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_object(Settings) if ctx is not None else None
+    return found if found is not None else Settings(default_settings(CONFIG_KEYS))
+
+
 def configured(name: str) -> Any:
     """A setting's value from the config file or environment; None when it is not set there."""
-    setting = settings_in_force.get(name)
-    return None if setting is None or setting.source == "default" else setting.value
+    return current_settings().configured(name)
+
+
+def read_routine(ref: str | Path) -> Routine:
+    """Load a routine as this command's settings find it (their folder and language)."""
+    settings = current_settings()
+    return load_routine(ref, settings.shelf, language=settings.language)
 
 
 # --- shared options ---------------------------------------------------------------------
@@ -173,12 +178,12 @@ def complete_routines(
     """Routine names for the shell (yours and the bundled), or files for a path."""
     # The shell asks without running the group, so the config's folder is read here;
     # a config with problems completes the default folder's names.
+    shelf = Shelf()
     with contextlib.suppress(CoachError):
-        folder = load_config(config_path(), os.environ, CONFIG_KEYS)["routines"].value
-        set_user_routines_dir(folder)
+        shelf = Settings(load_config(config_path(), os.environ, CONFIG_KEYS)).shelf
     if "/" in incomplete or incomplete.startswith("."):
         return [CompletionItem(incomplete, type="file")]
-    names = [CompletionItem(n) for n in sorted(routine_names()) if n.startswith(incomplete)]
+    names = [CompletionItem(n) for n in sorted(shelf.names()) if n.startswith(incomplete)]
     return names or [CompletionItem(incomplete, type="file")]
 
 
@@ -254,7 +259,7 @@ def prepare(
     """
     pace = check_speed(pace, length)
     if isinstance(routine, str):
-        routine = load_routine(routine)
+        routine = read_routine(routine)
     if voice is not None:
         warning = voice_mismatch(voice, routine.language)
         if warning:

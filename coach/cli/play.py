@@ -19,6 +19,7 @@ from coach.cli.group import (
     cli,
     complete_routines,
     prepare,
+    read_routine,
     routine_file,
     session_options,
 )
@@ -35,13 +36,13 @@ from coach.play.history import (
     scan_history,
 )
 from coach.play.keys import terminal_keys
+from coach.play.log import change_json, fired_json
 from coach.play.output import SimpleaudioOutput
 from coach.play.player import MonotonicClock, play_session
 from coach.play.transport import Change, Display, Fired, NoControls, StopReason
 from coach.routine.model import Routine
-from coach.routine.reader import load_routine
 from coach.timeline.events import Timeline
-from coach.timeline.schedule import change_json, fired_json, minutes_seconds, stopped_where
+from coach.timeline.schedule import minutes_seconds, stopped_where
 
 
 @cli.command()
@@ -96,7 +97,7 @@ def play(
         check_target(fallback, force=True)  # format and folder now; an existing file below
     if log_path is not None and not log_path.parent.is_dir():
         raise TargetError(f"{log_path}: cannot write the log: no such folder {log_path.parent}")
-    loaded = load_routine(routine)
+    loaded = read_routine(routine)
     if from_exercise is not None:
         exercise_named(loaded, from_exercise)  # a wrong name is said before anything else
     try:
@@ -201,7 +202,7 @@ def start_of(timeline: Timeline, exercise: str) -> float:
 def make_display(timeline: Timeline) -> Display:
     if sys.stderr.isatty():
         return TerminalDisplay(timeline, sys.stderr)
-    return LineDisplay(sys.stderr)
+    return LineDisplay(sys.stderr, timeline.phrases)
 
 
 def history_path() -> Path:

@@ -12,17 +12,30 @@ import click
 import platformdirs
 
 from coach import __version__
-from coach.cli.group import cli, complete_routines, configured, make_speech
+from coach.cli.group import (
+    cli,
+    complete_routines,
+    configured,
+    current_settings,
+    make_speech,
+    prepare,
+    read_routine,
+)
 from coach.durations import format_duration
-from coach.errors import Problem, RoutineError, TargetError, UsageError
+from coach.errors import (
+    PlanError,
+    Problem,
+    RoutineError,
+    TargetError,
+    UsageError,
+)
 from coach.files import check_new_file, write_text_atomic
-from coach.language.phrases import voice_for
+from coach.language.phrases import Written
+from coach.language.table import phrases_for, voice_for
 from coach.render.build import build_session, load_sounds
 from coach.resources import (
     bundled_routines,
     routines_folder_problem,
-    user_routines,
-    user_routines_dir,
 )
 from coach.routine.library import (
     MAX_NAME_CHARS,
@@ -32,7 +45,7 @@ from coach.routine.library import (
     valid_name,
 )
 from coach.routine.model import Routine
-from coach.routine.reader import find_routine, load_routine
+from coach.routine.reader import find_routine
 from coach.routine.source import MAX_FILE_BYTES
 from coach.speech.cache import DEFAULT_RATE_WPM, speech_identity
 from coach.timeline.schedule import minutes_seconds
@@ -53,7 +66,7 @@ def list_routines(rate: int, as_json: bool) -> None:
       coach list
       coach list --json
     """
-    problem = routines_folder_problem(user_routines_dir())
+    problem = routines_folder_problem(current_settings().shelf.user_dir)
     if problem is not None:
         click.echo(
             f"coach: warning: {problem}, so none of your routines are listed; "
@@ -68,7 +81,8 @@ def list_routines(rate: int, as_json: bool) -> None:
 
     cache = Path(platformdirs.user_cache_dir("coach")) / "list.json"
     key = f"{__version__}|{rate}|{configured('voice')}|{configured('language')}|{speech_identity()}"
-    listed = list_library(measure, cache, key)
+    settings = current_settings()
+    listed = list_library(measure, cache, key, settings.shelf, language=settings.language)
     if as_json:
         click.echo(json.dumps([item.as_json() for item in listed], indent=2))
         return
@@ -139,7 +153,8 @@ def new(name: str, source: str | None, force: bool) -> None:
             f"that name is {len(name)} characters long; a routine name is at most "
             f"{MAX_NAME_CHARS}, so choose a shorter one"
         )
-    folder = user_routines_dir()
+    shelf = current_settings().shelf
+    folder = shelf.user_dir
     problem = routines_folder_problem(folder)
     if problem is not None:
         raise TargetError(
@@ -152,10 +167,10 @@ def new(name: str, source: str | None, force: bool) -> None:
             f"{target}: already exists; `coach edit {name}` changes it, --force replaces it"
         )
     if source is not None:
-        origin = find_routine(source)
-        load_routine(origin)  # a broken routine is not a starting point
+        origin = find_routine(source, shelf)
+        read_routine(origin)  # a broken routine is not a starting point
         # an include beside the original must still be found from the copy's folder
-        copied = moved_includes(origin.read_text(encoding="utf-8"), origin, folder)
+        copied = moved_includes(origin.read_text(encoding="utf-8"), origin, shelf)
         text = f"# {name}: copied from {source} ({origin}).\n" + copied
     else:
         text = STARTER.format(
@@ -184,8 +199,9 @@ def edit(name: str) -> None:
     Example:
       EDITOR=nano coach edit my-legs
     """
-    path = find_routine(name)
-    if name in bundled_routines() and name not in user_routines() and "/" not in name:
+    shelf = current_settings().shelf
+    path = find_routine(name, shelf)
+    if name in bundled_routines() and name not in shelf.user_routines() and "/" not in name:
         raise UsageError(
             f"{name} is bundled with coach; make your own copy to edit: "
             f"coach new {name} --from {name}"
@@ -227,7 +243,7 @@ def _edit_draft(path: Path, real: Path, draft: Path, before: bytes) -> None:
             click.echo(f"coach: {path}: no changes", err=True)
             return
         try:
-            routine = load_routine(draft)
+            routine = read_routine(draft)
         except RoutineError as err:
             problems = [_named_as(problem, draft, path) for problem in err.problems]
             for problem in problems:
@@ -246,7 +262,7 @@ def _edit_draft(path: Path, real: Path, draft: Path, before: bytes) -> None:
                 [Problem(str(path), 0, f"left as it was; your edit is in {kept}")]
             ) from err
         draft.replace(real)
-        click.echo(f"{path}: ok ({_summary(routine)})")
+        click.echo(f"{path}: ok ({_summary(routine, phrases_for(routine.language).written)})")
         return
 
 
@@ -311,16 +327,26 @@ def check(files: tuple[Path, ...]) -> None:
     problems: list[Problem] = []
     for path in files:
         try:
-            routine = load_routine(str(path))
+            routine = read_routine(str(path))
         except RoutineError as err:
             problems += err.problems
             continue
-        click.echo(f"{path}: ok ({_summary(routine)})")
+        # planned at pace 1 with its real speech, as show would: what show refuses, check does
+        try:
+            session = prepare(
+                routine, None, None, configured("rate") or DEFAULT_RATE_WPM, configured("voice")
+            )
+        except PlanError as err:
+            problems.append(Problem(str(path), 0, str(err).splitlines()[0]))
+            continue
+        words = session.timeline.phrases.written
+        length = words.at_pace_one.format(length=minutes_seconds(session.timeline.total_s))
+        click.echo(f"{path}: ok ({_summary(routine, words)}; {length})")
     if problems:
         raise RoutineError(problems)
 
 
-def _summary(routine: Routine) -> str:
+def _summary(routine: Routine, words: Written) -> str:
     """``8 exercises, 22 holds, 24m on the ball``: rounds counted, at pace 1."""
     holds, hold_s = 0, 0.0
     for section in routine.sections:
@@ -329,6 +355,6 @@ def _summary(routine: Routine) -> str:
             for step in exercise.steps:
                 holds += times * step.repeat.rounds
                 hold_s += times * step.repeat.rounds * step.written_s
-    return (
-        f"{len(routine.exercises)} exercises, {holds} holds, {format_duration(hold_s)} on the ball"
+    return words.summary.format(
+        exercises=len(routine.exercises), holds=holds, time=format_duration(hold_s)
     )

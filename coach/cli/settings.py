@@ -9,9 +9,8 @@ import click
 from click.shell_completion import get_completion_class
 
 from coach.audio import SAMPLE_RATE_HZ
-from coach.cli.group import cli, config_path, settings_in_force
-from coach.language.phrases import REGIONAL_VOICES, TABLE, primary
-from coach.resources import user_routines_dir
+from coach.cli.group import cli, config_path, current_settings
+from coach.language.table import REGIONAL_VOICES, TABLE, primary
 from coach.speech.cache import Pyttsx3Engine
 
 
@@ -29,21 +28,22 @@ def show_config(as_json: bool) -> None:
       coach config
       COACH_RATE=140 coach config --json
     """
+    settings = current_settings()
     shown = {
         name: str(setting.value) if isinstance(setting.value, Path) else setting.value
-        for name, setting in settings_in_force.items()
+        for name, setting in settings.values.items()
     }
-    shown["routines"] = str(user_routines_dir())
+    shown["routines"] = str(settings.shelf.user_dir)
     if as_json:
         items = [
             {"name": name, "value": shown[name], "source": setting.source}
-            for name, setting in settings_in_force.items()
+            for name, setting in settings.values.items()
         ]
         click.echo(json.dumps({"file": str(config_path()), "settings": items}, indent=2))
         return
     found = "" if config_path().is_file() else " (none yet)"
     click.echo(f"config file: {config_path()}{found}")
-    for name, setting in settings_in_force.items():
+    for name, setting in settings.values.items():
         value = shown[name]
         if value is None:
             value = {"voice": "the language's own", "sample-rate": str(SAMPLE_RATE_HZ)}.get(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from coach.timeline.events import EventKind, Timeline
-from coach.timeline.schedule import clock, place
+from coach.timeline.schedule import clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +35,14 @@ def chapters(timeline: Timeline) -> list[Chapter]:
                 while segment is not None and segment.end_s <= hold.start_s:
                     segment = next(segments, None)
                 begins = segment.start_s if segment is not None else hold.start_s
-            title = place(hold.exercise, None, hold.side)
+            title = timeline.phrases.place(hold.exercise, None, hold.side)
             if hold.round is not None:
-                title += f", round {hold.round}"
+                title += ", " + timeline.phrases.written.round.format(n=hold.round)
             starts.append((title, begins))
             previous = key
         previous_end = hold.end_s
     if not starts or starts[0][1] > 0:
-        starts.insert(0, ("Introduction", 0.0))
+        starts.insert(0, (timeline.phrases.written.introduction, 0.0))
     ends = [start for _, start in starts[1:]] + [timeline.total_s]
     return [Chapter(title, start, end) for (title, start), end in zip(starts, ends, strict=True)]
 

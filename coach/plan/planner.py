@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from coach.durations import format_duration
 from coach.errors import PlanError, SessionTooLongError
-from coach.language.phrases import phrases_for
+from coach.language.table import phrases_for
 from coach.routine.model import Exercise, Routine, Side, Step
 from coach.timeline.events import (
     EPSILON_S,
@@ -149,9 +149,12 @@ class _Planner:
         return event.end_s
 
     def say_in_turn(self, at_s: float, texts: list[str], where: _Where = _Where()) -> float:
-        """Say texts one after another from ``at_s``; returns when the last ends."""
+        """Say texts one after another from ``at_s``; returns when the last ends.
+
+        An empty text (a step without a setup) is not said: its name already was.
+        """
         end = at_s
-        for i, text in enumerate(texts):
+        for i, text in enumerate(t for t in texts if t):
             end = self.say(end + (GAP_S if i else 0.0), text, where)
         return end
 
@@ -422,10 +425,16 @@ class _Planner:
         if needed_s > beat_s + EPSILON_S:
             name = exercise.name + (f" ({step.name})" if exercise.has_steps else "")
             said = f'to say "{longest}"' if texts else "for its ticks"
+            fastest = math.floor(step.tempo_s / needed_s * 100) / 100
+            least_s = math.ceil(needed_s * 10) / 10
+            fix = (
+                f"the fastest pace that works is {fastest:g}"
+                if fastest >= MIN_PACE
+                else f"no pace is slow enough: make 'tempo' at least {least_s:g}s"
+            )
             raise PlanError(
-                f'"{name}" counts {step.reps} reps of {format_duration(step.tempo_s)} at pace '
-                f"{self.pace:g}: a beat of {beat_s:.2f}s is too short {said}; the fastest "
-                f"pace that works is {math.floor(step.tempo_s / needed_s * 100) / 100:g}"
+                f'"{name}" counts {step.reps} reps of {step.tempo_s:g}s at pace '
+                f"{self.pace:g}: a beat of {beat_s:.2f}s is too short {said}; {fix}"
             )
         first_s = _ms_up(spoken_end + GAP_S)
         for k in range(step.reps):

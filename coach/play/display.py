@@ -6,9 +6,11 @@ import math
 import time
 from typing import TextIO
 
+from coach.language.phrases import Phrases
+from coach.language.table import DEFAULT_LANGUAGE, phrases_for
 from coach.play.transport import Fired
 from coach.timeline.events import Hold, Timeline
-from coach.timeline.schedule import minutes_seconds, place
+from coach.timeline.schedule import minutes_seconds
 
 KEYS_HELP = "space pause · n next · b back · +/- pace · h longer · q quit"
 BAR_WIDTH = 30
@@ -54,27 +56,28 @@ def status_lines(
 ) -> list[str]:
     """The block a terminal shows: where you are, big time left, what is next, progress."""
     current, upcoming = _hold_at(timeline.holds, position_s)
+    place, words = timeline.phrases.place, timeline.phrases.written
     resting = next((r for r in timeline.rests if r.start_s <= position_s < r.end_s), None)
     if current is not None:
         title = place(current.exercise, current.step, current.side)
         if current.round is not None:
-            title += f" · round {current.round}"
+            title += " · " + words.round.format(n=current.round)
         left = current.end_s - position_s
     elif resting is not None:
-        title = f"Rest · round {resting.round} next"
+        title = words.rest_next.format(n=resting.round)
         left = resting.end_s - position_s
     elif upcoming is not None:
-        title = "Get ready: " + place(upcoming.exercise, upcoming.step, upcoming.side)
+        title = words.get_ready.format(what=place(upcoming.exercise, upcoming.step, upcoming.side))
         left = upcoming.start_s - position_s
     else:
-        title, left = "Finishing", timeline.total_s - position_s
+        title, left = words.finishing, timeline.total_s - position_s
     if waiting:
-        title = "READY? Press space to go on · " + title
+        title = f"{words.waiting} · {title}"
         left = 0.0
     elif paused:
-        title = "PAUSED · " + title
+        title = f"{words.paused} · {title}"
     nxt = upcoming if current is not None else None
-    next_line = "Next: " + place(nxt.exercise, nxt.step, nxt.side) if nxt else ""
+    next_line = words.next.format(what=place(nxt.exercise, nxt.step, nxt.side)) if nxt else ""
     done = f"{minutes_seconds(position_s)} / {minutes_seconds(timeline.total_s)}"
     return [
         title,
@@ -122,8 +125,9 @@ class TerminalDisplay:
 class LineDisplay:
     """One plain line per event, for logs and pipes: no escape codes."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, phrases: Phrases | None = None) -> None:
         self.stream = stream
+        self.phrases = phrases or phrases_for(DEFAULT_LANGUAGE)
 
     def replanned(self, timeline: Timeline) -> None:
         self.stream.write(
@@ -135,7 +139,7 @@ class LineDisplay:
     def fired(self, fired: Fired) -> None:
         event = fired.event
         what = event.text if event.text else f"({event.sound_name} chime)"
-        where = place(event.exercise, event.step, event.side)
+        where = self.phrases.place(event.exercise, event.step, event.side)
         self.stream.write(f"{minutes_seconds(fired.fired_s):>6}  {where:<44} {what}\n")
         self.stream.flush()
 

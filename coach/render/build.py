@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 
 from coach.audio import SAMPLE_RATE_HZ, Clip, read_wav
 from coach.errors import CoachError, PlanError
-from coach.language.phrases import phrases_for
+from coach.language.table import phrases_for
 from coach.plan.planner import MAX_SESSION_S, fit_length, plan_session, spoken_minutes
 from coach.render.session import Session
 from coach.resources import bundled_dir

@@ -18,7 +18,8 @@ import yaml
 
 from coach.errors import CoachError, RoutineError
 from coach.files import write_text_atomic
-from coach.resources import bundled_routines, user_routines, user_routines_dir
+from coach.language.table import DEFAULT_LANGUAGE
+from coach.resources import Shelf, bundled_routines
 from coach.routine.model import Routine
 from coach.routine.reader import find_routine, load_routine
 
@@ -49,7 +50,12 @@ class Listed:
 
 
 def list_library(
-    measure: Callable[[Routine], float], cache_path: Path | None, settings_key: str
+    measure: Callable[[Routine], float],
+    cache_path: Path | None,
+    settings_key: str,
+    shelf: Shelf,
+    *,
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[Listed]:
     """Every routine, bundled first then the user's, each with its length or first problem.
 
@@ -59,15 +65,16 @@ def list_library(
     never hiding the others.
     """
     cache = _LengthCache(cache_path, settings_key)
-    bundled, users = bundled_routines(), user_routines()
+    bundled, users = bundled_routines(), shelf.user_routines()
+    read = _Read(shelf, language)
     listed = [
         *(
-            _entry(name, "bundled", path, False, measure, cache)
+            _entry(name, "bundled", path, False, measure, cache, read)
             for name, path in bundled.items()
             if name not in users
         ),
         *(
-            _entry(name, "user", path, name in bundled, measure, cache)
+            _entry(name, "user", path, name in bundled, measure, cache, read)
             for name, path in users.items()
         ),
     ]
@@ -82,13 +89,14 @@ def _entry(
     shadows: bool,
     measure: Callable[[Routine], float],
     cache: _LengthCache,
+    read: _Read,
 ) -> Listed:
     found = cache.get(path)
     if found is not None:
         return Listed(name, source, path, shadows, **found)
     files: list[Path] = [path]
     try:
-        routine = load_routine(path)
+        routine = load_routine(path, read.shelf, language=read.language)
         files = list(routine.files)
         details: dict[str, Any] = {
             "title": routine.title,
@@ -103,9 +111,17 @@ def _entry(
     if len(files) > 1 or "problem" in details:
         # An include by name finds whatever the folders hold now: a routine of yours
         # added, removed or renamed changes what it means, and so must measure again.
-        files += [*(f.parent for f in files), user_routines_dir()]
+        files += [*(f.parent for f in files), read.shelf.user_dir]
     cache.put(path, files, details)
     return Listed(name, source, path, shadows, **details)
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """How the library reads its routines: where names are found, and the default language."""
+
+    shelf: Shelf
+    language: str
 
 
 def _stamp(path: Path) -> list[int] | None:
@@ -190,7 +206,7 @@ def valid_name(name: str) -> bool:
     return bool(name) and all(ch.isalnum() or ch in "-_" for ch in name) and name[0].isalnum()
 
 
-def moved_includes(text: str, origin: Path, folder: Path) -> str:
+def moved_includes(text: str, origin: Path, shelf: Shelf) -> str:
     """A routine's text for a copy in ``folder``: each include that would find another
     file from there (a path beside the original) is rewritten to the file it means.
 
@@ -199,9 +215,11 @@ def moved_includes(text: str, origin: Path, folder: Path) -> str:
     root = yaml.compose(text, Loader=yaml.SafeLoader)  # the pure parser: marks count characters
     edits: list[tuple[int, int, str]] = []
     for node in _include_values(root):
-        meant = find_routine(node.value, relative_to=origin.parent).resolve()
+        meant = find_routine(node.value, shelf, relative_to=origin.parent).resolve()
         try:
-            there: Path | None = find_routine(node.value, relative_to=folder).resolve()
+            there: Path | None = find_routine(
+                node.value, shelf, relative_to=shelf.user_dir
+            ).resolve()
         except RoutineError:
             there = None
         if there != meant:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 
-from coach.language.phrases import DEFAULT_LANGUAGE
+from coach.language.side import Side
+from coach.language.table import DEFAULT_LANGUAGE
 
-
-class Side(Enum):
-    LEFT = "left"
-    RIGHT = "right"
+__all__ = ["ONCE", "Cue", "Exercise", "Repeat", "Routine", "Section", "Side", "Step"]
 
 
 @dataclass(frozen=True, slots=True)

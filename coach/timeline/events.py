@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from enum import Enum, IntEnum
 
 from coach.errors import PlanError
-from coach.language.phrases import DEFAULT_LANGUAGE, Phrases, phrases_for
+from coach.language.phrases import Phrases
+from coach.language.table import DEFAULT_LANGUAGE, phrases_for
 from coach.routine.model import Side
 
 MIN_PACE = 0.25

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from coach.play.transport import Change, Fired
-from coach.routine.model import Side
+from coach.language.phrases import Phrases
+from coach.language.side import Side
 from coach.timeline.events import Event, EventKind, Hold, Priority, Timeline
 
 JSON_VERSION = 1
@@ -22,14 +22,6 @@ def minutes_seconds(seconds: float) -> str:
     """``75.5`` → ``1:16``."""
     whole = round(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
-
-
-def place(exercise: str | None, step: str | None, side: Side | None) -> str:
-    """How the display names where a person is: ``Quads, knee and IT band: Knee, left side``."""
-    if exercise is None:
-        return ""
-    text = exercise + (f": {step}" if step else "")
-    return text + (f", {side.value} side" if side else "")
 
 
 def stopped_where(timeline: Timeline, position_s: float) -> str:
@@ -50,16 +42,19 @@ def event_line(event: Event) -> str:
 
 def format_schedule(timeline: Timeline) -> str:
     """The schedule as text: one line per event, holds marked, dropped cues listed."""
-    lines = [
-        f"{timeline.title} ({timeline.routine})",
-        f"{minutes_seconds(timeline.total_s)} at pace {timeline.pace:g}, "
-        f"{len(timeline.holds)} holds, {len(timeline.events)} clips",
-        "",
-    ]
+    phrases = timeline.phrases
+    words = phrases.written
+    header = words.header.format(
+        length=minutes_seconds(timeline.total_s),
+        pace=f"{timeline.pace:g}",
+        holds=len(timeline.holds),
+        clips=len(timeline.events),
+    )
+    lines = [f"{timeline.title} ({timeline.routine})", header, ""]
     marks = sorted(
-        [(h.start_s, _hold_mark(h)) for h in timeline.holds]
+        [(h.start_s, _hold_mark(phrases, h)) for h in timeline.holds]
         + [
-            (r.start_s, f"rest, then round {r.round} ({_length(r.start_s, r.end_s)})")
+            (r.start_s, words.rest_mark.format(n=r.round, length=_length(r.start_s, r.end_s)))
             for r in timeline.rests
         ]
     )
@@ -71,13 +66,11 @@ def format_schedule(timeline: Timeline) -> str:
             mark = next(upcoming, None)
         lines.append(event_line(event))
     if timeline.dropped:
-        lines += ["", f"Left out at pace {timeline.pace:g} (their holds are too short):"]
+        lines += ["", words.left_out.format(pace=f"{timeline.pace:g}")]
         for cue in timeline.dropped:
-            kind = "announcement" if cue.priority is Priority.LOW else "cue"
-            lines.append(
-                f"  {cue.exercise}, {cue.side.value + ' side' if cue.side else '—'}: "
-                f'{kind} "{cue.text}"'
-            )
+            kind = words.announcement if cue.priority is Priority.LOW else words.cue
+            side = phrases.sides[cue.side] if cue.side else "—"
+            lines.append(f'  {cue.exercise}, {side}: {kind} "{cue.text}"')
     return "\n".join(lines)
 
 
@@ -85,12 +78,13 @@ def _length(start_s: float, end_s: float) -> str:
     return minutes_seconds(end_s - start_s)
 
 
-def _hold_mark(hold: Hold) -> str:
-    where = place(hold.exercise, hold.step, hold.side)
+def _hold_mark(phrases: Phrases, hold: Hold) -> str:
+    where = phrases.place(hold.exercise, hold.step, hold.side)
     if hold.round is not None:
-        where += f", round {hold.round}"
+        where += ", " + phrases.written.round.format(n=hold.round)
     if hold.until_ready:
-        return f"{where} (until you are ready; {_length(hold.start_s, hold.end_s)} in a file)"
+        length = _length(hold.start_s, hold.end_s)
+        return f"{where} ({phrases.written.until_ready.format(length=length)})"
     return f"{where} ({_length(hold.start_s, hold.end_s)})"
 
 
@@ -140,19 +134,3 @@ def timeline_json(timeline: Timeline) -> dict[str, Any]:
             for r in timeline.rests
         ],
     }
-
-
-def change_json(change: Change) -> dict[str, Any]:
-    """A line of ``coach play --log`` for a change under way: the new pace, where, how long."""
-    return {
-        "change": change.command.value,
-        "fired_s": round(change.fired_s, 6),
-        "pace": change.pace,
-        "position_s": round(change.position_s, 3),
-        "total_s": change.total_s,
-    }
-
-
-def fired_json(fired: Fired) -> dict[str, Any]:
-    """One line of ``coach play --log``: what was planned, and when it really fired."""
-    return event_json(fired.event, fired_s=round(fired.fired_s, 6))
