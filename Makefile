@@ -1,7 +1,7 @@
 # One task runner. Run ./setup.sh first (the README's commands do).
 VENV := .venv/bin
 
-.PHONY: test lint typecheck pytest bench sounds
+.PHONY: test lint typecheck pytest bench sounds schema mutants
 
 test: lint typecheck pytest
 
@@ -10,7 +10,7 @@ lint:
 	$(VENV)/ruff check coach tests bench scripts
 
 typecheck:
-	$(VENV)/mypy coach
+	$(VENV)/mypy coach tests
 
 pytest:
 	$(VENV)/pytest -q
@@ -20,3 +20,11 @@ bench:
 
 sounds:
 	$(VENV)/python scripts/make_sounds.py
+
+# The JSON Schema for routine files, generated from the grammar (a test fails when it is stale).
+schema:
+	$(VENV)/python -m coach.routine.schema > coach/schema/routine.schema.json
+
+# A mutation check, by hand: each planted bug must make the tests fail.
+mutants:
+	$(VENV)/python scripts/mutants.py

@@ -18,7 +18,8 @@ from pathlib import Path
 import soundfile
 
 from bench.bench_render import naive_export
-from coach.export.writer import FORMATS, export_session
+from coach.export.formats import format_named, format_places
+from coach.export.writer import export_session
 from coach.render.build import build_session, load_sounds
 from coach.routine.reader import load_routine
 from coach.speech.cache import SpeechCache, SpeechSettings
@@ -33,10 +34,7 @@ def child(which: str, fmt: str, pace: str, cache: str, target: str, source: str)
     if which == "encoder":
         samples, rate = soundfile.read(source, dtype="int16")
         started = time.perf_counter()
-        spec = FORMATS[fmt]
-        with soundfile.SoundFile(
-            target, "w", rate, 1, format=spec.container, subtype=spec.subtype
-        ) as out:
+        with format_named(fmt).open(Path(target), rate) as out:
             for i in range(0, len(samples), 65_536):
                 out.write(samples[i : i + 65_536])
         audio_s = len(samples) / rate
@@ -83,7 +81,7 @@ def main() -> None:
         root = Path(folder)
         warm = root / "warm-cache"
         run("coach", "wav", warm, root / "warmup.wav")
-        for fmt in FORMATS:
+        for fmt in format_places():
             target = root / f"out.{fmt}"
             rows.append(
                 (f"coach {fmt}, cold cache", run("coach", fmt, root / f"cold-{fmt}", target))
@@ -117,7 +115,7 @@ def main() -> None:
     figures = dict(rows)
     cold_wav, naive = figures["coach wav, cold cache"], figures["naive, wav"]
     print(f"naive / coach wav cold: {naive[0] / cold_wav[0]:.2f}x time")
-    for fmt in FORMATS:
+    for fmt in format_places():
         ratio = figures[f"coach {fmt}, warm cache"][0] / figures[f"encoder alone, {fmt}"][0]
         print(f"coach {fmt} warm / encoder alone: {ratio:.2f}x time")
     print(

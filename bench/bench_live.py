@@ -32,7 +32,8 @@ def naive(log: Path) -> None:
     """What a first attempt looks like: say each cue, wait for it, sleep the gap as planned."""
     from coach.render.build import build_session, load_sounds
     from coach.routine.reader import load_routine
-    from coach.speech.cache import SpeechCache, SpeechSettings, _prepare_espeak
+    from coach.speech.cache import SpeechCache, SpeechSettings
+    from coach.speech.espeak import _prepare_espeak
 
     _prepare_espeak()
     import platformdirs

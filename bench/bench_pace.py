@@ -18,8 +18,10 @@ from typing import Any
 
 import platformdirs
 
-from coach.plan.planner import equivalent_position, plan_session
-from coach.play.player import MonotonicClock, play_session
+from coach.plan.planner import plan_session
+from coach.plan.replan import equivalent_position
+from coach.play.clock import MonotonicClock
+from coach.play.player import play_session
 from coach.play.transport import Change, Command, Fired
 from coach.render.build import build_session, load_sounds
 from coach.render.session import Session

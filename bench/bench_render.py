@@ -20,7 +20,8 @@ from coach.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH
 from coach.export.writer import export_session, sample_offset
 from coach.render.build import build_session, load_sounds
 from coach.routine.reader import load_routine
-from coach.speech.cache import Pyttsx3Engine, SpeechCache, SpeechSettings
+from coach.speech.cache import SpeechCache, SpeechSettings
+from coach.speech.espeak import Pyttsx3Engine
 from coach.timeline.events import Timeline
 
 ROUTINE = "smr-full"

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-
-import platformdirs
 
 from coach.files import broken_link
 
@@ -33,40 +30,6 @@ def bundled_routines() -> dict[str, Path]:
 def schema_path() -> Path:
     """The JSON Schema for routine files."""
     return _PACKAGE / "schema" / "routine.schema.json"
-
-
-def default_user_routines_dir() -> Path:
-    """The folder a person keeps their own routines in (``~/.config/coach/routines`` on Linux)."""
-    return Path(platformdirs.user_config_dir("coach")) / "routines"
-
-
-@dataclass(frozen=True, slots=True)
-class Shelf:
-    """Where routines are found by name: the user's folder (the config's ``routines``), then
-    the bundled ones. A value passed down from the command line, never module state."""
-
-    user_dir: Path = field(default_factory=default_user_routines_dir)
-
-    def user_routines(self) -> dict[str, Path]:
-        """The user's routine names mapped to their files (``.yaml`` and ``.yml``), by name.
-
-        Only names: a file that cannot be read or parsed is still listed, so that
-        ``coach list`` can say what is wrong with it.
-        """
-        try:
-            # a dot name is a draft `coach edit` is writing, or an editor's own file
-            found = [
-                p
-                for p in self.user_dir.iterdir()
-                if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")
-            ]
-        except OSError:  # no folder yet (or not a folder): no user routines
-            return {}
-        return {p.stem: p for p in sorted(found, key=lambda p: (p.stem, p.suffix != ".yaml"))}
-
-    def names(self) -> dict[str, Path]:
-        """Every routine by name: the user's shadow bundled ones of the same name."""
-        return bundled_routines() | self.user_routines()
 
 
 def routines_folder_problem(folder: Path) -> str | None:

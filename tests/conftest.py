@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -43,9 +44,9 @@ SOUND_S = {
 """Stand-in sound lengths for the pure core (about the bundled sounds')."""
 
 
-def fake_speech_s(text: str) -> float:
-    """A stand-in for rendered speech: about 15 characters a second, plus a breath."""
-    return round(0.3 + len(text) * 0.065, 6)
+from tests.fakes import fake_speech_s  # noqa: E402  (shared with the tone engine)
+
+__all__ = ["fake_speech_s"]
 
 
 @pytest.fixture
@@ -53,8 +54,12 @@ def sound_s() -> dict[Sound, float]:
     return {sound: clip.duration_s for sound, clip in load_sounds().items()}
 
 
+class WriteRoutine(Protocol):
+    def __call__(self, text: str, name: str = "routine.yaml") -> Path: ...
+
+
 @pytest.fixture
-def write_routine(tmp_path: Path) -> object:
+def write_routine(tmp_path: Path) -> WriteRoutine:
     def write(text: str, name: str = "routine.yaml") -> Path:
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")

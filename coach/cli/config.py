@@ -18,7 +18,7 @@ from typing import Any
 from coach.errors import UsageError
 from coach.files import broken_link
 from coach.language.table import DEFAULT_LANGUAGE, TABLE, is_supported
-from coach.resources import Shelf
+from coach.routine.shelf import Shelf
 
 PACE_RANGE = (0.25, 4.0)
 RATE_RANGE = (80, 400)
@@ -79,6 +79,17 @@ def _language(value: Any) -> str:
     return tag
 
 
+def _engine(value: Any) -> str:
+    from coach.speech.engine import engine_modules
+
+    name = _text(value)
+    if name not in engine_modules():
+        raise ValueError(
+            f"is not a speech engine; use one of {', '.join(sorted(engine_modules()))}"
+        )
+    return name
+
+
 def _choice(options: tuple[str, ...]) -> Callable[[Any], Any]:
     def parse(value: Any) -> str:
         text = str(value).strip().lower()
@@ -122,6 +133,12 @@ def keys(formats: tuple[str, ...], sample_rates: tuple[int, ...]) -> tuple[Key, 
             "the voice for every routine (like --voice); unset: the language's",
             _text,
             None,
+        ),
+        Key(
+            "engine",
+            "the speech engine (like --engine); `coach voices --engine NAME` lists its voices",
+            _engine,
+            "espeak",
         ),
         Key(
             "language",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -17,36 +16,29 @@ from click.core import ParameterSource
 from click.shell_completion import CompletionItem
 
 from coach import __version__
-from coach.audio import SAMPLE_RATE_HZ
 from coach.cli.config import ConfigError, Settings, default_settings, keys, load_config
 from coach.durations import format_duration, parse_duration
 from coach.errors import (
     CoachError,
-    OutputError,
     PlanError,
     RoutineError,
 )
-from coach.export.chapters import format_vtt
-from coach.export.writer import FORMATS, SAMPLE_RATES_HZ, check_target, export_session
-from coach.files import check_distinct, check_new_file, write_text_atomic
-from coach.language.table import primary, voice_for
-from coach.plan.planner import MAX_SESSION_S
+from coach.export.formats import SAMPLE_RATES_HZ, format_places
+from coach.language.table import primary
+from coach.plan.ceiling import MAX_SESSION_S
 from coach.play.display import Progress
 from coach.render.build import build_session, load_sounds
 from coach.render.session import Session
-from coach.resources import Shelf
 from coach.routine.model import Routine
 from coach.routine.reader import load_routine
-from coach.speech.cache import (
+from coach.routine.shelf import Shelf
+from coach.speech.cache import SpeechCache
+from coach.speech.engine import (
+    DEFAULT_ENGINE,
     DEFAULT_RATE_WPM,
-    Pyttsx3Engine,
-    SpeechCache,
     SpeechSettings,
-)
-from coach.timeline.schedule import (
-    format_schedule,
-    minutes_seconds,
-    timeline_json,
+    engine_kind,
+    voice_named,
 )
 
 DEFAULT_ROUTINE = "smr-legs"
@@ -117,7 +109,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
         settings = default_settings(CONFIG_KEYS)
     ctx.obj = Settings(settings)
     # Options a command does not get on its command line come from here (click's default_map).
-    speed = {name: configured(name) for name in ("pace", "rate", "voice")}
+    speed = {name: configured(name) for name in ("pace", "rate", "voice", "engine")}
     speed = {name: value for name, value in speed.items() if value is not None}
     sample_rate = configured("sample-rate")
     ctx.default_map = {
@@ -128,7 +120,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     }
 
 
-CONFIG_KEYS = keys(tuple(FORMATS), SAMPLE_RATES_HZ)
+CONFIG_KEYS = keys(tuple(format_places()), SAMPLE_RATES_HZ)
 
 
 def config_path() -> Path:
@@ -191,14 +183,14 @@ def complete_voices(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     try:
-        found = Pyttsx3Engine().voices()
+        found = engine_kind(ctx.params.get("engine") or DEFAULT_ENGINE).start().voices()
     except CoachError:
         return []
     return [CompletionItem(v.id, help=v.name) for v in found if v.id.startswith(incomplete)]
 
 
 def session_options(command: F) -> F:
-    """--pace/--length/--rate/--voice: the same on show, export and play."""
+    """--pace/--length/--rate/--voice/--engine: the same on show, export and play."""
     options = [
         click.option(
             "--pace",
@@ -225,13 +217,22 @@ def session_options(command: F) -> F:
             help="Voice to speak with (see `coach voices`).",
             shell_complete=complete_voices,
         ),
+        click.option(
+            "--engine",
+            metavar="NAME",
+            default=DEFAULT_ENGINE,
+            show_default=True,
+            help="Speech engine to speak with (see `coach voices --engine`).",
+            is_eager=True,  # completing --voice asks this engine for its voices
+        ),
     ]
     return functools.reduce(lambda cmd, opt: opt(cmd), reversed(options), command)
 
 
-def make_speech(rate: int, voice: str | None) -> SpeechCache:
+def make_speech(rate: int, voice: str | None, engine: str = DEFAULT_ENGINE) -> SpeechCache:
+    """The user's speech cache, for this engine, voice and rate."""
     folder = Path(platformdirs.user_cache_dir("coach")) / "speech"
-    return SpeechCache(folder, SpeechSettings(voice=voice, rate_wpm=rate))
+    return SpeechCache(folder, SpeechSettings(voice=voice, rate_wpm=rate, engine=engine))
 
 
 def check_speed(pace: float | None, length: float | None) -> float | None:
@@ -250,6 +251,7 @@ def prepare(
     length: float | None,
     rate: int,
     voice: str | None,
+    engine: str = DEFAULT_ENGINE,
     *,
     live: bool = False,
 ) -> Session:
@@ -261,13 +263,13 @@ def prepare(
     if isinstance(routine, str):
         routine = read_routine(routine)
     if voice is not None:
-        warning = voice_mismatch(voice, routine.language)
+        warning = voice_mismatch(voice, routine.language, engine)
         if warning:
             click.echo(f"coach: warning: {warning}", err=True)
     with Progress(sys.stderr, "preparing speech") as progress:
         return build_session(
             routine,
-            make_speech(rate, voice or voice_for(routine.language)),
+            make_speech(rate, voice or engine_kind(engine).default_voice(routine.language), engine),
             load_sounds(),
             pace=pace or 1.0,
             length_s=length,
@@ -282,130 +284,18 @@ def routine_file(ref: str) -> Path | None:
     return path if path.exists() or "/" in ref else None
 
 
-# --- commands ---------------------------------------------------------------------------
-
-
-@cli.command()
-@click.argument("routine", default=DEFAULT_ROUTINE, shell_complete=complete_routines)
-@session_options
-@click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
-def show(
-    routine: str,
-    pace: float | None,
-    length: float | None,
-    rate: int,
-    voice: str | None,
-    as_json: bool,
-) -> None:
-    """Show the schedule of a session: every cue and chime with its time.
-
-    ROUTINE is a bundled name (see `coach list`) or a routine file.
-
-    \b
-    Examples:
-      coach show smr-legs --pace 2
-      coach show smr-legs --length 10m --json > legs.json
-    """
-    session = prepare(routine, pace, length, rate, voice)
-    if as_json:
-        click.echo(json.dumps(timeline_json(session.timeline), indent=2))
-    else:
-        click.echo(format_schedule(session.timeline))
-
-
-@cli.command()
-@click.argument("routine", default=DEFAULT_ROUTINE, shell_complete=complete_routines)
-@click.option(
-    "-o",
-    "--output",
-    "target",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="The audio file to write: .wav, .flac, .ogg or .mp3.",
-)
-@click.option(
-    "--format",
-    "format_name",
-    type=click.Choice(sorted(FORMATS)),
-    help="The format, whatever the file name says.",
-)
-@click.option(
-    "--sample-rate",
-    type=click.Choice([str(r) for r in SAMPLE_RATES_HZ]),
-    default=str(SAMPLE_RATE_HZ),
-    show_default=True,
-    help="Samples a second; the default is the speech's own, smallest for the same quality.",
-)
-@click.option(
-    "--cues",
-    "cues_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    metavar="FILE.vtt",
-    help="Also write every spoken cue with its time as WebVTT, to read along.",
-)
-@click.option("--force", is_flag=True, help="Replace the files if they exist.")
-@session_options
-def export(
-    routine: str,
-    target: Path,
-    format_name: str | None,
-    sample_rate: str,
-    cues_path: Path | None,
-    force: bool,
-    pace: float | None,
-    length: float | None,
-    rate: int,
-    voice: str | None,
-) -> None:
-    """Write a whole session to an audio file, to play on any device.
-
-    MP3 files carry ID3 chapters and Ogg/FLAC files chapter comments, one per
-    exercise side, so podcast and audiobook players can skip between them.
-
-    \b
-    Examples:
-      coach export smr-legs -o legs.mp3
-      coach export smr-full --length 20m -o short.ogg --cues short.vtt --force
-    """
-    # Every output path is checked before any work, so nothing fails halfway.
-    pace = check_speed(pace, length)
-    check_distinct({"ROUTINE": routine_file(routine), "-o": target, "--cues": cues_path})
-    if format_name is None and target.suffix.lstrip(".").lower() not in FORMATS:
-        format_name = configured("format")  # the config's format, for a name with no known ending
-    check_target(target, force=force, format_name=format_name)
-    if cues_path is not None:
-        check_new_file(cues_path, force=force, hint="session.vtt")
-    session = prepare(routine, pace, length, rate, voice)
-    with Progress(sys.stderr) as progress:
-        result = export_session(
-            session,
-            target,
-            force=force,
-            format_name=format_name,
-            sample_rate_hz=int(sample_rate),
-            progress=progress.update,
-        )
-    if cues_path is not None:
-        try:
-            write_text_atomic(cues_path, format_vtt(session.timeline))
-        except OSError as err:  # checked before the work: only the disk can fail it now
-            raise OutputError(
-                f"{cues_path}: cannot write: {err.strerror}; the audio is in {result.path}"
-            ) from err
-    click.echo(f"wrote {result.path} ({minutes_seconds(result.duration_s)})", err=True)
-
-
-def voice_mismatch(voice: str, language: str) -> str | None:
+def voice_mismatch(voice: str, language: str, engine: str = DEFAULT_ENGINE) -> str | None:
     """A warning when ``voice`` does not speak ``language``.
 
     Raises:
         VoiceError: there is no such voice.
     """
-    found = Pyttsx3Engine().voice(voice)
+    kind = engine_kind(engine)
+    found = voice_named(kind.start(), voice)
     spoken = {primary(tag) for tag in found.languages}
     if not spoken or primary(language) in spoken:
         return None
     return (
         f"voice {found.id} speaks {', '.join(found.languages)}, but the routine is in "
-        f"{language}; leave out --voice to use {voice_for(language) or 'the default voice'}"
+        f"{language}; leave out --voice to use {kind.default_voice(language) or 'its default'}"
     )

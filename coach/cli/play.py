@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import asdict
 from datetime import datetime
@@ -26,6 +27,7 @@ from coach.cli.group import (
 from coach.errors import AudioDeviceError, CoachError, OutputError, PlanError, TargetError
 from coach.export.writer import check_target, export_session
 from coach.files import check_distinct, open_log
+from coach.play.clock import MonotonicClock
 from coach.play.display import LineDisplay, TerminalDisplay
 from coach.play.history import (
     Damaged,
@@ -35,11 +37,11 @@ from coach.play.history import (
     newest_history,
     scan_history,
 )
-from coach.play.keys import terminal_keys
 from coach.play.log import change_json, fired_json
 from coach.play.output import SimpleaudioOutput
-from coach.play.player import MonotonicClock, play_session
-from coach.play.transport import Change, Display, Fired, NoControls, StopReason
+from coach.play.player import play_session
+from coach.play.sources import SourceContext, open_sources, source_kind
+from coach.play.transport import Change, Display, Fired, StopReason
 from coach.routine.model import Routine
 from coach.timeline.events import Timeline
 from coach.timeline.schedule import minutes_seconds, stopped_where
@@ -58,6 +60,13 @@ from coach.timeline.schedule import minutes_seconds, stopped_where
 @click.option("--force", is_flag=True, help="Replace the --fallback file if it exists.")
 @click.option("--quiet", is_flag=True, help="Show nothing while playing.")
 @click.option(
+    "--control",
+    "controls",
+    metavar="SOURCE",
+    multiple=True,
+    help="Also take commands from this source (the terminal's keys always count).",
+)
+@click.option(
     "--log",
     "log_path",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -69,10 +78,12 @@ def play(
     length: float | None,
     rate: int,
     voice: str | None,
+    engine: str,
     from_exercise: str | None,
     fallback: Path | None,
     force: bool,
     quiet: bool,
+    controls: tuple[str, ...],
     log_path: Path | None,
 ) -> None:
     """Play a session out loud: every cue and chime on time, hands-free.
@@ -97,6 +108,8 @@ def play(
         check_target(fallback, force=True)  # format and folder now; an existing file below
     if log_path is not None and not log_path.parent.is_dir():
         raise TargetError(f"{log_path}: cannot write the log: no such folder {log_path.parent}")
+    for name in controls:
+        source_kind(name)  # an unknown source is said before anything is rendered
     loaded = read_routine(routine)
     if from_exercise is not None:
         exercise_named(loaded, from_exercise)  # a wrong name is said before anything else
@@ -110,7 +123,7 @@ def play(
             ) from err
         click.echo(f"coach: {err}", err=True)
         check_target(fallback, force=force)
-        session = prepare(loaded, pace, length, rate, voice)
+        session = prepare(loaded, pace, length, rate, voice, engine)
         result = export_session(session, fallback, force=force)
         click.echo(
             f"coach: wrote the session to {result.path} instead "
@@ -118,7 +131,7 @@ def play(
             err=True,
         )
         return
-    session = prepare(loaded, pace, length, rate, voice, live=True)
+    session = prepare(loaded, pace, length, rate, voice, engine, live=True)
     timeline = session.timeline
     from_s = start_of(timeline, exercise_named(loaded, from_exercise)) if from_exercise else 0.0
     log = open_log(log_path)
@@ -134,19 +147,20 @@ def play(
             log.write(json.dumps(change_json(change)) + "\n")
 
     try:
-        with terminal_keys() as controls:
+        context = SourceContext(sys.stdin, os.environ, timeline)
+        with open_sources(controls, context) as commands:
             played = play_session(
                 session,
                 output,
                 MonotonicClock(),
-                controls=controls,
+                controls=commands,
                 display=display,
                 on_fired=record,
                 on_change=record_change,
                 from_s=from_s,
                 # with no one at a terminal to press space, a hold until ready lasts
                 # its ready time, as in show and export, instead of waiting for ever
-                wait_when_ready=not isinstance(controls, NoControls),
+                wait_when_ready=commands.interactive,
             )
     finally:
         if log is not None:

@@ -31,7 +31,7 @@ from coach.errors import (
 )
 from coach.files import check_new_file, write_text_atomic
 from coach.language.phrases import Written
-from coach.language.table import phrases_for, voice_for
+from coach.language.table import phrases_for
 from coach.render.build import build_session, load_sounds
 from coach.resources import (
     bundled_routines,
@@ -45,9 +45,10 @@ from coach.routine.library import (
     valid_name,
 )
 from coach.routine.model import Routine
-from coach.routine.reader import find_routine
+from coach.routine.shelf import find_routine
 from coach.routine.source import MAX_FILE_BYTES
-from coach.speech.cache import DEFAULT_RATE_WPM, speech_identity
+from coach.speech.cache import speech_identity
+from coach.speech.engine import DEFAULT_ENGINE, DEFAULT_RATE_WPM, engine_kind
 from coach.timeline.schedule import minutes_seconds
 
 
@@ -74,13 +75,17 @@ def list_routines(rate: int, as_json: bool) -> None:
             err=True,
         )
     sounds = load_sounds()
+    kind = engine_kind(configured("engine") or DEFAULT_ENGINE)
 
     def measure(routine: Routine) -> float:
-        speech = make_speech(rate, configured("voice") or voice_for(routine.language))
+        speech = make_speech(
+            rate, configured("voice") or kind.default_voice(routine.language), kind.name
+        )
         return build_session(routine, speech, sounds).timeline.total_s
 
     cache = Path(platformdirs.user_cache_dir("coach")) / "list.json"
-    key = f"{__version__}|{rate}|{configured('voice')}|{configured('language')}|{speech_identity()}"
+    said_by = f"{configured('voice')}|{configured('language')}|{speech_identity(kind)}"
+    key = f"{__version__}|{rate}|{said_by}"
     settings = current_settings()
     listed = list_library(measure, cache, key, settings.shelf, language=settings.language)
     if as_json:
@@ -334,7 +339,12 @@ def check(files: tuple[Path, ...]) -> None:
         # planned at pace 1 with its real speech, as show would: what show refuses, check does
         try:
             session = prepare(
-                routine, None, None, configured("rate") or DEFAULT_RATE_WPM, configured("voice")
+                routine,
+                None,
+                None,
+                configured("rate") or DEFAULT_RATE_WPM,
+                configured("voice"),
+                configured("engine") or DEFAULT_ENGINE,
             )
         except PlanError as err:
             problems.append(Problem(str(path), 0, str(err).splitlines()[0]))

@@ -9,9 +9,9 @@ import click
 from click.shell_completion import get_completion_class
 
 from coach.audio import SAMPLE_RATE_HZ
-from coach.cli.group import cli, config_path, current_settings
+from coach.cli.group import cli, config_path, configured, current_settings
 from coach.language.table import REGIONAL_VOICES, TABLE, primary
-from coach.speech.cache import Pyttsx3Engine
+from coach.speech.engine import DEFAULT_ENGINE, engine_kind
 
 
 @cli.command("config")
@@ -70,7 +70,10 @@ def completion(shell: str) -> None:
 
 @cli.command()
 @click.option("--language", metavar="TAG", help="Only voices for this language, like de or pt-BR.")
-def voices(language: str | None) -> None:
+@click.option(
+    "--engine", metavar="NAME", help="The speech engine's voices (default: the config's)."
+)
+def voices(language: str | None, engine: str | None) -> None:
     """List the voices you can pass to --voice (the default for each language is marked).
 
     \b
@@ -78,9 +81,10 @@ def voices(language: str | None) -> None:
       coach voices | grep en-
       coach voices --language de
     """
-    defaults = {p.voice for p in TABLE.values()} | set(REGIONAL_VOICES.values())
+    kind = engine_kind(engine or configured("engine") or DEFAULT_ENGINE)
+    defaults = {kind.default_voice(tag) for tag in [*TABLE, *REGIONAL_VOICES]}
     shown = 0
-    for voice in Pyttsx3Engine().voices():
+    for voice in kind.start().voices():
         if language is not None and not any(
             tag.lower() == language.lower() or primary(tag) == language.lower()
             for tag in voice.languages

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import mutagen
 from mutagen.flac import FLAC
 from mutagen.id3 import CHAP, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags
 from mutagen.id3._tags import save_frame
@@ -15,15 +16,6 @@ from coach.timeline.events import Timeline
 
 ARTIST = "coach"
 GENRE = "Speech"
-
-
-def write_tags(path: Path, format_name: str, timeline: Timeline) -> None:
-    """Title, album (the routine), artist and chapters, in the format's own way."""
-    if format_name == "mp3":
-        _id3(path, timeline)
-    elif format_name in ("ogg", "flac"):
-        _vorbis_comments(path, format_name, timeline)
-    # WAV players read no chapters; its length and samples are the point.
 
 
 _ID3: Any = ID3  # mutagen's tag classes are untyped; this one is only subclassed
@@ -47,7 +39,8 @@ class _ChaptersInOrder(_ID3):  # type: ignore[misc]  # (subclassing an untyped c
         return bytearray().join(save_frame(frame, config=config) for frame in frames)
 
 
-def _id3(path: Path, timeline: Timeline) -> None:
+def write_id3(path: Path, timeline: Timeline) -> None:
+    """Title, album (the routine), artist and chapters as ID3 (MP3)."""
     tags = _ChaptersInOrder()
     tags.add(TIT2(encoding=3, text=[timeline.title]))
     tags.add(TALB(encoding=3, text=[timeline.routine]))
@@ -75,8 +68,11 @@ def _id3(path: Path, timeline: Timeline) -> None:
     tags.save(path, v2_version=4)
 
 
-def _vorbis_comments(path: Path, format_name: str, timeline: Timeline) -> None:
-    audio = OggVorbis(path) if format_name == "ogg" else FLAC(path)
+def write_vorbis_comments(path: Path, timeline: Timeline) -> None:
+    """Title, album (the routine), artist and chapters as Vorbis comments (Ogg, FLAC)."""
+    audio: Any = mutagen.File(path)
+    if not isinstance(audio, OggVorbis | FLAC):
+        raise OSError(f"{path}: not an Ogg Vorbis or FLAC file")
     audio["TITLE"] = timeline.title
     audio["ALBUM"] = timeline.routine
     audio["ARTIST"] = ARTIST

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from coach.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH
 from coach.errors import OutputError, TargetError
+from coach.export.formats import Format, format_named, format_places
 from coach.files import check_new_file, replacing
 from coach.render.session import Session
 
@@ -25,23 +26,6 @@ if TYPE_CHECKING:
 # imports this module and must make its first sound within 300 ms of launch.
 
 SILENCE_BLOCK_FRAMES = 65_536
-
-
-@dataclass(frozen=True, slots=True)
-class Format:
-    name: str
-    container: str
-    subtype: str
-
-
-FORMATS = {
-    "wav": Format("wav", "WAV", "PCM_16"),
-    "flac": Format("flac", "FLAC", "PCM_16"),
-    "ogg": Format("ogg", "OGG", "VORBIS"),
-    "mp3": Format("mp3", "MP3", "MPEG_LAYER_III"),
-}
-SAMPLE_RATES_HZ = (16_000, 22_050, 24_000, 32_000, 44_100, 48_000)
-"""Rates every format here can carry (MP3 needs an MPEG rate)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +75,11 @@ def format_for(target: Path, name: str | None) -> Format:
         TargetError: neither names a format we write.
     """
     key = (name or target.suffix.lstrip(".")).lower()
-    if key not in FORMATS:
+    names = format_places()
+    if key not in names:
         shown = f"format '{name}'" if name else f"'{target.suffix or 'no extension'}' files"
-        raise TargetError(
-            f"{target}: cannot write {shown}; use .{', .'.join(FORMATS)} (or --format)"
-        )
-    return FORMATS[key]
+        raise TargetError(f"{target}: cannot write {shown}; use .{', .'.join(names)} (or --format)")
+    return format_named(key)
 
 
 def check_target(target: Path, *, force: bool, format_name: str | None = None) -> Format:
@@ -144,34 +127,25 @@ def export_session(
         TargetError: the target or an option cannot work (checked before any work).
         OutputError: the file cannot be written, with nothing left behind.
     """
-    import soundfile
-
-    from coach.export.tags import write_tags
-
     fmt = check_target(target, force=force, format_name=format_name)
-    if sample_rate_hz not in SAMPLE_RATES_HZ:
-        rates = ", ".join(str(r) for r in SAMPLE_RATES_HZ)
-        raise TargetError(f"--sample-rate {sample_rate_hz} is not supported; use one of {rates}")
+    if sample_rate_hz not in fmt.sample_rates_hz:
+        rates = ", ".join(str(r) for r in fmt.sample_rates_hz)
+        raise TargetError(
+            f"--sample-rate {sample_rate_hz} is not supported for {fmt.name}; use one of {rates}"
+        )
     total = sample_offset(session.timeline.total_s, sample_rate_hz)
     frames = 0
     try:
         with replacing(target, suffix=f".part.{fmt.name}") as tmp:
-            with soundfile.SoundFile(
-                tmp,
-                "w",
-                samplerate=sample_rate_hz,
-                channels=1,
-                format=fmt.container,
-                subtype=fmt.subtype,
-            ) as sound:
+            with fmt.open(tmp, sample_rate_hz) as encoder:
                 for block in _blocks(session, sample_rate_hz):
                     # soundfile encodes Vorbis in one go per write; blocks keep each write small
-                    sound.write(block)
+                    encoder.write(block)
                     frames += len(block)
                     progress(min(frames / total, 1.0) if total else 1.0)
-            write_tags(tmp, fmt.name, session.timeline)
+            fmt.tag(tmp, session.timeline)
             check_new_file(target, force=force)  # it may have appeared while we worked
-    except (OSError, soundfile.LibsndfileError, RuntimeError) as err:
+    except (OSError, RuntimeError) as err:  # soundfile's LibsndfileError is a RuntimeError
         reason = getattr(err, "strerror", None) or str(err).rstrip(".")
         raise OutputError(
             f"{target}: cannot write: {reason}; check the free space in {target.parent}"

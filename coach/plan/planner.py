@@ -7,19 +7,18 @@ so that no clip overlaps another and every hold lasts exactly as written ÷ pace
 
 from __future__ import annotations
 
-import contextlib
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from coach.durations import format_duration
-from coach.errors import PlanError, SessionTooLongError
+from coach.errors import PlanError
 from coach.language.table import phrases_for
+from coach.plan.ceiling import MAX_SESSION_S, check_length, too_long
+from coach.plan.counting import beats
+from coach.plan.packing import GAP_S, Cue, ms, ms_up, pack_cues
 from coach.routine.model import Exercise, Routine, Side, Step
 from coach.timeline.events import (
     EPSILON_S,
-    MAX_PACE,
-    MIN_PACE,
     Dropped,
     Event,
     EventKind,
@@ -33,8 +32,6 @@ from coach.timeline.events import (
     Timeline,
 )
 
-GAP_S = 0.4
-"""Silence between two spoken clips, so sentences never run together."""
 AFTER_SOUND_S = 0.25
 """Silence between a chime and the speech that follows it."""
 SETTLE_S = 2.0
@@ -42,21 +39,7 @@ SETTLE_S = 2.0
 TAIL_S = 1.0
 """Silence after the last clip, so the session never ends mid-breath on a player."""
 HALFWAY_MIN_HOLD_S = 60.0
-LENGTH_TOLERANCE_S = 1.0
-"""--length lands within this of the length asked for."""
 TEN_LEFT_MIN_HOLD_S = 30.0
-MAX_SESSION_S = 6 * 3600.0
-"""The longest session coach plans: far past any real one, short of an export that never ends."""
-
-
-def _ms(seconds: float) -> float:
-    """Times sit on whole milliseconds, so the JSON timeline is exactly what is rendered."""
-    return round(seconds, 3)
-
-
-def _ms_up(seconds: float) -> float:
-    """The next whole millisecond at or after ``seconds``: rounding never creates an overlap."""
-    return math.ceil(round(seconds * 1000, 6)) / 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,41 +49,6 @@ class _Where:
     exercise: str | None = None
     step: str | None = None
     side: Side | None = None
-
-
-@dataclass(slots=True)
-class _Window:
-    """A stretch of time being filled with speech, tracking what is taken."""
-
-    start_s: float
-    end_s: float
-    taken: list[tuple[float, float]] = field(default_factory=list)
-
-    def fits(self, at_s: float, length_s: float) -> bool:
-        if at_s < self.start_s - EPSILON_S or at_s + length_s > self.end_s + EPSILON_S:
-            return False
-        return all(
-            at_s + length_s + GAP_S <= a + EPSILON_S or at_s >= b + GAP_S - EPSILON_S
-            for a, b in self.taken
-        )
-
-    def earliest(self, from_s: float, length_s: float) -> float | None:
-        """The first start at or after ``from_s`` where the clip fits, if any."""
-        candidates = sorted({max(from_s, self.start_s)} | {b + GAP_S for _, b in self.taken})
-        for at_s in (_ms_up(c) for c in candidates):
-            if at_s >= from_s - EPSILON_S and self.fits(at_s, length_s):
-                return at_s
-        return None
-
-    def take(self, at_s: float, length_s: float) -> None:
-        self.taken.append((at_s, at_s + length_s))
-
-
-@dataclass(frozen=True, slots=True)
-class _Cue:
-    text: str
-    at_s: float | None  # absolute target; None: spread evenly
-    priority: Priority
 
 
 class _Planner:
@@ -136,7 +84,7 @@ class _Planner:
     ) -> float:
         """Add speech at ``at_s``; returns when it ends."""
         event = Event(
-            at_s=_ms(at_s),
+            at_s=ms(at_s),
             duration_s=self.speech_s(text),
             kind=EventKind.SAY,
             text=text,
@@ -160,7 +108,7 @@ class _Planner:
 
     def sound(self, at_s: float, sound: Sound, where: _Where = _Where()) -> float:
         event = Event(
-            at_s=_ms(at_s),
+            at_s=ms(at_s),
             duration_s=self.sound_s[sound],
             kind=EventKind.SOUND,
             sound=sound,
@@ -208,7 +156,7 @@ class _Planner:
                         prefix=prefix if index == 0 else [],
                         outer=outer,
                     )
-                    self.segments.append(Segment(exercise.name, _ms(cursor), end))
+                    self.segments.append(Segment(exercise.name, ms(cursor), end))
                     cursor, first = end, False
         end = self.sound(cursor, Sound.FINISH)
         end = self.say(end + AFTER_SOUND_S, say.ending)
@@ -217,7 +165,7 @@ class _Planner:
             language=self.routine.language,
             title=self.routine.title,
             pace=self.pace,
-            total_s=_ms(end + TAIL_S),
+            total_s=ms(end + TAIL_S),
             holds=tuple(self.holds),
             events=tuple(sorted(self.events, key=lambda e: e.at_s)),
             dropped=tuple(self.dropped),
@@ -257,7 +205,7 @@ class _Planner:
         else:
             lead.append(exercise.setup)
         spoken_end = self.say_in_turn(start_s, lead, where)
-        cursor = _ms(max(start_s + exercise.transition_s / self.pace, spoken_end + SETTLE_S))
+        cursor = ms(max(start_s + exercise.transition_s / self.pace, spoken_end + SETTLE_S))
         # back to the first side (and step) for each new round
         again: list[str] = [say.switch(sides[0])] if len(sides) > 1 and sides[0] else []
         if exercise.has_steps:
@@ -328,12 +276,12 @@ class _Planner:
     ) -> float:
         """A rest: its sound and "Rest." at the start; ``closing`` and "Go." just before its end."""
         say = self.phrases
-        end_s = _ms(start_s + rest_s / self.pace)
+        end_s = ms(start_s + rest_s / self.pace)
         spoken_end = self.sound(start_s, Sound.REST, where)
         spoken_end = self.say(spoken_end + AFTER_SOUND_S, say.rest, where)
         texts = [*closing, say.go] if go else closing
         length = sum(self.speech_s(t) for t in texts) + GAP_S * (len(texts) - 1)
-        at_s = _ms(end_s - GAP_S - length)
+        at_s = ms(end_s - GAP_S - length)
         if at_s < spoken_end + GAP_S - EPSILON_S:
             name = where.exercise or "the section"
             raise PlanError(
@@ -343,7 +291,7 @@ class _Planner:
                 "'rest' or a slower pace"
             )
         self.say_in_turn(at_s, texts, where)
-        self.rests.append(Rest(where.exercise, _ms(start_s), end_s, number))
+        self.rests.append(Rest(where.exercise, ms(start_s), end_s, number))
         return end_s
 
     def hold(
@@ -371,7 +319,7 @@ class _Planner:
             return end_s
         # a hold until ready lasts its ready time in a file, whatever the pace
         written_s = step.hold_s + self.extend.get(len(self.holds), 0.0)
-        end_s = _ms(start_s + (written_s if step.until_ready else written_s / self.pace))
+        end_s = ms(start_s + (written_s if step.until_ready else written_s / self.pace))
         self.holds.append(
             Hold(exercise.name, step_name, side, start_s, end_s, number, step.until_ready)
         )
@@ -385,7 +333,7 @@ class _Planner:
             )
         if exercise.countdown and not step.until_ready:
             ticks = [
-                _ms(end_s - k)
+                ms(end_s - k)
                 for k in range(exercise.countdown, 0, -1)
                 if end_s - k >= spoken_end + GAP_S
             ]
@@ -397,102 +345,38 @@ class _Planner:
         # a cue's time scales with its hold: a hold until ready keeps its length at any pace
         scale = 1.0 if step.until_ready else self.pace
         cues = [
-            _Cue(c.say, None if c.at_s is None else start_s + c.at_s / scale, Priority.NORMAL)
+            Cue(c.say, None if c.at_s is None else start_s + c.at_s / scale, Priority.NORMAL)
             for c in step.cues
         ]
-        timed: list[_Cue] = []
+        timed: list[Cue] = []
         if not step.until_ready and hold_s >= HALFWAY_MIN_HOLD_S:
-            timed.append(_Cue(self.phrases.halfway, start_s + hold_s / 2, Priority.LOW))
+            timed.append(Cue(self.phrases.halfway, start_s + hold_s / 2, Priority.LOW))
         if not step.until_ready and hold_s >= TEN_LEFT_MIN_HOLD_S:
-            timed.append(_Cue(self.phrases.ten_seconds_left, end_s - 10.0, Priority.LOW))
+            timed.append(Cue(self.phrases.ten_seconds_left, end_s - 10.0, Priority.LOW))
         self.place_cues(spoken_end, last_allowed, cues, timed, where)
         return end_s
 
     def counts(
         self, spoken_end: float, exercise: Exercise, step: Step, where: _Where
     ) -> tuple[float, float]:
-        """Count each rep on its beat, from a gap after the opening; returns the first beat
-        and the last beat's end.
-
-        Every count starts exactly on its beat and none is ever dropped: a pace too
-        fast to say the longest count inside a beat is an error naming the fastest
-        pace that works.
-        """
-        beat_s = step.tempo_s / self.pace
-        texts = [self.phrases.count(k) for k in range(1, step.reps + 1)] if step.count else []
-        longest = max(texts, key=self.speech_s) if texts else ""
-        needed_s = (self.speech_s(longest) if texts else self.sound_s[Sound.TICK]) + GAP_S
-        if needed_s > beat_s + EPSILON_S:
-            name = exercise.name + (f" ({step.name})" if exercise.has_steps else "")
-            said = f'to say "{longest}"' if texts else "for its ticks"
-            fastest = math.floor(step.tempo_s / needed_s * 100) / 100
-            least_s = math.ceil(needed_s * 10) / 10
-            fix = (
-                f"the fastest pace that works is {fastest:g}"
-                if fastest >= MIN_PACE
-                else f"no pace is slow enough: make 'tempo' at least {least_s:g}s"
-            )
-            raise PlanError(
-                f'"{name}" counts {step.reps} reps of {step.tempo_s:g}s at pace '
-                f"{self.pace:g}: a beat of {beat_s:.2f}s is too short {said}; {fix}"
-            )
-        first_s = _ms_up(spoken_end + GAP_S)
+        """Count each rep on its beat; returns the first beat and the last beat's end."""
+        beat = beats(step, exercise, self.pace, self.phrases, self.speech_s, self.sound_s)
+        first_s = ms_up(spoken_end + GAP_S)
         for k in range(step.reps):
-            at_s = _ms(first_s + k * beat_s)
-            if texts:
-                self.say(at_s, texts[k], where)
+            at_s = ms(first_s + k * beat.beat_s)
+            if beat.texts:
+                self.say(at_s, beat.texts[k], where)
             else:
                 self.sound(at_s, Sound.TICK, where)
-        return first_s, _ms(first_s + step.reps * beat_s)
+        return first_s, ms(first_s + step.reps * beat.beat_s)
 
     def place_cues(
-        self,
-        from_s: float,
-        until_s: float,
-        cues: list[_Cue],
-        timed: list[_Cue],
-        where: _Where,
+        self, from_s: float, until_s: float, cues: list[Cue], timed: list[Cue], where: _Where
     ) -> None:
-        """Fit the hold's cues between its opening and its end, dropping the least needed whole.
-
-        Time announcements are kept only where they fit at their moment; routine cues
-        come first, so an announcement gives way before a cue does.
-        """
-        start = from_s + GAP_S
-        kept_timed = list(timed)
-        while True:
-            window = _Window(start, until_s)
-            placed: list[tuple[float, _Cue]] = []
-            lost_timed: list[_Cue] = []
-            for cue in kept_timed:
-                length = self.speech_s(cue.text)
-                if cue.at_s is not None and window.fits(_ms(cue.at_s), length):
-                    window.take(_ms(cue.at_s), length)
-                    placed.append((_ms(cue.at_s), cue))
-                else:
-                    lost_timed.append(cue)
-            floating = [c for c in cues if c.at_s is None]
-            span = (until_s - start) / max(len(floating), 1)
-            targets = {id(c): start + i * span for i, c in enumerate(floating)}
-            lost: list[_Cue] = []
-            for cue in sorted(cues, key=lambda c: c.at_s if c.at_s is not None else targets[id(c)]):
-                target = cue.at_s if cue.at_s is not None else targets[id(cue)]
-                length = self.speech_s(cue.text)
-                at = window.earliest(target, length)
-                if at is None:
-                    lost.append(cue)
-                else:
-                    window.take(at, length)
-                    placed.append((at, cue))
-            if lost and len(kept_timed) > len(lost_timed):
-                # a routine cue did not fit: give up the last announcement and try again
-                fitting = [c for c in kept_timed if c not in lost_timed]
-                kept_timed = [c for c in kept_timed if c is not fitting[-1]]
-                continue
-            break
+        placed, lost = pack_cues(from_s, until_s, cues, timed, self.speech_s)
         for at, cue in placed:
             self.say(at, cue.text, where, cue.priority)
-        for cue in [*lost_timed, *lost, *(c for c in timed if c not in kept_timed)]:
+        for cue in lost:
             self.dropped.append(Dropped(cue.text, str(where.exercise), where.side, cue.priority))
 
 
@@ -519,106 +403,12 @@ def plan_session(
     if minutes is None:
         # The intro says how long the session takes, which depends on the intro: two passes.
         draft = _Planner(routine, pacing, speech_s, sound_s, extend).plan(minutes=None)
-        minutes = max(1, round(draft.total_s / 60))
+        minutes = spoken_minutes(draft)
     timeline = _Planner(routine, pacing, speech_s, sound_s, extend).plan(minutes=minutes)
     if timeline.total_s > MAX_SESSION_S:
-        raise _too_long(routine, pacing, timeline.total_s)
+        raise too_long(routine, pacing, timeline.total_s)
     check_timeline(timeline)
     return timeline
-
-
-def check_length(routine: Routine, pacing: Pacing) -> None:
-    """Refuse, before any speech is asked for, a session whose holds alone are too long.
-
-    Raises:
-        PlanError: holds and transitions add up to more than ``MAX_SESSION_S``.
-    """
-    held_s = sum(
-        section.repeat.rounds * sum(written_s(e) for e in section.exercises)
-        + (section.repeat.rounds - 1) * section.repeat.rest_s
-        for section in routine.sections
-    )
-    if held_s / pacing.pace > MAX_SESSION_S:
-        raise _too_long(routine, pacing, held_s / pacing.pace)
-
-
-def written_s(exercise: Exercise) -> float:
-    """An exercise's holds, rests and transition as written (pace 1, no speech)."""
-
-    def step_s(step: Step) -> float:
-        rounds = step.repeat.rounds
-        return rounds * step.written_s + (rounds - 1) * step.repeat.rest_s
-
-    one_round = max(len(exercise.sides), 1) * sum(step_s(s) for s in exercise.steps)
-    rounds = exercise.repeat.rounds
-    return rounds * one_round + (rounds - 1) * exercise.repeat.rest_s + exercise.transition_s
-
-
-def _too_long(routine: Routine, pacing: Pacing, total_s: float) -> SessionTooLongError:
-    return SessionTooLongError(
-        f"{routine.name} would take {format_duration(total_s)} at pace {pacing.pace:g}; "
-        f"the longest session coach plays is {format_duration(MAX_SESSION_S)}: "
-        "use a faster pace, a shorter --length, or split the routine"
-    )
-
-
-def fit_length(
-    routine: Routine,
-    length_s: float,
-    speech_s: SpeechLength,
-    sound_s: Mapping[Sound, float],
-) -> Timeline:
-    """The timeline whose total is within a second of ``length_s``, by choosing the pace.
-
-    Raises:
-        PlanError: the length is out of reach between the slowest and fastest pace.
-    """
-    if length_s > MAX_SESSION_S + LENGTH_TOLERANCE_S:
-        raise PlanError(
-            f"--length {format_duration(length_s)} is longer than the longest session coach "
-            f"plays ({format_duration(MAX_SESSION_S)}); choose a shorter one"
-        )
-    best: Timeline | None = None
-    # too long at the slowest pace: then any length coach plays is shorter, and reachable
-    with contextlib.suppress(SessionTooLongError):
-        best = plan_session(routine, Pacing(MIN_PACE), speech_s, sound_s)
-    if best is not None and length_s > best.total_s + LENGTH_TOLERANCE_S:
-        raise PlanError(
-            f"{routine.name} cannot be stretched to {format_duration(length_s)}: at the slowest "
-            f"pace ({MIN_PACE:g}) it takes {format_duration(best.total_s)}; "
-            "choose a shorter --length"
-        )
-    low, high = MIN_PACE, MAX_PACE
-    for _ in range(60):
-        middle = (low + high) / 2
-        try:
-            timeline = plan_session(routine, Pacing(middle), speech_s, sound_s)
-        except SessionTooLongError:
-            low = middle  # too slow
-            continue
-        except PlanError:
-            high = middle  # too fast for its instructions
-            continue
-        if best is None or abs(timeline.total_s - length_s) < abs(best.total_s - length_s):
-            best = timeline
-        if abs(timeline.total_s - length_s) <= LENGTH_TOLERANCE_S / 4:
-            return timeline
-        if timeline.total_s > length_s:
-            low = middle
-        else:
-            high = middle
-    if best is None:
-        raise PlanError(
-            f"{routine.name} cannot be fitted to {format_duration(length_s)} at any pace from "
-            f"{MIN_PACE:g} to {MAX_PACE:g}; split the routine"
-        )
-    if abs(best.total_s - length_s) > LENGTH_TOLERANCE_S:
-        raise PlanError(
-            f"{routine.name} cannot be squeezed into {format_duration(length_s)}: the shortest "
-            f"it runs is {format_duration(best.total_s)} (pace {best.pace:.2f}), because its "
-            "instructions take time to say; choose a longer --length"
-        )
-    return best
 
 
 def check_timeline(timeline: Timeline) -> None:
@@ -635,33 +425,3 @@ def check_timeline(timeline: Timeline) -> None:
 def spoken_minutes(timeline: Timeline) -> int:
     """What a timeline's introduction says the session takes (its planned length, rounded)."""
     return max(1, round(timeline.total_s / 60))
-
-
-def equivalent_position(old: Timeline, new: Timeline, position_s: float) -> float:
-    """Where ``position_s`` in ``old`` is in ``new``: the same routine re-planned.
-
-    Inside a hold, the part already done stays done (in written seconds), and the
-    rest follows the new plan's pace; inside a rest, the same share of it; between
-    them (lead-ins, instructions), the same time after the last hold's end, never
-    past the next hold's start. Both timelines must hold the same holds in order.
-    """
-    if len(old.holds) != len(new.holds) or len(old.rests) != len(new.rests):
-        raise ValueError("the timelines are not the same routine")
-    for was, now in zip(old.holds, new.holds, strict=True):
-        if was.start_s <= position_s < was.end_s:
-            done_s = position_s - was.start_s
-            if not was.until_ready:
-                done_s *= old.pace / new.pace
-            return min(now.start_s + done_s, now.end_s)
-    for was_rest, now_rest in zip(old.rests, new.rests, strict=True):
-        if was_rest.start_s <= position_s < was_rest.end_s:
-            share = (position_s - was_rest.start_s) / (was_rest.end_s - was_rest.start_s)
-            return now_rest.start_s + share * (now_rest.end_s - now_rest.start_s)
-    before = [i for i, h in enumerate(old.holds) if h.end_s <= position_s + EPSILON_S]
-    if not before:
-        anchor_old, anchor_new = 0.0, 0.0
-    else:
-        anchor_old, anchor_new = old.holds[before[-1]].end_s, new.holds[before[-1]].end_s
-    later = len(before)
-    limit = new.holds[later].start_s if later < len(new.holds) else new.total_s
-    return min(anchor_new + (position_s - anchor_old), limit)

@@ -11,7 +11,8 @@ from collections import deque
 from collections.abc import Iterator
 from typing import TextIO
 
-from coach.play.transport import Command, Controls, NoControls
+from coach.play.sources import SourceKind
+from coach.play.transport import Command, Controls
 
 KEYS = {
     " ": Command.PAUSE,
@@ -58,10 +59,10 @@ class TerminalKeys:
 
 
 @contextlib.contextmanager
-def terminal_keys(stream: TextIO = sys.stdin) -> Iterator[Controls]:
-    """Key controls while the block runs; none when stdin is not a terminal (pipe, cron, test)."""
+def terminal_keys(stream: TextIO = sys.stdin) -> Iterator[Controls | None]:
+    """Key controls while the block runs; None when stdin is not a terminal (pipe, cron, test)."""
     if not stream.isatty() or sys.platform == "win32":
-        yield NoControls()
+        yield None
         return
     import termios
     import tty
@@ -73,3 +74,10 @@ def terminal_keys(stream: TextIO = sys.stdin) -> Iterator[Controls]:
         yield TerminalKeys(fd)
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+SOURCE = SourceKind(
+    "keys",
+    open=lambda context: terminal_keys(context.stdin),
+    help="single keys on the terminal: space, n, b, +, -, h, q",
+)

@@ -9,12 +9,11 @@ skipping move the zero, never the plan.
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Callable
 
 from coach.errors import AudioDeviceError, Terminated
-from coach.plan.planner import equivalent_position
+from coach.play.moves import CHANGES, plan_change, skip_target
 from coach.play.output import Output, Playing
 from coach.play.transport import (
     Change,
@@ -28,34 +27,15 @@ from coach.play.transport import (
     PlayResult,
     StopReason,
 )
-from coach.render.session import ReplanError, Session
-from coach.timeline.events import EPSILON_S, MAX_PACE, MIN_PACE, Event, Sound, Timeline
+from coach.render.session import Session
+from coach.timeline.events import EPSILON_S, Event, Timeline
 
-SPIN_S = 0.002
-"""Sleep until this close to a deadline, then spin: OS sleeps overshoot by up to a millisecond."""
 TICK_S = 0.05
 """How often keys are read and the display redrawn while waiting."""
 QUIET_BEFORE_DEADLINE_S = 0.02
 """No redraw this close to a deadline, so drawing never makes a clip late."""
 REMIND_EVERY_S = 30.0
 """While waiting for the person to be ready, say so again this often."""
-PACE_STEP = 1.25
-"""`+` and `-` change the pace by this factor."""
-LONGER_S = 30.0
-"""`h` makes the hold under way this many seconds longer (at the pace of the moment)."""
-CHANGES = (Command.FASTER, Command.SLOWER, Command.LONGER)
-"""Commands that re-plan the rest of the session."""
-
-
-class MonotonicClock:
-    def now(self) -> float:
-        return time.monotonic()
-
-    def sleep_until(self, deadline: float) -> None:
-        while (remaining := deadline - time.monotonic()) > SPIN_S:
-            time.sleep(remaining - SPIN_S)
-        while time.monotonic() < deadline:
-            pass
 
 
 class _Stop(Exception):
@@ -236,7 +216,7 @@ class Player:
         elif command in CHANGES:
             self.change(command)
         else:
-            self.jump(self.skip_target(command, self.position()))
+            self.jump(skip_target(self.timeline, command, self.position()))
 
     def next_gate(self, until_s: float) -> float | None:
         """The end of a hold until ready that comes before ``until_s`` and is not yet passed."""
@@ -274,7 +254,7 @@ class Player:
                     self.passed.add(gate_s)
                     self.jump(gate_s)
                 else:
-                    self.jump(self.skip_target(command, gate_s))
+                    self.jump(skip_target(self.timeline, command, gate_s))
                 self.pending.extendleft(reversed(deferred))
                 return
             if command is not None:  # +, - and h wait: nothing runs while coach waits
@@ -307,7 +287,7 @@ class Player:
         timeline, extend = self.timeline, dict(self.extend)
         made: list[tuple[Command, Timeline, float]] = []
         for each in (command, *self.more_changes()):
-            planned = self.plan_change(each, timeline, position, extend)
+            planned = plan_change(self.session, each, timeline, position, extend)
             if planned is not None:
                 timeline, position, extend = planned
                 made.append((each, timeline, position))
@@ -352,34 +332,6 @@ class Player:
             found.append(command)
         return found
 
-    def plan_change(
-        self, command: Command, timeline: Timeline, position: float, extend: dict[int, float]
-    ) -> tuple[Timeline, float, dict[int, float]] | None:
-        """The timeline one change leads to, and where ``position`` lies on it."""
-        pace, extend = timeline.pace, dict(extend)
-        if command is Command.LONGER:
-            index = self.timed_hold_at(timeline, position)
-            if index is None:
-                return None
-            extend[index] = extend.get(index, 0.0) + LONGER_S * pace
-        else:
-            step = PACE_STEP if command is Command.FASTER else 1 / PACE_STEP
-            pace = round(min(MAX_PACE, max(MIN_PACE, timeline.pace * step)), 4)
-            if pace == timeline.pace:
-                return None
-        try:
-            new = self.session.replan(pace, extend)
-        except ReplanError:
-            return None
-        return new, equivalent_position(timeline, new, position), extend
-
-    def timed_hold_at(self, timeline: Timeline, position_s: float) -> int | None:
-        """The index of the timed hold under way (not counted reps, not until ready)."""
-        for index, hold in enumerate(timeline.holds):
-            if hold.start_s <= position_s < hold.end_s:
-                return None if hold.until_ready or hold.reps else index
-        return None
-
     def jump(self, position_s: float) -> None:
         """Continue from ``position_s`` into the timeline, now."""
         self.passed = {gate for gate in self.passed if gate <= position_s + EPSILON_S}
@@ -389,34 +341,15 @@ class Player:
         )
         self.base = self.clock.now() - position_s
 
-    def skip_target(self, command: Command, position_s: float) -> float:
-        """Where NEXT or BACK pressed at ``position_s`` leads.
-
-        BACK restarts the exercise under way (outside one: the one before, or the
-        very start). NEXT goes to the next exercise; from the last one to the
-        closing chime, and from the closing words to the end.
-        """
-        segments = self.timeline.segments
-        if command is Command.BACK:
-            current = self.timeline.segment_at(position_s)
-            if current is not None:
-                return current.start_s
-            earlier = [s.start_s for s in segments if s.end_s <= position_s + EPSILON_S]
-            return earlier[-1] if earlier else 0.0
-        later = [s.start_s for s in segments if s.start_s > position_s + EPSILON_S]
-        if later:
-            return later[0]
-        finish = [e.at_s for e in self.events if e.sound is Sound.FINISH]
-        if finish and finish[0] > position_s + EPSILON_S:
-            return finish[0]
-        return self.timeline.total_s
-
     def resume_position(self) -> float:
-        """Where to go on from after an interruption: a cue it cuts is said again, whole."""
+        """Where to go on from after an interruption: a cue it cuts is said again, whole,
+        and one that was due but not yet fired (a key a moment after its time) is kept."""
         position = self.position()
         playing = self.playing is not None and self.playing.is_playing()
         if playing and self.playing_index is not None:
             position = min(position, self.events[self.playing_index].at_s)
+        if self.index < len(self.events):
+            position = min(position, self.events[self.index].at_s)
         return position
 
     def pause(self) -> None:
@@ -437,7 +370,7 @@ class Player:
             if command is Command.PAUSE:
                 break
             if command in (Command.NEXT, Command.BACK):
-                self.paused_at = self.skip_target(command, position)
+                self.paused_at = skip_target(self.timeline, command, position)
                 break
             if command is not None:  # +, - and h: carried out once the session goes on
                 deferred.append(command)

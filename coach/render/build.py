@@ -9,7 +9,9 @@ from collections.abc import Callable, Mapping
 from coach.audio import SAMPLE_RATE_HZ, Clip, read_wav
 from coach.errors import CoachError, PlanError
 from coach.language.table import phrases_for
-from coach.plan.planner import MAX_SESSION_S, fit_length, plan_session, spoken_minutes
+from coach.plan.ceiling import MAX_SESSION_S
+from coach.plan.fitting import fit_length
+from coach.plan.planner import plan_session, spoken_minutes
 from coach.render.session import Session
 from coach.resources import bundled_dir
 from coach.routine.model import Routine

@@ -19,9 +19,10 @@ import yaml
 from coach.errors import CoachError, RoutineError
 from coach.files import write_text_atomic
 from coach.language.table import DEFAULT_LANGUAGE
-from coach.resources import Shelf, bundled_routines
+from coach.resources import bundled_routines
 from coach.routine.model import Routine
-from coach.routine.reader import find_routine, load_routine
+from coach.routine.reader import load_routine
+from coach.routine.shelf import Shelf, find_routine
 
 CACHE_VERSION = 1
 

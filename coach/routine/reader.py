@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,9 +10,8 @@ from pathlib import Path
 import yaml
 
 from coach.durations import MAX_DURATION_S, format_duration
-from coach.errors import Problem, RoutineError
+from coach.errors import RoutineError
 from coach.language.table import DEFAULT_LANGUAGE, primary
-from coach.resources import Shelf
 from coach.routine.grammar import (
     BOTH,
     DEFAULT_READY_S,
@@ -31,51 +29,10 @@ from coach.routine.grammar import (
 )
 from coach.routine.model import ONCE, Cue, Exercise, Repeat, Routine, Section, Side, Step
 from coach.routine.nodes import Checker, Fields, named
+from coach.routine.shelf import Shelf, find_routine
 from coach.routine.source import SourceError, read_yaml
 
 # --- where routines come from ---------------------------------------------------------
-
-
-def find_routine(ref: str, shelf: Shelf, *, relative_to: Path | None = None) -> Path:
-    """Turn a routine's name or a path into a file path.
-
-    A name is looked up beside the including file (for ``include``), then in the
-    user's routines folder, then among the bundled routines.
-
-    Raises:
-        RoutineError: nothing by that name or path.
-    """
-    as_path = Path(ref)
-    if relative_to is not None and not as_path.is_absolute():
-        beside = relative_to / as_path
-        for candidate in (beside, beside.with_suffix(".yaml")):
-            if candidate.is_file():
-                return candidate
-    # a name with a path's shape, or anything there but a folder, is a path: the reader judges it
-    if (
-        as_path.suffix in (".yaml", ".yml")
-        or "/" in ref
-        or (as_path.exists() and not as_path.is_dir())
-    ):
-        if as_path.exists() or as_path.is_symlink():
-            return as_path
-        raise RoutineError([Problem(ref, 0, "no such file; give a routine file or a bundled name")])
-    known = shelf.names()
-    if ref in known:
-        return known[ref]
-    close = difflib.get_close_matches(ref, list(known), n=1)
-    hint = f'did you mean "{close[0]}"? ' if close else ""
-    names = ", ".join(sorted(known)) or "none"
-    raise RoutineError(
-        [
-            Problem(
-                ref,
-                0,
-                f"no such routine; {hint}routines: {names} "
-                "(`coach list` shows them; or give a file path)",
-            )
-        ]
-    )
 
 
 def load_routine(

@@ -120,7 +120,7 @@ def chap_frames_in_file_order(path: Path) -> list[str]:
 def test_mp3_chapters_are_stored_in_time_order(session: Session, tmp_path: Path) -> None:
     """Before: mutagen stored CHAP frames by size (chp0, chp9, chp10, chp7...), and players
     that read them in file order listed them scrambled."""
-    from coach.export.tags import write_tags
+    from coach.export.tags import write_id3
     from coach.plan.planner import plan_session
     from coach.timeline.events import Pacing
     from tests.conftest import SOUND_S, fake_speech_s
@@ -129,7 +129,7 @@ def test_mp3_chapters_are_stored_in_time_order(session: Session, tmp_path: Path)
     export_session(session, target)
     # the tags of a long routine (smr-full: 16 chapters of many sizes) on a short file
     timeline = plan_session(load_routine("smr-full"), Pacing(1.0), fake_speech_s, SOUND_S)
-    write_tags(target, "mp3", timeline)
+    write_id3(target, timeline)
     stored = chap_frames_in_file_order(target)
     assert len(stored) == len(chapters(timeline)) > 12
     starts = {c.element_id: c.start_time for c in ID3(target).getall("CHAP")}

@@ -10,12 +10,12 @@ from coach.plan.planner import plan_session
 from coach.play.display import LineDisplay, TerminalDisplay, big, progress_bar, status_lines
 from coach.play.transport import Fired
 from coach.routine.reader import load_routine
-from coach.timeline.events import Pacing, Sound
+from coach.timeline.events import Pacing, Sound, Timeline
 from tests.conftest import SHORT, fake_speech_s
 
 
 @pytest.fixture
-def timeline(sound_s: dict[Sound, float]):  # type: ignore[no-untyped-def]
+def timeline(sound_s: dict[Sound, float]) -> Timeline:
     return plan_session(load_routine(SHORT), Pacing(1.0), fake_speech_s, sound_s)
 
 
@@ -33,7 +33,7 @@ def test_progress_bar(fraction: float, bar: str) -> None:
     assert progress_bar(fraction, width=4) == bar
 
 
-def test_status_in_a_hold(timeline) -> None:  # type: ignore[no-untyped-def]
+def test_status_in_a_hold(timeline: Timeline) -> None:
     hold = timeline.holds[1]  # Calves, right side
     lines = status_lines(timeline, hold.start_s + 5, paused=False, said="Roll slowly.")
     assert lines[0] == "Calves, right side"
@@ -43,14 +43,14 @@ def test_status_in_a_hold(timeline) -> None:  # type: ignore[no-untyped-def]
     assert lines[-1] == "space pause · n next · b back · +/- pace · h longer · q quit"
 
 
-def test_status_while_getting_ready_and_paused(timeline) -> None:  # type: ignore[no-untyped-def]
+def test_status_while_getting_ready_and_paused(timeline: Timeline) -> None:
     hold = timeline.holds[2]
     lines = status_lines(timeline, hold.start_s - 3.5, paused=True, said="")
     assert lines[0] == "PAUSED · Get ready: Thighs: Quads, left side"
     assert lines[2:7] == big("0:04")
 
 
-def test_terminal_display_redraws_in_place(timeline) -> None:  # type: ignore[no-untyped-def]
+def test_terminal_display_redraws_in_place(timeline: Timeline) -> None:
     stream = io.StringIO()
     display = TerminalDisplay(timeline, stream)
     display.tick(1.0, paused=False)
@@ -62,7 +62,7 @@ def test_terminal_display_redraws_in_place(timeline) -> None:  # type: ignore[no
     assert stream.getvalue()[len(first) :].startswith(f"\x1b[{first.count(chr(10))}F")
 
 
-def test_line_display_has_no_escape_codes(timeline) -> None:  # type: ignore[no-untyped-def]
+def test_line_display_has_no_escape_codes(timeline: Timeline) -> None:
     stream = io.StringIO()
     display = LineDisplay(stream)
     for i, event in enumerate(timeline.events[:8]):

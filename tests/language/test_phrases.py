@@ -18,7 +18,8 @@ from coach.render.build import build_session, load_sounds
 from coach.resources import bundled_routines, schema_path
 from coach.routine.model import Routine, Side
 from coach.routine.reader import load_routine
-from coach.speech.cache import Pyttsx3Engine, SpeechCache, SpeechSettings
+from coach.speech.cache import SpeechCache, SpeechSettings
+from coach.speech.espeak import Pyttsx3Engine
 from coach.timeline.events import Pacing, Sound
 from tests.conftest import coach_command, fake_speech_s
 
@@ -71,14 +72,14 @@ def test_no_english_built_in_sentence_in_another_language(name: str, language: s
         for english in ENGLISH_BUILT_INS:
             assert english not in text, (language, text)
     assert said.ending in built_in
-    english = plan_session(
+    in_english = plan_session(
         dataclasses.replace(routine, language="en"),
         Pacing(1.0),
         fake_speech_s,
         {s: 1.0 for s in Sound},
     ).texts()
     for mine, theirs in ((said.halfway, "Halfway."), (said.rest, "Rest."), (said.go, "Go.")):
-        assert (mine in built_in) == (theirs in english)
+        assert (mine in built_in) == (theirs in in_english)
     assert any(t.startswith(said.first_.split("{")[0]) for t in built_in)
     assert timeline.language == language
 

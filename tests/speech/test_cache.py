@@ -14,15 +14,9 @@ from pathlib import Path
 import pytest
 
 from coach.errors import SpeechError, VoiceError
-from coach.speech.cache import (
-    MAX_WORKERS,
-    MIN_TEXTS_PER_WORKER,
-    Pyttsx3Engine,
-    SpeechCache,
-    SpeechSettings,
-    share_out,
-    worker_count,
-)
+from coach.speech.cache import SpeechCache, SpeechSettings
+from coach.speech.espeak import Pyttsx3Engine
+from coach.speech.workers import MAX_WORKERS, MIN_TEXTS_PER_WORKER, share_out, worker_count
 from tests.conftest import coach_command
 
 

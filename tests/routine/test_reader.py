@@ -16,6 +16,7 @@ from coach.errors import RoutineError
 from coach.resources import bundled_routines, schema_path
 from coach.routine.model import Side
 from coach.routine.reader import load_routine
+from tests.conftest import WriteRoutine
 
 HEADER = "title: T\nsections:\n  - name: S\n    exercises:\n"
 
@@ -239,14 +240,14 @@ def problems_of(path: Path) -> list[str]:
     ],
 )
 def test_bad_exercise_is_reported_at_its_line(
-    body: str, expected: list[str], write_routine: object
+    body: str, expected: list[str], write_routine: WriteRoutine
 ) -> None:
-    path = write_routine(HEADER + body)  # type: ignore[operator]
+    path = write_routine(HEADER + body)
     assert problems_of(path) == expected
 
 
-def test_every_problem_is_reported_at_once(write_routine: object) -> None:
-    path = write_routine(  # type: ignore[operator]
+def test_every_problem_is_reported_at_once(write_routine: WriteRoutine) -> None:
+    path = write_routine(
         "title: T\ncolour: red\nsections:\n  - name: S\n    exercises:\n"
         "      - name: A\n        setup: x\n        hold: soon\n"
         "      - name: B\n        setup: y\n        hold: 1m\n        sides: maybe\n"
@@ -265,22 +266,22 @@ def test_every_problem_is_reported_at_once(write_routine: object) -> None:
         ("a: &x [1]\nb: *x\n", "YAML alias *x is not supported"),
     ],
 )
-def test_unsafe_or_broken_yaml(text: str, fragment: str, write_routine: object) -> None:
-    path = write_routine(text)  # type: ignore[operator]
+def test_unsafe_or_broken_yaml(text: str, fragment: str, write_routine: WriteRoutine) -> None:
+    path = write_routine(text)
     assert any(fragment in p for p in problems_of(path))
 
 
 @pytest.mark.parametrize("depth", [40, 2_000, 100_000])
 @pytest.mark.parametrize(("opening", "closing"), [("[", "]"), ("{a: ", "}")])
 def test_deep_nesting_is_refused_at_once(
-    depth: int, opening: str, closing: str, write_routine: object
+    depth: int, opening: str, closing: str, write_routine: WriteRoutine
 ) -> None:
     """Before: 2,000 levels gave a RecursionError traceback, 100,000 hung.
 
     Past about 1,000 levels libyaml (PyYAML >= 6.0.4) stops the scan itself, before the
     pre-scan sees an event: whoever stops it, the verdict is one problem on line 1.
     """
-    path = write_routine("title: " + opening * depth + closing * depth + "\n")  # type: ignore[operator]
+    path = write_routine("title: " + opening * depth + closing * depth + "\n")
     started = time.monotonic()
     problems = problems_of(path)
     assert time.monotonic() - started < 5  # a hang is what this guards against
@@ -293,15 +294,15 @@ def test_deep_nesting_is_refused_at_once(
         ]
 
 
-def test_deep_block_nesting_is_refused(write_routine: object) -> None:
+def test_deep_block_nesting_is_refused(write_routine: WriteRoutine) -> None:
     nested = "".join("  " * i + "- x:\n" for i in range(60))
-    path = write_routine("title: T\nsections:\n" + nested)  # type: ignore[operator]
+    path = write_routine("title: T\nsections:\n" + nested)
     assert any("nest deeper than 32 levels" in p for p in problems_of(path))
 
 
-def test_transition_zero_means_no_transition(write_routine: object) -> None:
+def test_transition_zero_means_no_transition(write_routine: WriteRoutine) -> None:
     """Before: ``transition: 0`` was read as the default 15 s (an ``or`` on a float)."""
-    path = write_routine(  # type: ignore[operator]
+    path = write_routine(
         "title: T\ntransition: 0\nsections:\n  - name: S\n    exercises:\n"
         "      - name: A\n        setup: x\n        hold: 30s\n"
         "      - name: B\n        setup: y\n        hold: 30s\n        transition: 0s\n"
@@ -330,19 +331,19 @@ def test_files_that_are_not_files_are_refused_without_reading(
 
 
 def test_an_include_of_a_special_file_is_refused_where_it_is_included(
-    write_routine: object,
+    write_routine: WriteRoutine,
 ) -> None:
-    path = write_routine("title: T\nsections:\n  - include: /dev/zero\n")  # type: ignore[operator]
+    path = write_routine("title: T\nsections:\n  - include: /dev/zero\n")
     assert problems_of(path) == [
         "3: 'include: /dev/zero': is not a regular file (a device, FIFO or socket); "
         "give a routine file"
     ]
 
 
-def test_billion_laughs_is_refused_quickly(write_routine: object) -> None:
+def test_billion_laughs_is_refused_quickly(write_routine: WriteRoutine) -> None:
     lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 12)]
-    path = write_routine("\n".join(lines) + "\n")  # type: ignore[operator]
+    path = write_routine("\n".join(lines) + "\n")
     assert any("alias" in p for p in problems_of(path))
 
 
@@ -353,21 +354,19 @@ def test_missing_file_and_unknown_name() -> None:
         load_routine("smr-lgs")
 
 
-def test_include_resolves_beside_the_file_and_refuses_loops(write_routine: object) -> None:
+def test_include_resolves_beside_the_file_and_refuses_loops(write_routine: WriteRoutine) -> None:
     write = write_routine
-    write(  # type: ignore[operator]
-        HEADER + "      - name: A\n        setup: x\n        hold: 1m\n", name="part.yaml"
-    )
-    whole = write("title: W\nsections:\n  - include: part\n  - include: smr-back\n", "w.yaml")  # type: ignore[operator]
+    write(HEADER + "      - name: A\n        setup: x\n        hold: 1m\n", name="part.yaml")
+    whole = write("title: W\nsections:\n  - include: part\n  - include: smr-back\n", "w.yaml")
     routine = load_routine(whole)
     assert [s.name for s in routine.sections] == ["S", "Back"]
-    loop = write("title: L\nsections:\n  - include: loop\n", name="loop.yaml")  # type: ignore[operator]
+    loop = write("title: L\nsections:\n  - include: loop\n", name="loop.yaml")
     assert any("loop" in p for p in problems_of(loop))
 
 
-def test_problems_inside_an_included_file_name_that_file(write_routine: object) -> None:
-    write_routine(HEADER + "      - name: A\n        setup: x\n        hold: soon\n", "part.yaml")  # type: ignore[operator]
-    whole = write_routine("title: W\nsections:\n  - include: part\n", "w.yaml")  # type: ignore[operator]
+def test_problems_inside_an_included_file_name_that_file(write_routine: WriteRoutine) -> None:
+    write_routine(HEADER + "      - name: A\n        setup: x\n        hold: soon\n", "part.yaml")
+    whole = write_routine("title: W\nsections:\n  - include: part\n", "w.yaml")
     with pytest.raises(RoutineError) as caught:
         load_routine(whole)
     assert caught.value.problems[0].path.endswith("part.yaml")

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from coach.language.table import phrases_for
-from coach.plan.planner import fit_length, plan_session
+from coach.plan.fitting import fit_length
+from coach.plan.planner import plan_session
 from coach.render.build import build_session, estimated_speech_s, load_sounds, texts_to_speak
 from coach.resources import bundled_routines
 from coach.routine.reader import load_routine

@@ -13,7 +13,7 @@ from coach.plan.planner import plan_session
 from coach.render.build import load_sounds
 from coach.render.session import Session
 from coach.routine.reader import load_routine
-from coach.timeline.events import Pacing, Sound
+from coach.timeline.events import Pacing, Sound, Timeline
 from tests.conftest import SHORT, fake_speech_s
 
 LIVE = TABLE["en"].live
@@ -24,8 +24,11 @@ def silence(seconds: float, rate: int = 22_050) -> Clip:
     return Clip(bytes(2 * round(seconds * rate)), rate)
 
 
+Parts = tuple[Timeline, dict[str, Clip], dict[Sound, Clip]]
+
+
 @pytest.fixture
-def parts() -> tuple[object, dict[str, Clip], dict[Sound, Clip]]:
+def parts() -> Parts:
     sounds = load_sounds()
     timeline = plan_session(
         load_routine(SHORT),
@@ -37,7 +40,7 @@ def parts() -> tuple[object, dict[str, Clip], dict[Sound, Clip]]:
     return timeline, speech, sounds
 
 
-def test_a_session_holds_a_clip_for_every_event_and_live_phrase(parts: tuple) -> None:  # type: ignore[type-arg]
+def test_a_session_holds_a_clip_for_every_event_and_live_phrase(parts: Parts) -> None:
     timeline, speech, sounds = parts
     session = Session(timeline, speech, sounds)
     for event in timeline.events:
@@ -46,21 +49,21 @@ def test_a_session_holds_a_clip_for_every_event_and_live_phrase(parts: tuple) ->
 
 
 @pytest.mark.parametrize("missing", [PAUSED, "Roll slowly."])
-def test_a_session_missing_a_clip_is_refused(parts: tuple, missing: str) -> None:  # type: ignore[type-arg]
+def test_a_session_missing_a_clip_is_refused(parts: Parts, missing: str) -> None:
     timeline, speech, sounds = parts
     del speech[missing]
     with pytest.raises(CoachError, match=f"no clip for '{missing}'"):
         Session(timeline, speech, sounds)
 
 
-def test_a_clip_at_another_sample_rate_is_refused(parts: tuple) -> None:  # type: ignore[type-arg]
+def test_a_clip_at_another_sample_rate_is_refused(parts: Parts) -> None:
     timeline, speech, sounds = parts
     speech["Roll slowly."] = silence(1.0, rate=44_100)
     with pytest.raises(CoachError, match="is at 44100 Hz, not the session's 22050"):
         Session(timeline, speech, sounds)
 
 
-def test_a_session_cannot_be_changed(parts: tuple) -> None:  # type: ignore[type-arg]
+def test_a_session_cannot_be_changed(parts: Parts) -> None:
     timeline, speech, sounds = parts
     session = Session(timeline, speech, sounds)
     speech[PAUSED] = silence(9.0)  # the caller's dict is not the session's

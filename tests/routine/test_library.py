@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from coach.resources import Shelf
 from coach.routine.library import list_library
 from coach.routine.model import Routine
 from coach.routine.reader import load_routine
+from coach.routine.shelf import Shelf
 from tests.conftest import SHORT, coach_command
 
 

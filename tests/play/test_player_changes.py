@@ -1,4 +1,4 @@
-"""Pace from the floor: `+`, `-` and `h` re-plan the rest of a live session."""
+"""The player's changes under way: faster, slower, longer, in bursts and while paused."""
 
 from __future__ import annotations
 
@@ -7,25 +7,25 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from coach.audio import Clip
 from coach.language.table import TABLE
-from coach.plan.planner import equivalent_position, plan_session
-from coach.play.player import LONGER_S, TICK_S, play_session
-from coach.play.transport import Change, Command
+from coach.plan.planner import plan_session
+from coach.play.moves import LONGER_S
+from coach.play.player import TICK_S, play_session
+from coach.play.transport import Change, Command, PlayResult
 from coach.render.build import changeable_texts
 from coach.render.session import Session
 from coach.routine.model import Routine
 from coach.routine.reader import load_routine
-from coach.timeline.events import MIN_PACE, Pacing, Sound
+from coach.timeline.events import MIN_PACE, Pacing
 from tests.alsa_capture import capture_home
-from tests.conftest import SHORT, SOUND_S, coach_command, fake_speech_s
-from tests.test_live import FakeClock, FakeControls, FakeOutput
+from tests.conftest import SHORT, SOUND_S, fake_speech_s
+from tests.fakes import FakeClock, FakeControls, FakeOutput
 
 EN = TABLE["en"]
 
@@ -50,60 +50,9 @@ def session() -> Session:
     return live_session(load_routine(SHORT), 1.0)
 
 
-# --- the mapping from one plan to another ----------------------------------------------
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    fraction=st.floats(0, 1),
-    old_pace=st.sampled_from([0.5, 1.0, 2.0]),
-    factor=st.sampled_from([0.8, 1.25]),
-)
-def test_a_position_maps_onto_the_new_plan(fraction: float, old_pace: float, factor: float) -> None:
-    routine = load_routine("smr-legs")
-    old = plan_session(routine, Pacing(old_pace), fake_speech_s, SOUND_S)
-    new = plan_session(
-        routine,
-        Pacing(old_pace * factor),
-        fake_speech_s,
-        SOUND_S,
-        minutes=max(1, round(old.total_s / 60)),
-    )
-    position = fraction * old.total_s
-    moved = equivalent_position(old, new, position)
-    assert 0 <= moved <= new.total_s
-    # the introduction is said as before
-    assert new.events[:3] == old.events[:3]
-    for was, now in zip(old.holds, new.holds, strict=True):
-        if was.start_s <= position < was.end_s:
-            # inside a hold: the part done stays done, in written seconds
-            assert now.start_s <= moved <= now.end_s
-            done_written = (position - was.start_s) * old.pace
-            assert (moved - now.start_s) * new.pace == pytest.approx(done_written, abs=0.002)
-    # later positions never map earlier
-    later = min(old.total_s, position + 7.3)
-    assert equivalent_position(old, new, later) >= moved - 1e-9
-
-
-def test_extend_lengthens_only_that_hold(sound_s: dict[Sound, float]) -> None:
-    routine = load_routine("smr-legs")
-    plain = plan_session(routine, Pacing(1.0), fake_speech_s, sound_s, minutes=17)
-    longer = plan_session(
-        routine, Pacing(1.0), fake_speech_s, sound_s, minutes=17, extend={3: 30.0}
-    )
-    lengths = [round(h.end_s - h.start_s, 3) for h in plain.holds]
-    assert [round(h.end_s - h.start_s, 3) for h in longer.holds] == [
-        length + (30.0 if i == 3 else 0.0) for i, length in enumerate(lengths)
-    ]
-    assert longer.total_s == pytest.approx(plain.total_s + 30.0, abs=0.01)
-
-
-# --- the player ---------------------------------------------------------------------------
-
-
 def press(
     session: Session, keys: list[tuple[float, Command]]
-) -> tuple[object, FakeOutput, list[Change]]:
+) -> tuple[PlayResult, FakeOutput, list[Change]]:
     clock = FakeClock()
     output = FakeOutput(clock)
     changes: list[Change] = []
@@ -113,121 +62,11 @@ def press(
     return result, output, changes
 
 
-def test_faster_re_plans_the_rest_and_says_so(session: Session) -> None:
-    hold = session.timeline.holds[0]
-    pressed = hold.start_s + 8.0  # a quiet moment in the first hold of Calves
-    result, output, changes = press(session, [(pressed, Command.FASTER)])
-    assert result.completed  # type: ignore[attr-defined]
-    assert result.pace == 1.25  # type: ignore[attr-defined]
-    (change,) = changes
-    assert change.command is Command.FASTER
-    assert change.pace == 1.25
-    new = result.timeline  # type: ignore[attr-defined]
-    assert new.pace == 1.25
-    # confirmed aloud: "Faster." and the time left, while the session stood still
-    said = [c for c in output.played if c in (session.phrase(EN.faster),)]
-    assert said
-    left = EN.minutes_left(max(1, round((new.total_s - change.position_s) / 60)))
-    assert session.phrase(left) in output.played
-    # the part of the hold done stays done: the rest of it runs at the new pace
-    # (keys are read once a tick, so the press lands up to a tick late)
-    assert change.position_s - new.holds[0].start_s == pytest.approx(8.0 / 1.25, abs=TICK_S)
-    # every event after the change fires on the new plan, one shift for all (no drift)
-    after = [f for f in result.fired if f.fired_s > change.fired_s]  # type: ignore[attr-defined]
-    assert after
-    assert all(f.event in new.events for f in after)
-    shifts = {round(f.fired_s - f.event.at_s, 6) for f in after}
-    assert len(shifts) == 1
-
-
-def test_slower_at_the_slowest_pace_changes_nothing() -> None:
-    slowest = live_session(load_routine(SHORT), MIN_PACE)
-    result, output, changes = press(slowest, [(30.0, Command.SLOWER)])
-    assert result.completed  # type: ignore[attr-defined]
-    assert changes == []
-    assert result.pace is None  # type: ignore[attr-defined]
-    assert slowest.phrase(EN.slower) not in output.played
-
-
-def test_longer_adds_thirty_seconds_to_the_hold_under_way(session: Session) -> None:
-    hold = session.timeline.holds[0]
-    pressed = hold.start_s + 8.0
-    result, output, changes = press(session, [(pressed, Command.LONGER)])
-    new = result.timeline  # type: ignore[attr-defined]
-    assert new.holds[0].end_s - new.holds[0].start_s == pytest.approx(
-        hold.end_s - hold.start_s + LONGER_S, abs=0.002
-    )
-    assert [h.end_s - h.start_s for h in new.holds[1:]] == pytest.approx(
-        [h.end_s - h.start_s for h in session.timeline.holds[1:]], abs=0.002
-    )
-    assert session.phrase(EN.longer) in output.played
-    assert changes[0].pace == session.timeline.pace
-
-
-def test_longer_outside_a_timed_hold_changes_nothing(session: Session) -> None:
-    result, _, changes = press(session, [(1.0, Command.LONGER)])  # during the introduction
-    assert changes == []
-    assert result.completed  # type: ignore[attr-defined]
-
-
-def test_many_changes_keep_every_clip_apart(session: Session) -> None:
-    keys = [(t, Command.FASTER if i % 3 else Command.SLOWER) for i, t in enumerate(range(5, 70, 6))]
-    result, output, changes = press(session, keys)
-    assert result.completed  # type: ignore[attr-defined]
-    assert len(changes) >= 5
-    # no clip was ever started while another played (the player would have waited for
-    # it: a "wait" before the last one, which waits for the closing words to end)
-    assert "wait" not in output.log[:-1]
-
-
-def test_keys_pressed_together_each_change_the_pace_and_are_confirmed_once(
-    session: Session,
-) -> None:
-    """Before: only the last of the keys read together counted."""
-    pressed = session.timeline.holds[0].start_s + 8.0
-    _, plain_output, _ = press(session, [])
-    result, output, changes = press(session, [(pressed, Command.FASTER)] * 3)
-    assert [c.pace for c in changes] == [1.25, 1.5625, 1.9531]
-    assert result.pace == 1.9531  # type: ignore[attr-defined]
-    assert len({c.fired_s for c in changes}) == 1  # carried out together...
-    faster = session.phrase(EN.faster)
-    # ...and said once, for where they lead (the played clips, less those a plain run plays)
-    assert output.played.count(faster) - plain_output.played.count(faster) == 1
-
-
-def test_a_burst_of_changes_keeps_its_order_and_stops_at_other_keys(session: Session) -> None:
-    pressed = session.timeline.holds[0].start_s + 8.0
-    burst = [Command.FASTER, Command.LONGER, Command.SLOWER, Command.SLOWER, Command.QUIT]
-    result, _, changes = press(session, [(pressed, key) for key in [*burst, Command.FASTER]])
-    assert [(c.command, c.pace) for c in changes] == [
-        (Command.FASTER, 1.25),
-        (Command.LONGER, 1.25),
-        (Command.SLOWER, 1.0),
-        (Command.SLOWER, 0.8),
-    ]
-    assert not result.completed  # type: ignore[attr-defined]  # the q after them still quit
-    assert result.pace == 0.8  # type: ignore[attr-defined]
-
-
-def test_changes_pressed_while_paused_are_made_when_the_session_goes_on(
-    session: Session,
-) -> None:
-    """Before: + pressed while paused was dropped."""
-    pressed = session.timeline.holds[0].start_s + 8.0
-    keys = [(pressed, Command.PAUSE), (pressed + 5, Command.FASTER), (pressed + 20, Command.PAUSE)]
-    result, _, changes = press(session, keys)
-    assert result.completed  # type: ignore[attr-defined]
-    (change,) = changes
-    assert change.pace == 1.25
-    assert change.fired_s >= pressed + 20  # after the resume, not while paused
-
-
-# --- the real path: a captured ALSA device, keys pressed on a real clock -----------------
-
 SCRIPT = """
 import json, sys, time
 from pathlib import Path
-from coach.play.player import MonotonicClock, play_session
+from coach.play.clock import MonotonicClock
+from coach.play.player import play_session
 from coach.routine.reader import load_routine
 from coach.play.output import SimpleaudioOutput
 from coach.render.build import build_session, load_sounds
@@ -267,6 +106,120 @@ print(json.dumps({"completed": result.completed, "pace": result.pace,
 """
 
 
+def test_faster_re_plans_the_rest_and_says_so(session: Session) -> None:
+    hold = session.timeline.holds[0]
+    pressed = hold.start_s + 8.0  # a quiet moment in the first hold of Calves
+    result, output, changes = press(session, [(pressed, Command.FASTER)])
+    assert result.completed
+    assert result.pace == 1.25
+    (change,) = changes
+    assert change.command is Command.FASTER
+    assert change.pace == 1.25
+    new = result.timeline
+    assert new is not None
+    assert new.pace == 1.25
+    # confirmed aloud: "Faster." and the time left, while the session stood still
+    said = [c for c in output.played if c in (session.phrase(EN.faster),)]
+    assert said
+    left = EN.minutes_left(max(1, round((new.total_s - change.position_s) / 60)))
+    assert session.phrase(left) in output.played
+    # the part of the hold done stays done: the rest of it runs at the new pace
+    # (keys are read once a tick, so the press lands up to a tick late)
+    assert change.position_s - new.holds[0].start_s == pytest.approx(8.0 / 1.25, abs=TICK_S)
+    # every event after the change fires on the new plan, one shift for all (no drift)
+    after = [f for f in result.fired if f.fired_s > change.fired_s]
+    assert after
+    assert all(f.event in new.events for f in after)
+    shifts = {round(f.fired_s - f.event.at_s, 6) for f in after}
+    assert len(shifts) == 1
+
+
+def test_slower_at_the_slowest_pace_changes_nothing() -> None:
+    slowest = live_session(load_routine(SHORT), MIN_PACE)
+    result, output, changes = press(slowest, [(30.0, Command.SLOWER)])
+    assert result.completed
+    assert changes == []
+    assert result.pace is None
+    assert slowest.phrase(EN.slower) not in output.played
+
+
+def test_longer_adds_thirty_seconds_to_the_hold_under_way(session: Session) -> None:
+    hold = session.timeline.holds[0]
+    pressed = hold.start_s + 8.0
+    result, output, changes = press(session, [(pressed, Command.LONGER)])
+    new = result.timeline
+    assert new is not None
+    assert new.holds[0].end_s - new.holds[0].start_s == pytest.approx(
+        hold.end_s - hold.start_s + LONGER_S, abs=0.002
+    )
+    assert [h.end_s - h.start_s for h in new.holds[1:]] == pytest.approx(
+        [h.end_s - h.start_s for h in session.timeline.holds[1:]], abs=0.002
+    )
+    assert session.phrase(EN.longer) in output.played
+    assert changes[0].pace == session.timeline.pace
+
+
+def test_longer_outside_a_timed_hold_changes_nothing(session: Session) -> None:
+    result, _, changes = press(session, [(1.0, Command.LONGER)])  # during the introduction
+    assert changes == []
+    assert result.completed
+
+
+def test_many_changes_keep_every_clip_apart(session: Session) -> None:
+    keys = [
+        (t, Command.FASTER if i % 3 else Command.SLOWER)
+        for i, t in enumerate(map(float, range(5, 70, 6)))
+    ]
+    result, output, changes = press(session, keys)
+    assert result.completed
+    assert len(changes) >= 5
+    # no clip was ever started while another played (the player would have waited for
+    # it: a "wait" before the last one, which waits for the closing words to end)
+    assert "wait" not in output.log[:-1]
+
+
+def test_keys_pressed_together_each_change_the_pace_and_are_confirmed_once(
+    session: Session,
+) -> None:
+    """Before: only the last of the keys read together counted."""
+    pressed = session.timeline.holds[0].start_s + 8.0
+    _, plain_output, _ = press(session, [])
+    result, output, changes = press(session, [(pressed, Command.FASTER)] * 3)
+    assert [c.pace for c in changes] == [1.25, 1.5625, 1.9531]
+    assert result.pace == 1.9531
+    assert len({c.fired_s for c in changes}) == 1  # carried out together...
+    faster = session.phrase(EN.faster)
+    # ...and said once, for where they lead (the played clips, less those a plain run plays)
+    assert output.played.count(faster) - plain_output.played.count(faster) == 1
+
+
+def test_a_burst_of_changes_keeps_its_order_and_stops_at_other_keys(session: Session) -> None:
+    pressed = session.timeline.holds[0].start_s + 8.0
+    burst = [Command.FASTER, Command.LONGER, Command.SLOWER, Command.SLOWER, Command.QUIT]
+    result, _, changes = press(session, [(pressed, key) for key in [*burst, Command.FASTER]])
+    assert [(c.command, c.pace) for c in changes] == [
+        (Command.FASTER, 1.25),
+        (Command.LONGER, 1.25),
+        (Command.SLOWER, 1.0),
+        (Command.SLOWER, 0.8),
+    ]
+    assert not result.completed  # the q after them still quit
+    assert result.pace == 0.8
+
+
+def test_changes_pressed_while_paused_are_made_when_the_session_goes_on(
+    session: Session,
+) -> None:
+    """Before: + pressed while paused was dropped."""
+    pressed = session.timeline.holds[0].start_s + 8.0
+    keys = [(pressed, Command.PAUSE), (pressed + 5, Command.FASTER), (pressed + 20, Command.PAUSE)]
+    result, _, changes = press(session, keys)
+    assert result.completed
+    (change,) = changes
+    assert change.pace == 1.25
+    assert change.fired_s >= pressed + 20  # after the resume, not while paused
+
+
 @pytest.mark.slow
 def test_a_real_session_with_keys_plays_exactly_the_re_planned_clips(tmp_path: Path) -> None:
     env, capture = capture_home(tmp_path)
@@ -278,7 +231,7 @@ def test_a_real_session_with_keys_plays_exactly_the_re_planned_clips(tmp_path: P
             "-c",
             textwrap.dedent(SCRIPT),
             str(tmp_path / "speech"),
-            str(Path(__file__).parent / "data" / "tiny.yaml"),
+            str(Path(__file__).parent.parent / "data" / "tiny.yaml"),
             json.dumps(keys),
             str(played),
         ],
@@ -296,4 +249,26 @@ def test_a_real_session_with_keys_plays_exactly_the_re_planned_clips(tmp_path: P
     # what reached the (captured) device is exactly what the player played, in order:
     # the re-planned clips, the confirmations, nothing else and nothing cut
     assert capture.read_bytes() == played.read_bytes()
-    assert coach_command()  # the installed coach is the one under test
+
+
+@dataclass
+class CreepingClock(FakeClock):
+    """A clock that moves on a little every time it is read, as a real one does."""
+
+    step_s: float = 0.0005
+
+    def now(self) -> float:
+        self.t += self.step_s
+        return self.t
+
+
+def test_a_change_right_after_a_skip_keeps_the_words_that_were_due(session: Session) -> None:
+    """next, then faster, in one burst: the exercise's first words are said, not lost."""
+    clock = CreepingClock()
+    output = FakeOutput(clock)
+    keys = [(1.0, Command.NEXT), (1.0, Command.FASTER), (40.0, Command.QUIT)]
+    result = play_session(session, output, clock, controls=FakeControls(clock, keys))
+    target = next(s for s in session.timeline.segments if s.start_s > 1.0)
+    first = next(e for e in session.timeline.events if e.at_s >= target.start_s)
+    said = [f.event.text for f in result.fired]
+    assert first.text in said

@@ -13,15 +13,14 @@ import os
 import signal
 import subprocess
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from coach.audio import Clip
-from coach.errors import AudioDeviceError
 from coach.language.table import TABLE
-from coach.play.player import TICK_S, MonotonicClock, play_session
+from coach.play.clock import MonotonicClock
+from coach.play.player import TICK_S, play_session
 from coach.play.transport import Command, PlayResult, StopReason
 from coach.render.build import build_session, load_sounds
 from coach.render.session import Session
@@ -30,75 +29,10 @@ from coach.speech.cache import SpeechCache, SpeechSettings
 from coach.timeline.events import Event
 from tests.alsa_capture import capture_home
 from tests.conftest import DATA, SHORT, coach_command
+from tests.fakes import FakeClock, FakeControls, FakeOutput
 
 TINY = DATA / "tiny.yaml"
 PAUSED, RESUMING = TABLE["en"].paused, TABLE["en"].resuming
-
-
-@dataclass
-class FakeClock:
-    t: float = 100.0
-    interrupt_at: float | None = None
-    """Raise KeyboardInterrupt (Ctrl-C) when time reaches this many seconds in."""
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep_until(self, deadline: float) -> None:
-        if self.interrupt_at is not None and deadline - 100 >= self.interrupt_at:
-            self.t = 100 + self.interrupt_at
-            raise KeyboardInterrupt
-        self.t = max(self.t, deadline)
-
-
-@dataclass
-class FakeControls:
-    """Presses keys at given times (seconds since the clock's start)."""
-
-    clock: FakeClock
-    presses: list[tuple[float, Command]]
-
-    def poll(self) -> Command | None:
-        if self.presses and self.clock.t - 100 >= self.presses[0][0]:
-            return self.presses.pop(0)[1]
-        return None
-
-
-@dataclass
-class FakePlaying:
-    clock: FakeClock
-    until: float
-    log: list[str]
-
-    def is_playing(self) -> bool:
-        return self.clock.t < self.until
-
-    def wait_done(self) -> None:
-        self.log.append("wait")
-        self.clock.t = max(self.clock.t, self.until)
-
-    def stop(self) -> None:
-        self.log.append("stop")
-
-
-@dataclass
-class FakeOutput:
-    """Plays instantly, or ``cost_s`` late, or with the device ``slow`` by a factor."""
-
-    clock: FakeClock
-    cost_s: float = 0.0
-    slow: float = 1.0
-    played: list[Clip] = field(default_factory=list)
-    log: list[str] = field(default_factory=list)
-    fail_at: int | None = None
-
-    def play(self, clip: Clip) -> FakePlaying:
-        if self.fail_at is not None and len(self.played) == self.fail_at:
-            raise AudioDeviceError("the audio output failed: gone")
-        self.clock.t += self.cost_s
-        self.played.append(clip)
-        self.log.append("play")
-        return FakePlaying(self.clock, self.clock.t + clip.duration_s * self.slow, self.log)
 
 
 @pytest.fixture(scope="module")
@@ -243,11 +177,12 @@ def test_monotonic_clock_sleeps_to_the_deadline() -> None:
 # --- the real path: the CLI, simpleaudio, ALSA ------------------------------------------
 
 
-def planned_json(args: list[str], env: dict[str, str]) -> dict[str, object]:
+def planned_json(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     out = subprocess.run(
         [*coach_command(), "show", *args, "--json"], env=env, capture_output=True, check=True
     )
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    planned: dict[str, Any] = json.loads(out.stdout)
+    return planned
 
 
 @pytest.mark.slow
@@ -275,16 +210,16 @@ def test_real_session_plays_exactly_the_planned_clips(tmp_path: Path) -> None:
     sounds = {s.value: c for s, c in load_sounds().items()}
     expected = b"".join(
         speech.clip(e["text"]).pcm if e["kind"] == "say" else sounds[e["sound"]].pcm
-        for e in timeline["events"]  # type: ignore[attr-defined]
+        for e in timeline["events"]
     )
     assert capture.read_bytes() == expected
     # the log: every event, fired on time against the real clock
     lines = [json.loads(line) for line in log.read_text().splitlines()]
-    assert [line["at_s"] for line in lines] == [e["at_s"] for e in timeline["events"]]  # type: ignore[attr-defined]
+    assert [line["at_s"] for line in lines] == [e["at_s"] for e in timeline["events"]]
     late = [line["fired_s"] - line["at_s"] for line in lines]
     assert min(late) >= 0
     assert max(late) < 0.05
-    assert elapsed >= timeline["total_s"]  # type: ignore[operator]
+    assert elapsed >= timeline["total_s"]
     # and the session is in the history, complete
     history = subprocess.run(
         [*coach_command(), "history", "--json"], env=env, capture_output=True, text=True, check=True

@@ -24,25 +24,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import coach.cli.group
-from coach.audio import SAMPLE_RATE_HZ, Clip
 from coach.cli.group import cli
-from coach.speech.cache import SpeechCache, SpeechSettings, Voice
-from tests.conftest import fake_speech_s
+from coach.speech.cache import SpeechCache, SpeechSettings
+from tests.fakes import ToneEngine
 
 EXAMPLE_LIMIT_S = 30
 """One example taking this long is a hang."""
-
-
-class ToneEngine:
-    """Renders any text as a quiet tone as long as real speech would about be."""
-
-    def render(self, text: str, settings: SpeechSettings) -> Clip:
-        frames = round(fake_speech_s(text) * SAMPLE_RATE_HZ)
-        wave = (round(3000 * math.sin(i * 0.0628)) for i in range(frames))
-        return Clip(b"".join(v.to_bytes(2, "little", signed=True) for v in wave))
-
-    def voices(self) -> tuple[Voice, ...]:
-        return ()
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +37,12 @@ def tone_speech() -> Iterator[None]:
     folder = Path(tempfile.mkdtemp(prefix="coach-tone-"))
     saved = coach.cli.group.make_speech
 
-    def make_speech(rate: int, voice: str | None) -> SpeechCache:
-        return SpeechCache(folder, SpeechSettings(voice=voice, rate_wpm=rate), ToneEngine)  # type: ignore[arg-type]
+    def make_speech(rate: int, voice: str | None, engine: str = "espeak") -> SpeechCache:
+        return SpeechCache(folder, SpeechSettings(voice=voice, rate_wpm=rate), ToneEngine)
 
-    coach.cli.group.make_speech = make_speech  # type: ignore[assignment]
+    coach.cli.group.make_speech = make_speech
     yield
-    coach.cli.group.make_speech = saved  # type: ignore[assignment]
+    coach.cli.group.make_speech = saved
 
 
 def _alarm(signum: int, frame: FrameType | None) -> None:
@@ -85,7 +72,7 @@ def assert_answered(result: Any) -> None:
 # --- what people write --------------------------------------------------------------------
 
 words = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=40
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=0, max_size=40
 )
 plain = st.from_regex(r"[A-Z][a-z]{1,12}( [a-z]{1,10}){0,6}\.", fullmatch=True)
 good_durations = st.one_of(

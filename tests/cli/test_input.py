@@ -19,20 +19,16 @@ import pytest
 
 from tests.conftest import SHORT, coach_command
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 TINY = DATA / "tiny.yaml"
 
 
 def run(
-    *args: str, env: dict[str, str] | None = None, **kwargs: object
+    *args: str, env: dict[str, str] | None = None, **kwargs: Any
 ) -> subprocess.CompletedProcess[str]:
-    options: dict[str, object] = {"timeout": 120} | kwargs
+    options: dict[str, Any] = {"timeout": 120} | kwargs
     return subprocess.run(
-        [*coach_command(), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        **options,  # type: ignore[call-overload]
+        [*coach_command(), *args], capture_output=True, text=True, env=env, **options
     )
 
 

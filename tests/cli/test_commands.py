@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from coach.cli.group import cli
 from tests.conftest import SHORT, coach_command
 
-README = Path(__file__).parent.parent / "README.md"
+README = Path(__file__).parent.parent.parent / "README.md"
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -1,30 +1,26 @@
-"""Rounds, rests, counted reps, countdowns and holds until ready: loader, planner, player."""
+"""The planner on rounds, rests, counted reps, countdowns and holds until ready (properties)."""
 
 from __future__ import annotations
 
 import itertools
-import json
 import math
-import subprocess
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coach.errors import PlanError, RoutineError
+from coach.errors import PlanError
 from coach.language.table import TABLE
-from coach.plan.planner import GAP_S, fit_length, plan_session
-from coach.play.transport import Command
-from coach.resources import schema_path
+from coach.plan.fitting import fit_length
+from coach.plan.packing import GAP_S
+from coach.plan.planner import plan_session
 from coach.routine.model import Routine
 from coach.routine.reader import load_routine
 from coach.timeline.events import EventKind, Pacing, Sound, Timeline
-from tests.conftest import SOUND_S, coach_command, fake_speech_s, written_holds
-from tests.test_live import FakeClock, FakeControls, FakeOutput
+from tests.conftest import SOUND_S, fake_speech_s, written_holds
 
 EN = TABLE["en"]
 
@@ -39,93 +35,8 @@ def plan(routine: Routine, pace: float = 1.0) -> Timeline:
     return plan_session(routine, Pacing(pace), fake_speech_s, SOUND_S)
 
 
-# --- the loader ---------------------------------------------------------------------------
-
 HEAD = "title: T\nsections:\n  - name: S\n    exercises:\n      - name: A\n        setup: x\n"
 
-
-@pytest.mark.parametrize(
-    ("body", "message"),
-    [
-        (
-            "        hold: 30s\n        reps: 5\n        tempo: 2s\n",
-            "give 'hold' or 'reps', not both",
-        ),
-        ("        reps: 5\n", "'reps' needs a 'tempo', the time of one rep, like 4s"),
-        (
-            "        hold: 30s\n        tempo: 2s\n",
-            "'tempo' goes with 'reps'; add reps or remove it",
-        ),
-        (
-            "        reps: 5\n        tempo: 2s\n        cues: [Go on.]\n",
-            "'cues' cannot go with 'reps'",
-        ),
-        ("        reps: 5\n        tempo: 2s\n        count: maybe\n", "'count' must be true"),
-        (
-            "        reps: 0\n        tempo: 2s\n",
-            "'reps' must be a whole number from 1 to 200, got 0",
-        ),
-        ("        reps: 2.5\n        tempo: 2s\n", "'reps' must be a whole number from 1 to 200"),
-        ("        reps: 200\n        tempo: 20s\n", "200 reps of 20s last 1h06m40s"),
-        ("        hold: 30s\n        rest: 10s\n", "'rest' goes between rounds; add 'repeat: N'"),
-        (
-            "        hold: 30s\n        repeat: 101\n",
-            "'repeat' must be a whole number from 1 to 100",
-        ),
-        (
-            "        hold: 30s\n        countdown: 11\n",
-            "'countdown' must be a whole number from 0 to 10",
-        ),
-        ("        hold: until-soon\n", "'hold' must be a duration like 90s, 2m or 1m30s"),
-    ],
-)
-def test_the_loader_says_what_is_wrong(tmp_path: Path, body: str, message: str) -> None:
-    with pytest.raises(RoutineError) as caught:
-        load_text(tmp_path, HEAD + body)
-    assert message in str(caught.value)
-
-
-def test_the_new_keys_load(tmp_path: Path) -> None:
-    routine = load_text(
-        tmp_path,
-        "title: T\ncountdown: 2\nready: 20s\nsections:\n  - name: S\n    repeat: 2\n    rest: 30s\n"
-        "    exercises:\n      - name: A\n        setup: x\n        reps: 8\n        tempo: 3s\n"
-        "        count: false\n        repeat: 3\n        rest: 15s\n"
-        "      - name: B\n        setup: y\n        countdown: 0\n        steps:\n"
-        "          - name: B1\n            setup: z\n            hold: until-ready\n"
-        "            repeat: 2\n",
-    )
-    section = routine.sections[0]
-    assert (section.repeat.rounds, section.repeat.rest_s) == (2, 30.0)
-    a, b = section.exercises
-    assert (a.repeat.rounds, a.repeat.rest_s, a.countdown) == (3, 15.0, 2)
-    assert (a.steps[0].reps, a.steps[0].tempo_s, a.steps[0].count) == (8, 3.0, False)
-    assert b.countdown == 0
-    assert b.steps[0].until_ready
-    assert b.steps[0].hold_s == 20.0
-    assert b.steps[0].repeat.rounds == 2
-
-
-def test_the_schema_knows_the_new_keys() -> None:
-    schema = json.loads(schema_path().read_text())
-    document = yaml.safe_load(
-        (Path(__file__).parent.parent / "routines" / "smr-knees.yaml").read_text()
-    )
-    jsonschema.validate(document, schema)
-    for bad in (
-        {"reps": 5},  # no tempo
-        {"reps": 5, "tempo": "2s", "hold": "30s"},
-        {"hold": "30s", "rest": "10s"},  # rest without repeat
-        {"hold": "30s", "countdown": 11},
-    ):
-        exercise = {"name": "A", "setup": "x", **bad}
-        with pytest.raises(jsonschema.ValidationError):
-            jsonschema.validate(
-                {"title": "T", "sections": [{"name": "S", "exercises": [exercise]}]}, schema
-            )
-
-
-# --- the planner: properties over generated routines ------------------------------------
 
 steps = st.fixed_dictionaries(
     {"name": st.sampled_from(["Bends", "Rolls", "Hold"]), "setup": st.just("Get set.")},
@@ -175,6 +86,8 @@ exercises = st.builds(
         },
     ),
 )
+
+
 routines = st.builds(
     lambda parts, section, top: {
         "title": "Generated",
@@ -191,6 +104,8 @@ routines = st.builds(
     ),
     st.fixed_dictionaries({}, optional={"countdown": st.integers(0, 3), "ready": st.just("15s")}),
 )
+
+
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -201,6 +116,36 @@ def _load(document: dict[str, Any]) -> Routine:
         path = Path(folder) / "generated.yaml"
         path.write_text(yaml.safe_dump(document), encoding="utf-8")
         return load_routine(path)
+
+
+def _attempt(make: Any) -> tuple[Timeline | None, str]:
+    """The timeline, or None and the planner's refusal."""
+    try:
+        return make(), ""
+    except PlanError as err:
+        return None, str(err)
+
+
+def _counts(reps: int) -> list[str]:
+    return [EN.count(k) for k in range(1, reps + 1)]
+
+
+def ready_session(tmp_path: Path) -> Any:
+    from coach.audio import Clip
+    from coach.render.session import Session
+
+    routine = load_text(
+        tmp_path,
+        "title: T\nready: 12s\nsections:\n  - name: S\n    exercises:\n"
+        "      - name: Breathe\n        setup: Lie still.\n        hold: until-ready\n"
+        "      - name: Stretch\n        setup: Reach up.\n        hold: 20s\n",
+    )
+    timeline = plan(routine)
+    clips = {
+        t: Clip(bytes(2 * round(fake_speech_s(t) * 22050))) for t in (*timeline.texts(), *EN.live)
+    }
+    sounds = {s: Clip(bytes(2 * round(d * 22050))) for s, d in SOUND_S.items()}
+    return Session(timeline, clips, sounds)
 
 
 @PROPERTY
@@ -240,11 +185,11 @@ def test_planner_properties(document: dict[str, Any], pace: float) -> None:
             assert [e.text for e in counted] == _counts(reps)
     # rounds and rests in order: each rest sits between two holds, rest sound first
     for rest in timeline.rests:
-        before = [h for h in timeline.holds if h.end_s <= rest.start_s + 1e-9]
-        after = [h for h in timeline.holds if h.start_s >= rest.end_s - 1e-9]
-        assert before
-        assert after
-        assert before[-1].end_s == pytest.approx(rest.start_s, abs=1e-6)
+        holds_before = [h for h in timeline.holds if h.end_s <= rest.start_s + 1e-9]
+        holds_after = [h for h in timeline.holds if h.start_s >= rest.end_s - 1e-9]
+        assert holds_before
+        assert holds_after
+        assert holds_before[-1].end_s == pytest.approx(rest.start_s, abs=1e-6)
         first_sound = next(e for e in events if e.at_s >= rest.start_s - 1e-9)
         assert first_sound.sound is Sound.REST
         said = [
@@ -258,18 +203,6 @@ def test_planner_properties(document: dict[str, Any], pace: float) -> None:
     # round numbers count up within each run of a repeated thing
     for hold in timeline.holds:
         assert hold.round is None or hold.round >= 1
-
-
-def _attempt(make: Any) -> tuple[Timeline | None, str]:
-    """The timeline, or None and the planner's refusal."""
-    try:
-        return make(), ""
-    except PlanError as err:
-        return None, str(err)
-
-
-def _counts(reps: int) -> list[str]:
-    return [EN.count(k) for k in range(1, reps + 1)]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -344,149 +277,12 @@ def test_rounds_are_announced_and_holds_numbered(tmp_path: Path) -> None:
         assert go.end_s <= rest.end_s - GAP_S + 0.001
 
 
-def test_the_json_contract_only_grows(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [*coach_command(), "show", "smr-knees", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert {"version", "routine", "title", "pace", "total_s", "holds", "events", "dropped"} <= set(
-        data
-    )
-    assert data["version"] == 1
-    for hold in data["holds"]:
-        assert {"exercise", "step", "side", "start_s", "end_s", "round", "until_ready"} <= set(hold)
-    rounds = [h["round"] for h in data["holds"] if h["exercise"] == "Knee bends over the ball"]
-    assert rounds == [1, 1, 2, 2]
-    assert all(h["round"] is None for h in data["holds"] if h["exercise"] == "Calf rolls")
-    assert [h["until_ready"] for h in data["holds"]][-1] is True
-    assert [r["round"] for r in data["rests"]] == [2]
-    sounds = {e["sound"] for e in data["events"] if e["kind"] == "sound"}
-    assert {"rest", "tick", "start", "switch", "finish"} <= sounds
-
-
-# --- the player: a hold until ready waits for space -------------------------------------
-
-
-def ready_session(tmp_path: Path) -> Any:
-    from coach.audio import Clip
-    from coach.render.session import Session
-
-    routine = load_text(
-        tmp_path,
-        "title: T\nready: 12s\nsections:\n  - name: S\n    exercises:\n"
-        "      - name: Breathe\n        setup: Lie still.\n        hold: until-ready\n"
-        "      - name: Stretch\n        setup: Reach up.\n        hold: 20s\n",
-    )
-    timeline = plan(routine)
-    clips = {
-        t: Clip(bytes(2 * round(fake_speech_s(t) * 22050))) for t in (*timeline.texts(), *EN.live)
-    }
-    sounds = {s: Clip(bytes(2 * round(d * 22050))) for s, d in SOUND_S.items()}
-    return Session(timeline, clips, sounds)
-
-
-def test_play_waits_at_a_hold_until_ready_and_reminds(tmp_path: Path) -> None:
-    from coach.play.player import play_session
-
-    session = ready_session(tmp_path)
-    gate = session.timeline.holds[0].end_s
-    clock = FakeClock()
-    output = FakeOutput(clock)
-    pressed = gate + 75  # the person takes their time
-    result = play_session(
-        session, output, clock, controls=FakeControls(clock, [(pressed, Command.PAUSE)])
-    )
-    assert result.completed
-    reminder = session.phrase(EN.ready_reminder)
-    assert output.played.count(reminder) == 3  # at the end of the hold, then every 30 s
-    after = [f for f in result.fired if f.event.at_s >= gate]
-    # everything after the gate is shifted by the wait, and keeps its spacing
-    shifts = {round(f.fired_s - f.event.at_s, 3) for f in after}
-    assert len(shifts) == 1
-    assert shifts.pop() == pytest.approx(75, abs=0.06)
-
-
-def test_space_inside_a_hold_until_ready_ends_it_at_once(tmp_path: Path) -> None:
-    from coach.play.player import play_session
-
-    session = ready_session(tmp_path)
-    hold = session.timeline.holds[0]
-    pressed = hold.start_s + 3
-    clock = FakeClock()
-    output = FakeOutput(clock)
-    result = play_session(
-        session, output, clock, controls=FakeControls(clock, [(pressed, Command.PAUSE)])
-    )
-    assert result.completed
-    assert session.phrase(EN.paused) not in output.played  # space meant "ready", not "pause"
-    nxt = next(f for f in result.fired if f.event.at_s >= hold.end_s)
-    assert nxt.fired_s == pytest.approx(pressed, abs=0.06)
-
-
 def test_export_and_show_give_a_hold_until_ready_its_ready_time(tmp_path: Path) -> None:
     session = ready_session(tmp_path)
     hold = session.timeline.holds[0]
     assert hold.until_ready
     assert hold.end_s - hold.start_s == pytest.approx(12.0)
     assert not math.isnan(session.timeline.total_s)
-
-
-def test_pace_keys_while_waiting_for_ready_do_not_skip(tmp_path: Path) -> None:
-    from coach.play.player import play_session
-
-    session = ready_session(tmp_path)
-    gate = session.timeline.holds[0].end_s
-    clock = FakeClock()
-    output = FakeOutput(clock)
-    keys = [(gate + 5, Command.FASTER), (gate + 6, Command.LONGER), (gate + 40, Command.PAUSE)]
-    result = play_session(session, output, clock, controls=FakeControls(clock, keys))
-    assert result.completed
-    nxt = next(f for f in result.fired if f.event.at_s >= gate)
-    assert nxt.fired_s == pytest.approx(gate + 40, abs=0.06)  # it waited for space
-
-
-def test_with_no_one_to_press_space_a_hold_until_ready_lasts_its_ready_time(
-    tmp_path: Path,
-) -> None:
-    """Before: play from a pipe, a launcher or cron waited at the hold for ever."""
-    from coach.play.player import play_session
-
-    session = ready_session(tmp_path)
-    clock = FakeClock(interrupt_at=session.timeline.total_s + 300)  # a hang ends as Ctrl-C
-    output = FakeOutput(clock)
-    result = play_session(session, output, clock, wait_when_ready=False)
-    assert result.completed
-    assert session.phrase(EN.ready_reminder) not in output.played
-    assert [f.fired_s for f in result.fired] == pytest.approx(
-        [e.at_s for e in session.timeline.events], abs=1e-9
-    )
-
-
-@pytest.mark.slow
-def test_play_with_no_terminal_runs_a_hold_until_ready_straight_through(tmp_path: Path) -> None:
-    from tests.alsa_capture import capture_home
-
-    routine = tmp_path / "ready.yaml"
-    routine.write_text(
-        "title: Ready\nready: 2s\ntransition: 1s\nsections:\n  - name: S\n    exercises:\n"
-        "      - name: Breathe\n        setup: Lie still.\n        hold: until-ready\n"
-        "      - name: Stretch\n        setup: Reach up.\n        hold: 16s\n"
-    )
-    env, _ = capture_home(tmp_path)
-    played = subprocess.run(
-        [*coach_command(), "play", str(routine), "--quiet", "--pace", "4"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-    assert played.returncode == 0, played.stderr
-    assert played.stderr == ""
 
 
 @pytest.mark.parametrize("pace", [0.25, 0.5, 1.0, 2.0, 4.0])

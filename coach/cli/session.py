@@ -1,0 +1,146 @@
+"""Commands for a session on paper or in a file: show (the schedule) and export (audio)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from coach.audio import SAMPLE_RATE_HZ
+from coach.cli.group import (
+    DEFAULT_ROUTINE,
+    check_speed,
+    cli,
+    complete_routines,
+    configured,
+    prepare,
+    routine_file,
+    session_options,
+)
+from coach.errors import (
+    OutputError,
+)
+from coach.export.chapters import format_vtt
+from coach.export.formats import SAMPLE_RATES_HZ, format_places
+from coach.export.writer import check_target, export_session
+from coach.files import check_distinct, check_new_file, write_text_atomic
+from coach.play.display import Progress
+from coach.timeline.schedule import (
+    format_schedule,
+    minutes_seconds,
+    timeline_json,
+)
+
+
+@cli.command()
+@click.argument("routine", default=DEFAULT_ROUTINE, shell_complete=complete_routines)
+@session_options
+@click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
+def show(
+    routine: str,
+    pace: float | None,
+    length: float | None,
+    rate: int,
+    voice: str | None,
+    engine: str,
+    as_json: bool,
+) -> None:
+    """Show the schedule of a session: every cue and chime with its time.
+
+    ROUTINE is a bundled name (see `coach list`) or a routine file.
+
+    \b
+    Examples:
+      coach show smr-legs --pace 2
+      coach show smr-legs --length 10m --json > legs.json
+    """
+    session = prepare(routine, pace, length, rate, voice, engine)
+    if as_json:
+        click.echo(json.dumps(timeline_json(session.timeline), indent=2))
+    else:
+        click.echo(format_schedule(session.timeline))
+
+
+@cli.command()
+@click.argument("routine", default=DEFAULT_ROUTINE, shell_complete=complete_routines)
+@click.option(
+    "-o",
+    "--output",
+    "target",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The audio file to write: .wav, .flac, .ogg or .mp3.",
+)
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(sorted(format_places())),
+    help="The format, whatever the file name says.",
+)
+@click.option(
+    "--sample-rate",
+    type=click.Choice([str(r) for r in SAMPLE_RATES_HZ]),
+    default=str(SAMPLE_RATE_HZ),
+    show_default=True,
+    help="Samples a second; the default is the speech's own, smallest for the same quality.",
+)
+@click.option(
+    "--cues",
+    "cues_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE.vtt",
+    help="Also write every spoken cue with its time as WebVTT, to read along.",
+)
+@click.option("--force", is_flag=True, help="Replace the files if they exist.")
+@session_options
+def export(
+    routine: str,
+    target: Path,
+    format_name: str | None,
+    sample_rate: str,
+    cues_path: Path | None,
+    force: bool,
+    pace: float | None,
+    length: float | None,
+    rate: int,
+    voice: str | None,
+    engine: str,
+) -> None:
+    """Write a whole session to an audio file, to play on any device.
+
+    MP3 files carry ID3 chapters and Ogg/FLAC files chapter comments, one per
+    exercise side, so podcast and audiobook players can skip between them.
+
+    \b
+    Examples:
+      coach export smr-legs -o legs.mp3
+      coach export smr-full --length 20m -o short.ogg --cues short.vtt --force
+    """
+    # Every output path is checked before any work, so nothing fails halfway.
+    pace = check_speed(pace, length)
+    check_distinct({"ROUTINE": routine_file(routine), "-o": target, "--cues": cues_path})
+    if format_name is None and target.suffix.lstrip(".").lower() not in format_places():
+        format_name = configured("format")  # the config's format, for a name with no known ending
+    check_target(target, force=force, format_name=format_name)
+    if cues_path is not None:
+        check_new_file(cues_path, force=force, hint="session.vtt")
+    session = prepare(routine, pace, length, rate, voice, engine)
+    with Progress(sys.stderr) as progress:
+        result = export_session(
+            session,
+            target,
+            force=force,
+            format_name=format_name,
+            sample_rate_hz=int(sample_rate),
+            progress=progress.update,
+        )
+    if cues_path is not None:
+        try:
+            write_text_atomic(cues_path, format_vtt(session.timeline))
+        except OSError as err:  # checked before the work: only the disk can fail it now
+            raise OutputError(
+                f"{cues_path}: cannot write: {err.strerror}; the audio is in {result.path}"
+            ) from err
+    click.echo(f"wrote {result.path} ({minutes_seconds(result.duration_s)})", err=True)

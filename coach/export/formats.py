@@ -1,0 +1,82 @@
+"""The export-encoder seam: what a file format does, and the registry that names the formats.
+
+A format opens an encoder on a file, takes int16 mono blocks at a sample rate,
+and may tag the finished file (chapters, title). Each is a module attribute
+``Format(...)`` plus one line, in ``BUILT_IN`` below (``name: "module:ATTR"``) or
+as a ``coach.encoders`` entry point of another package.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from coach.errors import CoachError
+from coach.timeline.events import Timeline
+
+if TYPE_CHECKING:
+    import numpy as np
+
+SAMPLE_RATES_HZ = (16_000, 22_050, 24_000, 32_000, 44_100, 48_000)
+"""Rates every built-in format can carry (MP3 needs an MPEG rate)."""
+
+BUILT_IN = {
+    "wav": "coach.export.libsndfile:WAV",
+    "flac": "coach.export.libsndfile:FLAC",
+    "ogg": "coach.export.libsndfile:OGG",
+    "mp3": "coach.export.libsndfile:MP3",
+}
+"""The formats coach ships: name → where its ``Format`` is."""
+ENTRY_POINTS = "coach.encoders"
+
+
+class Encoder(Protocol):
+    def write(self, block: np.ndarray) -> None:
+        """Append int16 mono samples."""
+        ...
+
+
+def no_tags(path: Path, timeline: Timeline) -> None:
+    """For formats whose players read no tags (WAV: its length and samples are the point)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    name: str
+    open: Callable[[Path, int], AbstractContextManager[Encoder]]
+    """An encoder writing ``path`` at a sample rate; closed (the file complete) on exit."""
+    tag: Callable[[Path, Timeline], None] = no_tags
+    """Title, routine and chapters written into the finished file."""
+    sample_rates_hz: tuple[int, ...] = SAMPLE_RATES_HZ
+
+
+@functools.cache
+def format_places() -> dict[str, str]:
+    """Every format's name and where it is: the built-in ones, then installed packages'."""
+    found = dict(BUILT_IN)
+    for point in entry_points(group=ENTRY_POINTS):
+        found.setdefault(point.name, point.value)
+    return found
+
+
+def format_named(name: str) -> Format:
+    """The format of this name (a key of ``format_places()``).
+
+    Raises:
+        CoachError: it cannot be loaded.
+    """
+    place = format_places()[name]
+    module, _, attr = place.partition(":")
+    try:
+        found = getattr(importlib.import_module(module), attr or "FORMAT")
+    except (ImportError, AttributeError) as err:
+        raise CoachError(f"format {name!r} could not be loaded ({place}): {err}") from err
+    if not isinstance(found, Format) or found.name != name:
+        raise CoachError(f"format {name!r}: {place} is not a Format named so")
+    return found

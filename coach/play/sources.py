@@ -1,0 +1,112 @@
+"""The command-source seam: where a live session's commands come from, merged into one stream.
+
+A source is anything with ``poll() -> Command | None`` that never blocks: the
+terminal's keys, a D-Bus media player, a microphone. Each is a module that
+defines ``SOURCE = SourceKind(...)`` plus one line, in ``BUILT_IN`` below or as
+a ``coach.command_sources`` entry point of another package. The player sees one
+merged source and runs one loop over one transport state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import TextIO
+
+from coach.errors import CoachError, UsageError
+from coach.play.transport import Command, Controls
+from coach.timeline.events import Timeline
+
+BUILT_IN = {
+    "keys": "coach.play.keys",
+}
+"""The command sources coach ships: name → the module that defines its ``SOURCE``."""
+ENTRY_POINTS = "coach.command_sources"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceContext:
+    """What a source may need to open: the terminal, the environment, what is playing."""
+
+    stdin: TextIO
+    env: Mapping[str, str]
+    timeline: Timeline
+
+
+@dataclass(frozen=True, slots=True)
+class SourceKind:
+    name: str
+    open: Callable[[SourceContext], AbstractContextManager[Controls | None]]
+    """Yields the open source, or None where it cannot work here (no terminal, no bus):
+    the session then plays without it, and says nothing alarming."""
+    help: str = ""
+    default: bool = True
+    """Opened for every session; otherwise only when asked for by name (``--control``)."""
+
+
+@functools.cache
+def source_modules() -> dict[str, str]:
+    """Every source's name and module: the built-in ones, then those of installed packages."""
+    found = dict(BUILT_IN)
+    for point in entry_points(group=ENTRY_POINTS):
+        found.setdefault(point.name, point.value)
+    return found
+
+
+def source_kind(name: str) -> SourceKind:
+    """The command source of this name.
+
+    Raises:
+        UsageError: none has that name, or it cannot be loaded.
+    """
+    modules = source_modules()
+    if name not in modules:
+        known = ", ".join(sorted(modules))
+        raise UsageError(f"unknown command source {name!r}; use one of {known}")
+    try:
+        kind = importlib.import_module(modules[name]).SOURCE
+    except (ImportError, AttributeError) as err:
+        raise CoachError(f"command source {name!r} could not be loaded: {err}") from err
+    if not isinstance(kind, SourceKind) or kind.name != name:
+        raise CoachError(f"command source {name!r}: its SOURCE is not a SourceKind named so")
+    return kind
+
+
+class Merged:
+    """Every open source's commands, in the order they arrive; a quit from any one wins."""
+
+    def __init__(self, sources: Sequence[Controls]) -> None:
+        self.sources = tuple(sources)
+        self.queue: deque[Command] = deque()
+
+    @property
+    def interactive(self) -> bool:
+        """Someone can answer: at least one source is open (a hold until ready may wait)."""
+        return bool(self.sources)
+
+    def poll(self) -> Command | None:
+        for source in self.sources:
+            while (command := source.poll()) is not None:
+                if command is Command.QUIT:
+                    self.queue.clear()
+                    return command
+                self.queue.append(command)
+        return self.queue.popleft() if self.queue else None
+
+
+@contextlib.contextmanager
+def open_sources(names: Sequence[str], context: SourceContext) -> Iterator[Merged]:
+    """The default sources and those named, open while the block runs, merged into one."""
+    kinds = [source_kind(name) for name in source_modules()]
+    wanted = [kind for kind in kinds if kind.default or kind.name in names]
+    for name in names:
+        source_kind(name)  # an unknown name is refused, before anything opens
+    with contextlib.ExitStack() as stack:
+        opened = [stack.enter_context(kind.open(context)) for kind in wanted]
+        yield Merged([source for source in opened if source is not None])

@@ -1,0 +1,129 @@
+"""The speech-engine seam: what an engine does, and the registry that names the engines.
+
+An engine turns one text into one clip, from one thread. The cache, the worker
+processes and ``coach voices`` work for any engine through this seam: a new one
+is a module that defines ``ENGINE = EngineKind(...)`` plus one line, in
+``BUILT_IN`` below or as a ``coach.engines`` entry point of another package.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Protocol
+
+from coach.audio import Clip
+from coach.errors import SpeechError, UsageError
+
+DEFAULT_ENGINE = "espeak"
+DEFAULT_RATE_WPM = 160
+MIN_RATE_WPM = 80
+MAX_RATE_WPM = 400
+
+BUILT_IN = {
+    "espeak": "coach.speech.espeak",
+}
+"""The engines coach ships: name → the module that defines its ``ENGINE``."""
+ENTRY_POINTS = "coach.engines"
+"""Where other packages register engines: ``NAME = "module"`` (the module's ``ENGINE``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    id: str
+    name: str
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechSettings:
+    voice: str | None = None
+    rate_wpm: int = DEFAULT_RATE_WPM
+    engine: str = DEFAULT_ENGINE
+
+    def __post_init__(self) -> None:
+        if not MIN_RATE_WPM <= self.rate_wpm <= MAX_RATE_WPM:
+            raise SpeechError(
+                f"rate {self.rate_wpm} words a minute is out of range; "
+                f"use {MIN_RATE_WPM} to {MAX_RATE_WPM} (default {DEFAULT_RATE_WPM})"
+            )
+
+
+class Engine(Protocol):
+    """A running engine: used from the one thread that started it."""
+
+    def voices(self) -> tuple[Voice, ...]: ...
+
+    def render(self, text: str, settings: SpeechSettings) -> Clip:
+        """``text`` spoken at ``settings`` as a 22,050 Hz mono clip.
+
+        Raises:
+            VoiceError: the settings name a voice this engine does not have.
+            SpeechError: the engine failed.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class EngineKind:
+    """An engine as the registry knows it, before it is started (starting may be slow)."""
+
+    name: str
+    start: Callable[[], Engine]
+    identity: Callable[[], str]
+    """What its audio depends on besides text, voice and rate (a version, a library),
+    cheap to ask: it keys the cache, so a warm start never starts the engine."""
+    parallel: bool = False
+    """Worker processes may render for it, each with an engine of its own."""
+    default_voice: Callable[[str], str | None] = lambda language: None
+    """The voice that speaks a language tag by default (None: the engine's own default)."""
+
+
+def _load(name: str, module: str) -> EngineKind:
+    try:
+        kind = importlib.import_module(module).ENGINE
+    except (ImportError, AttributeError) as err:
+        raise SpeechError(
+            f"speech engine {name!r} could not be loaded from {module}: {err}"
+        ) from err
+    if not isinstance(kind, EngineKind) or kind.name != name:
+        raise SpeechError(f"speech engine {name!r}: {module}.ENGINE is not an EngineKind named so")
+    return kind
+
+
+@functools.cache
+def engine_modules() -> dict[str, str]:
+    """Every engine's name and module: the built-in ones, then those of installed packages."""
+    found = dict(BUILT_IN)
+    for point in entry_points(group=ENTRY_POINTS):
+        found.setdefault(point.name, point.value)
+    return found
+
+
+def engine_kind(name: str) -> EngineKind:
+    """The engine of this name.
+
+    Raises:
+        UsageError: no engine has that name (the message lists those that do).
+    """
+    modules = engine_modules()
+    if name not in modules:
+        raise UsageError(f"unknown speech engine {name!r}; use one of {', '.join(sorted(modules))}")
+    return _load(name, modules[name])
+
+
+def voice_named(engine: Engine, voice: str) -> Voice:
+    """The engine's voice with this id or name.
+
+    Raises:
+        VoiceError: there is none.
+    """
+    from coach.errors import VoiceError
+
+    for known in engine.voices():
+        if voice in (known.id, known.name):
+            return known
+    raise VoiceError(f'unknown voice "{voice}"; `coach voices` lists the voices you have')

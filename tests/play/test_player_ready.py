@@ -1,0 +1,140 @@
+"""The player at a hold until ready: it waits for space, reminds, and never waits on no one."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coach.language.table import TABLE
+from coach.plan.planner import plan_session
+from coach.play.transport import Command
+from coach.routine.model import Routine
+from coach.routine.reader import load_routine
+from coach.timeline.events import Pacing, Timeline
+from tests.conftest import SOUND_S, coach_command, fake_speech_s
+from tests.fakes import FakeClock, FakeControls, FakeOutput
+
+EN = TABLE["en"]
+
+
+def load_text(tmp_path: Path, text: str) -> Routine:
+    path = tmp_path / "r.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_routine(path)
+
+
+def plan(routine: Routine, pace: float = 1.0) -> Timeline:
+    return plan_session(routine, Pacing(pace), fake_speech_s, SOUND_S)
+
+
+def ready_session(tmp_path: Path) -> Any:
+    from coach.audio import Clip
+    from coach.render.session import Session
+
+    routine = load_text(
+        tmp_path,
+        "title: T\nready: 12s\nsections:\n  - name: S\n    exercises:\n"
+        "      - name: Breathe\n        setup: Lie still.\n        hold: until-ready\n"
+        "      - name: Stretch\n        setup: Reach up.\n        hold: 20s\n",
+    )
+    timeline = plan(routine)
+    clips = {
+        t: Clip(bytes(2 * round(fake_speech_s(t) * 22050))) for t in (*timeline.texts(), *EN.live)
+    }
+    sounds = {s: Clip(bytes(2 * round(d * 22050))) for s, d in SOUND_S.items()}
+    return Session(timeline, clips, sounds)
+
+
+def test_play_waits_at_a_hold_until_ready_and_reminds(tmp_path: Path) -> None:
+    from coach.play.player import play_session
+
+    session = ready_session(tmp_path)
+    gate = session.timeline.holds[0].end_s
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    pressed = gate + 75  # the person takes their time
+    result = play_session(
+        session, output, clock, controls=FakeControls(clock, [(pressed, Command.PAUSE)])
+    )
+    assert result.completed
+    reminder = session.phrase(EN.ready_reminder)
+    assert output.played.count(reminder) == 3  # at the end of the hold, then every 30 s
+    after = [f for f in result.fired if f.event.at_s >= gate]
+    # everything after the gate is shifted by the wait, and keeps its spacing
+    shifts = {round(f.fired_s - f.event.at_s, 3) for f in after}
+    assert len(shifts) == 1
+    assert shifts.pop() == pytest.approx(75, abs=0.06)
+
+
+def test_space_inside_a_hold_until_ready_ends_it_at_once(tmp_path: Path) -> None:
+    from coach.play.player import play_session
+
+    session = ready_session(tmp_path)
+    hold = session.timeline.holds[0]
+    pressed = hold.start_s + 3
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    result = play_session(
+        session, output, clock, controls=FakeControls(clock, [(pressed, Command.PAUSE)])
+    )
+    assert result.completed
+    assert session.phrase(EN.paused) not in output.played  # space meant "ready", not "pause"
+    nxt = next(f for f in result.fired if f.event.at_s >= hold.end_s)
+    assert nxt.fired_s == pytest.approx(pressed, abs=0.06)
+
+
+def test_pace_keys_while_waiting_for_ready_do_not_skip(tmp_path: Path) -> None:
+    from coach.play.player import play_session
+
+    session = ready_session(tmp_path)
+    gate = session.timeline.holds[0].end_s
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    keys = [(gate + 5, Command.FASTER), (gate + 6, Command.LONGER), (gate + 40, Command.PAUSE)]
+    result = play_session(session, output, clock, controls=FakeControls(clock, keys))
+    assert result.completed
+    nxt = next(f for f in result.fired if f.event.at_s >= gate)
+    assert nxt.fired_s == pytest.approx(gate + 40, abs=0.06)  # it waited for space
+
+
+def test_with_no_one_to_press_space_a_hold_until_ready_lasts_its_ready_time(
+    tmp_path: Path,
+) -> None:
+    """Before: play from a pipe, a launcher or cron waited at the hold for ever."""
+    from coach.play.player import play_session
+
+    session = ready_session(tmp_path)
+    clock = FakeClock(interrupt_at=session.timeline.total_s + 300)  # a hang ends as Ctrl-C
+    output = FakeOutput(clock)
+    result = play_session(session, output, clock, wait_when_ready=False)
+    assert result.completed
+    assert session.phrase(EN.ready_reminder) not in output.played
+    assert [f.fired_s for f in result.fired] == pytest.approx(
+        [e.at_s for e in session.timeline.events], abs=1e-9
+    )
+
+
+@pytest.mark.slow
+def test_play_with_no_terminal_runs_a_hold_until_ready_straight_through(tmp_path: Path) -> None:
+    from tests.alsa_capture import capture_home
+
+    routine = tmp_path / "ready.yaml"
+    routine.write_text(
+        "title: Ready\nready: 2s\ntransition: 1s\nsections:\n  - name: S\n    exercises:\n"
+        "      - name: Breathe\n        setup: Lie still.\n        hold: until-ready\n"
+        "      - name: Stretch\n        setup: Reach up.\n        hold: 16s\n"
+    )
+    env, _ = capture_home(tmp_path)
+    played = subprocess.run(
+        [*coach_command(), "play", str(routine), "--quiet", "--pace", "4"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert played.returncode == 0, played.stderr
+    assert played.stderr == ""

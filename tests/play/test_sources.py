@@ -1,0 +1,57 @@
+"""The command-source seam: every open source heard, in the order commands arrive; quit wins."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+
+import pytest
+
+from coach.errors import UsageError
+from coach.play.sources import Merged, SourceContext, open_sources, source_kind, source_modules
+from coach.play.transport import Command
+from coach.timeline.events import Timeline
+
+
+@dataclass
+class Listed:
+    """A source that has these commands waiting, one a poll."""
+
+    waiting: list[Command] = field(default_factory=list)
+
+    def poll(self) -> Command | None:
+        return self.waiting.pop(0) if self.waiting else None
+
+
+def test_commands_from_several_sources_are_heard_in_order() -> None:
+    keys = Listed([Command.PAUSE, Command.FASTER])
+    remote = Listed([Command.NEXT])
+    merged = Merged([keys, remote])
+    heard = [merged.poll() for _ in range(4)]
+    assert heard == [Command.PAUSE, Command.FASTER, Command.NEXT, None]
+    assert merged.interactive
+
+
+def test_quit_from_any_source_wins_over_what_waits() -> None:
+    merged = Merged([Listed([Command.NEXT, Command.SLOWER]), Listed([Command.QUIT])])
+    assert merged.poll() is Command.QUIT
+    assert merged.poll() is None
+
+
+def test_no_open_source_means_no_one_to_wait_for() -> None:
+    assert not Merged([]).interactive
+
+
+def test_the_keys_are_a_source_like_any_other() -> None:
+    assert "keys" in source_modules()
+    kind = source_kind("keys")
+    assert kind.default
+    context = SourceContext(io.StringIO(), os.environ, Timeline.__new__(Timeline))
+    with open_sources([], context) as merged:  # not a terminal: the keys are quietly absent
+        assert not merged.interactive
+
+
+def test_an_unknown_source_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(UsageError, match=r"use one of .*keys"):
+        source_kind("nope")
