@@ -80,10 +80,10 @@ MUTANTS = (
         ("tests/play/test_sources.py",),
     ),
     Mutant(
-        "installed packages' encoders are not looked up",
-        "coach/export/formats.py",
-        "    for point in entry_points(group=ENTRY_POINTS):\n"
-        "        found.setdefault(point.name, point.value)\n",
+        "installed packages' extensions are not looked up",
+        "coach/registry.py",
+        "        for point in entry_points(group=self.group):\n"
+        "            found.setdefault(point.name, point.value)\n",
         "",
         ("tests/test_seams.py::test_a_new_encoder_writes_the_session_samples",),
     ),

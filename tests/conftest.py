@@ -76,15 +76,7 @@ def coach_command() -> list[str]:
 def written_holds(routine: object) -> list[tuple[float, bool, int]]:
     """Each hold a routine plans, in order, as written: (seconds at pace 1, until ready, reps)."""
     from coach.routine.model import Routine
+    from coach.routine.walk import turns
 
     assert isinstance(routine, Routine)
-    out = []
-    for section in routine.sections:
-        for _ in range(section.repeat.rounds):
-            for exercise in section.exercises:
-                for _ in range(exercise.repeat.rounds):
-                    for _ in exercise.sides or (None,):
-                        for step in exercise.steps:
-                            for _ in range(step.repeat.rounds):
-                                out.append((step.written_s, step.until_ready, step.reps))
-    return out
+    return [(t.step.written_s, t.step.until_ready, t.step.reps) for t in turns(routine)]

@@ -47,6 +47,7 @@ from coach.routine.library import (
 from coach.routine.model import Routine
 from coach.routine.shelf import find_routine
 from coach.routine.source import MAX_FILE_BYTES
+from coach.routine.walk import times
 from coach.speech.cache import speech_identity
 from coach.speech.engine import DEFAULT_ENGINE, DEFAULT_RATE_WPM, engine_kind
 from coach.timeline.schedule import minutes_seconds
@@ -358,13 +359,14 @@ def check(files: tuple[Path, ...]) -> None:
 
 def _summary(routine: Routine, words: Written) -> str:
     """``8 exercises, 22 holds, 24m on the ball``: rounds counted, at pace 1."""
-    holds, hold_s = 0, 0.0
-    for section in routine.sections:
-        for exercise in section.exercises:
-            times = section.repeat.rounds * exercise.repeat.rounds * max(len(exercise.sides), 1)
-            for step in exercise.steps:
-                holds += times * step.repeat.rounds
-                hold_s += times * step.repeat.rounds * step.written_s
+    counted = [
+        (times(section, exercise, step), step.written_s)
+        for section in routine.sections
+        for exercise in section.exercises
+        for step in exercise.steps
+    ]
+    holds = sum(n for n, _ in counted)
+    hold_s = sum(n * seconds for n, seconds in counted)
     return words.summary.format(
         exercises=len(routine.exercises), holds=holds, time=format_duration(hold_s)
     )

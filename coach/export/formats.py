@@ -8,16 +8,13 @@ as a ``coach.encoders`` entry point of another package.
 
 from __future__ import annotations
 
-import functools
-import importlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from coach.errors import CoachError
+from coach.registry import Registry
 from coach.timeline.events import Timeline
 
 if TYPE_CHECKING:
@@ -33,7 +30,6 @@ BUILT_IN = {
     "mp3": "coach.export.libsndfile:MP3",
 }
 """The formats coach ships: name → where its ``Format`` is."""
-ENTRY_POINTS = "coach.encoders"
 
 
 class Encoder(Protocol):
@@ -56,27 +52,19 @@ class Format:
     sample_rates_hz: tuple[int, ...] = SAMPLE_RATES_HZ
 
 
-@functools.cache
-def format_places() -> dict[str, str]:
-    """Every format's name and where it is: the built-in ones, then installed packages'."""
-    found = dict(BUILT_IN)
-    for point in entry_points(group=ENTRY_POINTS):
-        found.setdefault(point.name, point.value)
-    return found
+FORMATS: Registry[Format] = Registry("format", Format, BUILT_IN, "coach.encoders", attr="FORMAT")
+
+
+def format_places() -> list[str]:
+    """Every format's name: the built-in ones, then those of installed packages."""
+    return FORMATS.names()
 
 
 def format_named(name: str) -> Format:
-    """The format of this name (a key of ``format_places()``).
+    """The format of this name.
 
     Raises:
+        UsageError: none has that name.
         CoachError: it cannot be loaded.
     """
-    place = format_places()[name]
-    module, _, attr = place.partition(":")
-    try:
-        found = getattr(importlib.import_module(module), attr or "FORMAT")
-    except (ImportError, AttributeError) as err:
-        raise CoachError(f"format {name!r} could not be loaded ({place}): {err}") from err
-    if not isinstance(found, Format) or found.name != name:
-        raise CoachError(f"format {name!r}: {place} is not a Format named so")
-    return found
+    return FORMATS.load(name)

@@ -72,5 +72,7 @@ PHRASES = Phrases(
         cue="Hinweis",
         summary="{exercises} Übungen, {holds} Halteübungen, {time} auf dem Ball",
         at_pace_one="{length} bei Tempo 1",
+        keys="Leertaste Pause · n weiter · b zurück · +/- Tempo · h länger · q beenden",
+        pace="Tempo {pace}",
     ),
 )

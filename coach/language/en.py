@@ -69,5 +69,7 @@ PHRASES = Phrases(
         cue="cue",
         summary="{exercises} exercises, {holds} holds, {time} on the ball",
         at_pace_one="{length} at pace 1",
+        keys="space pause · n next · b back · +/- pace · h longer · q quit",
+        pace="pace {pace}",
     ),
 )

@@ -85,5 +85,7 @@ PHRASES = Phrases(
         cue="indicación",
         summary="{exercises} ejercicios, {holds} posiciones, {time} sobre la pelota",
         at_pace_one="{length} a ritmo 1",
+        keys="espacio pausa · n siguiente · b atrás · +/- ritmo · h más largo · q salir",
+        pace="ritmo {pace}",
     ),
 )

@@ -72,5 +72,7 @@ PHRASES = Phrases(
         cue="consigne",
         summary="{exercises} exercices, {holds} maintiens, {time} sur la balle",
         at_pace_one="{length} au rythme 1",
+        keys="espace pause · n suivant · b retour · +/- rythme · h plus long · q quitter",
+        pace="rythme {pace}",
     ),
 )

@@ -72,5 +72,7 @@ PHRASES = Phrases(
         cue="indicazione",
         summary="{exercises} esercizi, {holds} tenute, {time} sulla pallina",
         at_pace_one="{length} a ritmo 1",
+        keys="spazio pausa · n avanti · b indietro · +/- ritmo · h più lungo · q esci",
+        pace="ritmo {pace}",
     ),
 )

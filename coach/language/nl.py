@@ -72,5 +72,7 @@ PHRASES = Phrases(
         cue="aanwijzing",
         summary="{exercises} oefeningen, {holds} houdingen, {time} op de bal",
         at_pace_one="{length} op tempo 1",
+        keys="spatie pauze · n volgende · b terug · +/- tempo · h langer · q stoppen",
+        pace="tempo {pace}",
     ),
 )

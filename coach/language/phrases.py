@@ -48,6 +48,9 @@ class Written:
     cue: str
     summary: str
     at_pace_one: str
+    keys: str
+    """The keys a terminal display lists."""
+    pace: str
 
 
 @dataclass(frozen=True, slots=True)

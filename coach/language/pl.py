@@ -81,5 +81,7 @@ PHRASES = Phrases(
         cue="wskazówka",
         summary="ćwiczenia: {exercises}, pozycje: {holds}, {time} na piłce",
         at_pace_one="{length} w tempie 1",
+        keys="spacja pauza · n dalej · b wstecz · +/- tempo · h dłużej · q zakończ",
+        pace="tempo {pace}",
     ),
 )

@@ -72,5 +72,7 @@ PHRASES = Phrases(
         cue="indicação",
         summary="{exercises} exercícios, {holds} posições, {time} na bola",
         at_pace_one="{length} ao ritmo 1",
+        keys="espaço pausa · n seguinte · b voltar · +/- ritmo · h mais longo · q sair",
+        pace="ritmo {pace}",
     ),
 )

@@ -12,7 +12,6 @@ from coach.play.transport import Fired
 from coach.timeline.events import Hold, Timeline
 from coach.timeline.schedule import minutes_seconds
 
-KEYS_HELP = "space pause · n next · b back · +/- pace · h longer · q quit"
 BAR_WIDTH = 30
 
 # Five-row block digits: readable from the floor, a metre or two from the screen.
@@ -86,8 +85,9 @@ def status_lines(
         "",
         f"“{said}”" if said else "",
         next_line,
-        f"{progress_bar(position_s / timeline.total_s)}  {done}  pace {timeline.pace:g}",
-        KEYS_HELP,
+        f"{progress_bar(position_s / timeline.total_s)}  {done}  "
+        + words.pace.format(pace=f"{timeline.pace:g}"),
+        words.keys,
     ]
 
 

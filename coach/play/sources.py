@@ -10,24 +10,20 @@ merged source and runs one loop over one transport state.
 from __future__ import annotations
 
 import contextlib
-import functools
-import importlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import TextIO
 
-from coach.errors import CoachError, UsageError
 from coach.play.transport import Command, Controls
+from coach.registry import Registry
 from coach.timeline.events import Timeline
 
 BUILT_IN = {
     "keys": "coach.play.keys",
 }
 """The command sources coach ships: name → the module that defines its ``SOURCE``."""
-ENTRY_POINTS = "coach.command_sources"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,32 +46,23 @@ class SourceKind:
     """Opened for every session; otherwise only when asked for by name (``--control``)."""
 
 
-@functools.cache
-def source_modules() -> dict[str, str]:
-    """Every source's name and module: the built-in ones, then those of installed packages."""
-    found = dict(BUILT_IN)
-    for point in entry_points(group=ENTRY_POINTS):
-        found.setdefault(point.name, point.value)
-    return found
+SOURCES: Registry[SourceKind] = Registry(
+    "command source", SourceKind, BUILT_IN, "coach.command_sources", attr="SOURCE"
+)
+
+
+def source_modules() -> list[str]:
+    """Every source's name: the built-in ones, then those of installed packages."""
+    return SOURCES.names()
 
 
 def source_kind(name: str) -> SourceKind:
     """The command source of this name.
 
     Raises:
-        UsageError: none has that name, or it cannot be loaded.
+        UsageError: none has that name (the message lists those that do).
     """
-    modules = source_modules()
-    if name not in modules:
-        known = ", ".join(sorted(modules))
-        raise UsageError(f"unknown command source {name!r}; use one of {known}")
-    try:
-        kind = importlib.import_module(modules[name]).SOURCE
-    except (ImportError, AttributeError) as err:
-        raise CoachError(f"command source {name!r} could not be loaded: {err}") from err
-    if not isinstance(kind, SourceKind) or kind.name != name:
-        raise CoachError(f"command source {name!r}: its SOURCE is not a SourceKind named so")
-    return kind
+    return SOURCES.load(name)
 
 
 class Merged:

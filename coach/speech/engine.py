@@ -8,15 +8,13 @@ is a module that defines ``ENGINE = EngineKind(...)`` plus one line, in
 
 from __future__ import annotations
 
-import functools
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Protocol
 
 from coach.audio import Clip
-from coach.errors import SpeechError, UsageError
+from coach.errors import SpeechError
+from coach.registry import Registry
 
 DEFAULT_ENGINE = "espeak"
 DEFAULT_RATE_WPM = 160
@@ -27,8 +25,6 @@ BUILT_IN = {
     "espeak": "coach.speech.espeak",
 }
 """The engines coach ships: name → the module that defines its ``ENGINE``."""
-ENTRY_POINTS = "coach.engines"
-"""Where other packages register engines: ``NAME = "module"`` (the module's ``ENGINE``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,25 +78,14 @@ class EngineKind:
     """The voice that speaks a language tag by default (None: the engine's own default)."""
 
 
-def _load(name: str, module: str) -> EngineKind:
-    try:
-        kind = importlib.import_module(module).ENGINE
-    except (ImportError, AttributeError) as err:
-        raise SpeechError(
-            f"speech engine {name!r} could not be loaded from {module}: {err}"
-        ) from err
-    if not isinstance(kind, EngineKind) or kind.name != name:
-        raise SpeechError(f"speech engine {name!r}: {module}.ENGINE is not an EngineKind named so")
-    return kind
+ENGINES: Registry[EngineKind] = Registry(
+    "speech engine", EngineKind, BUILT_IN, "coach.engines", attr="ENGINE"
+)
 
 
-@functools.cache
-def engine_modules() -> dict[str, str]:
-    """Every engine's name and module: the built-in ones, then those of installed packages."""
-    found = dict(BUILT_IN)
-    for point in entry_points(group=ENTRY_POINTS):
-        found.setdefault(point.name, point.value)
-    return found
+def engine_modules() -> list[str]:
+    """Every engine's name: the built-in ones, then those of installed packages."""
+    return ENGINES.names()
 
 
 def engine_kind(name: str) -> EngineKind:
@@ -109,10 +94,7 @@ def engine_kind(name: str) -> EngineKind:
     Raises:
         UsageError: no engine has that name (the message lists those that do).
     """
-    modules = engine_modules()
-    if name not in modules:
-        raise UsageError(f"unknown speech engine {name!r}; use one of {', '.join(sorted(modules))}")
-    return _load(name, modules[name])
+    return ENGINES.load(name)
 
 
 def voice_named(engine: Engine, voice: str) -> Voice:

@@ -4,48 +4,16 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from coach.language.table import TABLE
-from coach.plan.planner import plan_session
 from coach.play.transport import Command
-from coach.routine.model import Routine
-from coach.routine.reader import load_routine
-from coach.timeline.events import Pacing, Timeline
-from tests.conftest import SOUND_S, coach_command, fake_speech_s
+from tests.conftest import coach_command
 from tests.fakes import FakeClock, FakeControls, FakeOutput
-
-EN = TABLE["en"]
-
-
-def load_text(tmp_path: Path, text: str) -> Routine:
-    path = tmp_path / "r.yaml"
-    path.write_text(text, encoding="utf-8")
-    return load_routine(path)
-
-
-def plan(routine: Routine, pace: float = 1.0) -> Timeline:
-    return plan_session(routine, Pacing(pace), fake_speech_s, SOUND_S)
-
-
-def ready_session(tmp_path: Path) -> Any:
-    from coach.audio import Clip
-    from coach.render.session import Session
-
-    routine = load_text(
-        tmp_path,
-        "title: T\nready: 12s\nsections:\n  - name: S\n    exercises:\n"
-        "      - name: Breathe\n        setup: Lie still.\n        hold: until-ready\n"
-        "      - name: Stretch\n        setup: Reach up.\n        hold: 20s\n",
-    )
-    timeline = plan(routine)
-    clips = {
-        t: Clip(bytes(2 * round(fake_speech_s(t) * 22050))) for t in (*timeline.texts(), *EN.live)
-    }
-    sounds = {s: Clip(bytes(2 * round(d * 22050))) for s, d in SOUND_S.items()}
-    return Session(timeline, clips, sounds)
+from tests.strategies import (
+    EN,
+    ready_session,
+)
 
 
 def test_play_waits_at_a_hold_until_ready_and_reminds(tmp_path: Path) -> None:

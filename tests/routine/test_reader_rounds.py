@@ -4,75 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
 import yaml
-from hypothesis import strategies as st
 
 from coach.errors import RoutineError
 from coach.resources import schema_path
-from coach.routine.model import Routine
-from coach.routine.reader import load_routine
-
-
-def load_text(tmp_path: Path, text: str) -> Routine:
-    path = tmp_path / "r.yaml"
-    path.write_text(text, encoding="utf-8")
-    return load_routine(path)
-
-
-HEAD = "title: T\nsections:\n  - name: S\n    exercises:\n      - name: A\n        setup: x\n"
-
-
-steps = st.fixed_dictionaries(
-    {"name": st.sampled_from(["Bends", "Rolls", "Hold"]), "setup": st.just("Get set.")},
-    optional={"repeat": st.integers(1, 3), "rest": st.sampled_from(["0s", "12s", "20s"])},
-).flatmap(
-    lambda base: st.one_of(
-        st.builds(lambda h: {**base, "hold": h}, st.sampled_from(["10s", "30s", "75s"])),
-        st.builds(
-            lambda n, t, c: {**base, "reps": n, "tempo": t, "count": c},
-            st.integers(1, 12),
-            st.sampled_from(["2s", "3s", "4s"]),
-            st.booleans(),
-        ),
-        st.just({**base, "hold": "until-ready"}),
-    )
-)
-
-
-def _exercise(name: str, parts: list[dict[str, Any]], extra: dict[str, Any]) -> dict[str, Any]:
-    exercise: dict[str, Any] = {"name": name, "setup": "Lie down.", **extra}
-    if len(parts) == 1:
-        only = {k: v for k, v in parts[0].items() if k not in ("name", "setup", "repeat", "rest")}
-        exercise |= only
-    else:
-        exercise["steps"] = parts
-    if "rest" in exercise and "repeat" not in exercise:
-        del exercise["rest"]
-    return exercise
-
-
-def _clean(step: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in step.items() if k != "rest" or "repeat" in step}
-
-
-exercises = st.builds(
-    _exercise,
-    st.sampled_from(["Knees", "Calves", "Back"]),
-    st.lists(steps.map(_clean), min_size=1, max_size=3),
-    st.fixed_dictionaries(
-        {},
-        optional={
-            "sides": st.just("both"),
-            "repeat": st.integers(1, 3),
-            "rest": st.sampled_from(["15s", "30s"]),
-            "countdown": st.integers(0, 3),
-            "transition": st.sampled_from(["0s", "10s"]),
-        },
-    ),
+from tests.strategies import (
+    HEAD,
+    load_text,
 )
 
 

@@ -1,0 +1,64 @@
+"""Where a kind of extension is found by name: the built-in ones, then installed packages'.
+
+The three seams (speech engines, command sources, export formats) each keep one
+``Registry``: a table of ``name → "module:ATTR"`` for what coach ships, and an
+entry-point group through which another package adds its own. Nothing is
+imported until it is asked for by name, so the command line starts light.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Generic, TypeVar
+
+from coach.errors import CoachError, UsageError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Registry(Generic[T]):
+    kind: str
+    """What is registered, as a person would name it: "speech engine"."""
+    type: type[T]
+    built_in: dict[str, str]
+    group: str
+    """The entry-point group other packages register in: ``coach.engines``."""
+    attr: str
+    """The module attribute a plain ``module`` place names: ``ENGINE``."""
+
+    @functools.cached_property
+    def places(self) -> dict[str, str]:
+        """Every name and where it is: the built-in ones first, then installed packages'."""
+        found = dict(self.built_in)
+        for point in entry_points(group=self.group):
+            found.setdefault(point.name, point.value)
+        return found
+
+    def names(self) -> list[str]:
+        return list(self.places)
+
+    def load(self, name: str) -> T:
+        """The extension of this name.
+
+        Raises:
+            UsageError: none has that name (the message lists those that do).
+            CoachError: it is registered but cannot be loaded.
+        """
+        place = self.places.get(name)
+        if place is None:
+            known = ", ".join(sorted(self.places))
+            raise UsageError(f"unknown {self.kind} {name!r}; use one of {known}")
+        module, _, attr = place.partition(":")
+        try:
+            found = getattr(importlib.import_module(module), attr or self.attr)
+        except (ImportError, AttributeError) as err:
+            raise CoachError(f"{self.kind} {name!r} could not be loaded ({place}): {err}") from err
+        if not isinstance(found, self.type) or getattr(found, "name", None) != name:
+            raise CoachError(
+                f"{self.kind} {name!r}: {place} is not a {self.type.__name__} named so"
+            )
+        return found

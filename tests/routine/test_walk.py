@@ -1,0 +1,70 @@
+"""The one walk: its holds, rests and transitions add up to the closed form, in play order."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.resources import bundled_routines
+from coach.routine.model import Routine
+from coach.routine.reader import load_routine
+from coach.routine.walk import times, turns, written_s
+from tests.conftest import WriteRoutine
+
+NESTED = """\
+title: Nested
+transition: 5s
+sections:
+  - name: A
+    repeat: 2
+    rest: 7s
+    exercises:
+      - name: E
+        sides: both
+        repeat: 3
+        rest: 11s
+        steps:
+          - name: S
+            hold: 10s
+            repeat: 2
+            rest: 13s
+          - name: T
+            reps: 4
+            tempo: 2s
+      - name: F
+        hold: 20s
+"""
+
+
+def walked_s(routine: Routine) -> float:
+    return sum(
+        t.step.written_s + t.rest_after_s + (t.exercise.transition_s if t.opens_exercise else 0.0)
+        for t in turns(routine)
+    )
+
+
+@pytest.mark.parametrize("name", sorted(bundled_routines()))
+def test_the_walk_and_the_closed_form_agree(name: str) -> None:
+    routine = load_routine(name)
+    assert walked_s(routine) == pytest.approx(written_s(routine))
+
+
+def test_every_round_is_walked_in_play_order(write_routine: WriteRoutine) -> None:
+    routine = load_routine(write_routine(NESTED))
+    walked = list(turns(routine))
+    # per section round: E (3 rounds, 2 sides, S twice and T), then F
+    assert len(walked) == 2 * (3 * 2 * 3 + 1)
+    assert [(t.step.name, t.side and t.side.value) for t in walked[:4]] == [
+        ("S", "left"),
+        ("S", "left"),
+        ("T", "left"),
+        ("S", "right"),
+    ]
+    rests = [t.rest_after_s for t in walked if t.rest_after_s]
+    # steps' rests between their rounds, the exercise's between its, the section's once
+    assert rests.count(13.0) == 2 * 3 * 2
+    assert rests.count(11.0) == 2 * 2
+    assert rests.count(7.0) == 1
+    assert sum(t.opens_exercise for t in walked) == 2 * 2
+    section, exercise = routine.sections[0], routine.sections[0].exercises[0]
+    assert times(section, exercise, exercise.steps[0]) == 2 * 3 * 2 * 2
+    assert walked_s(routine) == pytest.approx(written_s(routine))
