@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,6 +67,15 @@ def write_routine(tmp_path: Path) -> WriteRoutine:
         return path
 
     return write
+
+
+def as_at_a_shell() -> None:
+    """For a child coach that tests interrupt: Ctrl-C as a shell's foreground job gets it.
+
+    A suite started in the background (``make test &``) inherits SIGINT ignored, and
+    Python then never turns it into KeyboardInterrupt; a user's coach is in the foreground.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def coach_command() -> list[str]:

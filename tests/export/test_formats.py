@@ -24,7 +24,7 @@ from coach.render.session import Session
 from coach.routine.reader import load_routine
 from coach.speech.cache import SpeechCache, SpeechSettings
 from coach.timeline.events import EventKind, Sound
-from tests.conftest import SHORT, coach_command
+from tests.conftest import SHORT, as_at_a_shell, coach_command
 
 # how far a lossy codec may move the length: one frame (MP3 1152 samples, Vorbis up to 2048)
 CODEC_FRAME = {"wav": 0, "flac": 0, "ogg": 2048, "mp3": 1152}
@@ -206,6 +206,7 @@ def long_export(tmp_path: Path, target: Path) -> subprocess.Popen[bytes]:
         [*coach_command(), "export", "smr-full", "--pace", "0.25", "-o", str(target), "--force"],
         cwd=tmp_path,
         stderr=subprocess.PIPE,
+        preexec_fn=as_at_a_shell,
     )
 
 

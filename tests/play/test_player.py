@@ -28,7 +28,7 @@ from coach.routine.reader import load_routine
 from coach.speech.cache import SpeechCache, SpeechSettings
 from coach.timeline.events import Event
 from tests.alsa_capture import capture_home
-from tests.conftest import DATA, SHORT, coach_command
+from tests.conftest import DATA, SHORT, as_at_a_shell, coach_command
 from tests.fakes import FakeClock, FakeControls, FakeOutput
 
 TINY = DATA / "tiny.yaml"
@@ -276,6 +276,7 @@ def test_ctrl_c_and_sigterm_stop_keep_the_log_and_are_recorded(
         env=env,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=as_at_a_shell,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and (not log.exists() or log.stat().st_size == 0):
@@ -446,6 +447,7 @@ def play_on_a_terminal(
             stdin=secondary,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=as_at_a_shell,
         )
         os.close(secondary)
         deadline = time.monotonic() + 60

@@ -17,7 +17,7 @@ from coach.errors import SpeechError, VoiceError
 from coach.speech.cache import SpeechCache, SpeechSettings
 from coach.speech.espeak import Pyttsx3Engine
 from coach.speech.workers import MAX_WORKERS, MIN_TEXTS_PER_WORKER, share_out, worker_count
-from tests.conftest import coach_command
+from tests.conftest import as_at_a_shell, coach_command
 
 
 @pytest.fixture(scope="module")
@@ -286,6 +286,7 @@ def test_interrupting_a_cold_render_leaves_no_worker(tmp_path: Path, to_group: b
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a shell gives a command
+        preexec_fn=as_at_a_shell,
     )
     deadline = time.monotonic() + 30
     while len(_processes_with(marker, "coach.speech.worker")) < 2:
