@@ -18,7 +18,7 @@ from pathlib import Path
 import soundfile
 
 from bench.bench_render import naive_export
-from coach.export.formats import format_named, format_places
+from coach.export.formats import format_named, format_names
 from coach.export.writer import export_session
 from coach.render.build import build_session, load_sounds
 from coach.routine.reader import load_routine
@@ -81,7 +81,7 @@ def main() -> None:
         root = Path(folder)
         warm = root / "warm-cache"
         run("coach", "wav", warm, root / "warmup.wav")
-        for fmt in format_places():
+        for fmt in format_names():
             target = root / f"out.{fmt}"
             rows.append(
                 (f"coach {fmt}, cold cache", run("coach", fmt, root / f"cold-{fmt}", target))
@@ -115,7 +115,7 @@ def main() -> None:
     figures = dict(rows)
     cold_wav, naive = figures["coach wav, cold cache"], figures["naive, wav"]
     print(f"naive / coach wav cold: {naive[0] / cold_wav[0]:.2f}x time")
-    for fmt in format_places():
+    for fmt in format_names():
         ratio = figures[f"coach {fmt}, warm cache"][0] / figures[f"encoder alone, {fmt}"][0]
         print(f"coach {fmt} warm / encoder alone: {ratio:.2f}x time")
     print(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import importlib
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Generic, TypeVar
 
 from coach.errors import CoachError, UsageError
@@ -33,6 +32,9 @@ class Registry(Generic[T]):
     @functools.cached_property
     def places(self) -> dict[str, str]:
         """Every name and where it is: the built-in ones first, then installed packages'."""
+        # importlib.metadata costs ~20 ms to import: only when a name is not built in
+        from importlib.metadata import entry_points
+
         found = dict(self.built_in)
         for point in entry_points(group=self.group):
             found.setdefault(point.name, point.value)
@@ -48,7 +50,8 @@ class Registry(Generic[T]):
             UsageError: none has that name (the message lists those that do).
             CoachError: it is registered but cannot be loaded.
         """
-        place = self.places.get(name)
+        # a built-in name needs no scan of installed packages (it costs ~40 ms at start-up)
+        place = self.built_in.get(name) or self.places.get(name)
         if place is None:
             known = ", ".join(sorted(self.places))
             raise UsageError(f"unknown {self.kind} {name!r}; use one of {known}")

@@ -10,7 +10,7 @@ import difflib
 import math
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,21 +80,21 @@ def _language(value: Any) -> str:
 
 
 def _engine(value: Any) -> str:
-    from coach.speech.engine import engine_modules
+    from coach.speech.engine import engine_names
 
     name = _text(value)
-    if name not in engine_modules():
-        raise ValueError(
-            f"is not a speech engine; use one of {', '.join(sorted(engine_modules()))}"
-        )
+    if name not in engine_names():
+        raise ValueError(f"is not a speech engine; use one of {', '.join(sorted(engine_names()))}")
     return name
 
 
-def _choice(options: tuple[str, ...]) -> Callable[[Any], Any]:
+def _choice(options: Callable[[], Sequence[str]]) -> Callable[[Any], Any]:
+    """A value from ``options()``, asked only when a value is given (the list may cost)."""
+
     def parse(value: Any) -> str:
         text = str(value).strip().lower()
-        if text not in options:
-            raise ValueError(f"must be one of {', '.join(options)}")
+        if text not in options():
+            raise ValueError(f"must be one of {', '.join(options())}")
         return text
 
     return parse
@@ -116,7 +116,7 @@ def _folder(value: Any) -> Path:
         ) from err
 
 
-def keys(formats: tuple[str, ...], sample_rates: tuple[int, ...]) -> tuple[Key, ...]:
+def keys(formats: Callable[[], Sequence[str]], sample_rates: tuple[int, ...]) -> tuple[Key, ...]:
     """Every setting, in the order `coach config` shows them."""
     return (
         Key(
@@ -149,7 +149,7 @@ def keys(formats: tuple[str, ...], sample_rates: tuple[int, ...]) -> tuple[Key, 
         Key(
             "sample-rate",
             "export's samples a second (like --sample-rate)",
-            _choice(tuple(str(r) for r in sample_rates)),
+            _choice(lambda: tuple(str(r) for r in sample_rates)),
             None,
         ),
         Key(

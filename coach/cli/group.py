@@ -23,7 +23,7 @@ from coach.errors import (
     PlanError,
     RoutineError,
 )
-from coach.export.formats import SAMPLE_RATES_HZ, format_places
+from coach.export.formats import SAMPLE_RATES_HZ, format_names
 from coach.language.table import primary
 from coach.plan.ceiling import MAX_SESSION_S
 from coach.play.display import Progress
@@ -120,7 +120,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     }
 
 
-CONFIG_KEYS = keys(tuple(format_places()), SAMPLE_RATES_HZ)
+CONFIG_KEYS = keys(format_names, SAMPLE_RATES_HZ)
 
 
 def config_path() -> Path:

@@ -23,7 +23,7 @@ from coach.errors import (
     OutputError,
 )
 from coach.export.chapters import format_vtt
-from coach.export.formats import SAMPLE_RATES_HZ, format_places
+from coach.export.formats import SAMPLE_RATES_HZ, format_names
 from coach.export.writer import check_target, export_session
 from coach.files import check_distinct, check_new_file, write_text_atomic
 from coach.play.display import Progress
@@ -32,6 +32,21 @@ from coach.timeline.schedule import (
     minutes_seconds,
     timeline_json,
 )
+
+
+class FormatChoice(click.Choice[str]):
+    """The formats there are, looked up when --format is given or shown, not at start-up."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(sorted(format_names()))
+
+    @choices.setter
+    def choices(self, value: tuple[str, ...]) -> None:
+        pass  # click's __init__ sets them; the registry is the one list
 
 
 @cli.command()
@@ -76,7 +91,7 @@ def show(
 @click.option(
     "--format",
     "format_name",
-    type=click.Choice(sorted(format_places())),
+    type=FormatChoice(),
     help="The format, whatever the file name says.",
 )
 @click.option(
@@ -121,7 +136,7 @@ def export(
     # Every output path is checked before any work, so nothing fails halfway.
     pace = check_speed(pace, length)
     check_distinct({"ROUTINE": routine_file(routine), "-o": target, "--cues": cues_path})
-    if format_name is None and target.suffix.lstrip(".").lower() not in format_places():
+    if format_name is None and target.suffix.lstrip(".").lower() not in format_names():
         format_name = configured("format")  # the config's format, for a name with no known ending
     check_target(target, force=force, format_name=format_name)
     if cues_path is not None:

@@ -55,7 +55,7 @@ class Format:
 FORMATS: Registry[Format] = Registry("format", Format, BUILT_IN, "coach.encoders", attr="FORMAT")
 
 
-def format_places() -> list[str]:
+def format_names() -> list[str]:
     """Every format's name: the built-in ones, then those of installed packages."""
     return FORMATS.names()
 

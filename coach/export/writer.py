@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from coach.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH
 from coach.errors import OutputError, TargetError
-from coach.export.formats import Format, format_named, format_places
+from coach.export.formats import Format, format_named, format_names
 from coach.files import check_new_file, replacing
 from coach.render.session import Session
 
@@ -75,7 +75,7 @@ def format_for(target: Path, name: str | None) -> Format:
         TargetError: neither names a format we write.
     """
     key = (name or target.suffix.lstrip(".")).lower()
-    names = format_places()
+    names = format_names()
     if key not in names:
         shown = f"format '{name}'" if name else f"'{target.suffix or 'no extension'}' files"
         raise TargetError(f"{target}: cannot write {shown}; use .{', .'.join(names)} (or --format)")

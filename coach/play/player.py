@@ -80,8 +80,9 @@ class Player:
         self.paused_at: float | None = None
         """While paused (or waiting for the person to be ready): the position, frozen."""
         self.wait_when_ready = wait_when_ready
-        """False when no one can say they are ready (no terminal on stdin): a hold until
-        ready then lasts its ``ready`` time, as in show and export."""
+        """False when no one can say they are ready (no command source is open, such as
+        no terminal on stdin): a hold until ready then lasts its ``ready`` time, as in
+        show and export."""
         self.gates = self.gates_of(session.timeline)
         """Ends of holds that last until the person is ready: play stops there for space."""
         self.pending: deque[Command] = deque()

@@ -51,7 +51,7 @@ SOURCES: Registry[SourceKind] = Registry(
 )
 
 
-def source_modules() -> list[str]:
+def source_names() -> list[str]:
     """Every source's name: the built-in ones, then those of installed packages."""
     return SOURCES.names()
 
@@ -90,7 +90,7 @@ class Merged:
 @contextlib.contextmanager
 def open_sources(names: Sequence[str], context: SourceContext) -> Iterator[Merged]:
     """The default sources and those named, open while the block runs, merged into one."""
-    kinds = [source_kind(name) for name in source_modules()]
+    kinds = [source_kind(name) for name in source_names()]
     wanted = [kind for kind in kinds if kind.default or kind.name in names]
     for name in names:
         source_kind(name)  # an unknown name is refused, before anything opens

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from coach.audio import Clip
-from coach.errors import SpeechError
+from coach.errors import SpeechError, VoiceError
 from coach.registry import Registry
 
 DEFAULT_ENGINE = "espeak"
@@ -83,7 +83,7 @@ ENGINES: Registry[EngineKind] = Registry(
 )
 
 
-def engine_modules() -> list[str]:
+def engine_names() -> list[str]:
     """Every engine's name: the built-in ones, then those of installed packages."""
     return ENGINES.names()
 
@@ -103,8 +103,6 @@ def voice_named(engine: Engine, voice: str) -> Voice:
     Raises:
         VoiceError: there is none.
     """
-    from coach.errors import VoiceError
-
     for known in engine.voices():
         if voice in (known.id, known.name):
             return known

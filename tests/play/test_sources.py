@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from coach.errors import UsageError
-from coach.play.sources import Merged, SourceContext, open_sources, source_kind, source_modules
+from coach.play.sources import Merged, SourceContext, open_sources, source_kind, source_names
 from coach.play.transport import Command
 from coach.timeline.events import Timeline
 
@@ -44,7 +44,7 @@ def test_no_open_source_means_no_one_to_wait_for() -> None:
 
 
 def test_the_keys_are_a_source_like_any_other() -> None:
-    assert "keys" in source_modules()
+    assert "keys" in source_names()
     kind = source_kind("keys")
     assert kind.default
     context = SourceContext(io.StringIO(), os.environ, Timeline.__new__(Timeline))
