@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import sys
 
-from bench import bench_export, bench_history, bench_list, bench_live, bench_pace, bench_render
+from bench import (
+    bench_cold,
+    bench_export,
+    bench_history,
+    bench_list,
+    bench_live,
+    bench_pace,
+    bench_render,
+)
 
 BENCHES = {
+    "cold": bench_cold.main,
     "render": bench_render.main,
     "export": bench_export.main,
     "live": bench_live.main,

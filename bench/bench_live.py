@@ -33,9 +33,9 @@ def naive(log: Path) -> None:
     from coach.render.build import build_session, load_sounds
     from coach.routine.reader import load_routine
     from coach.speech.cache import SpeechCache, SpeechSettings
-    from coach.speech.espeak import _prepare_espeak
+    from coach.speech.espeak import _prepare_pyttsx3
 
-    _prepare_espeak()
+    _prepare_pyttsx3()
     import platformdirs
     import pyttsx3
     import simpleaudio

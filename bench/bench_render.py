@@ -1,9 +1,9 @@
 """Render and export smr-full: cold cache, warm cache, and the naive way, in one run.
 
 The naive way is what simple TTS scripts do: render every spoken event with
-pyttsx3 as it comes (no cache, repeats rendered again), concatenate everything
-with silences in memory, then write the file. Ratios matter; absolute times
-drift on these machines.
+pyttsx3 (``save_to_file``, ``runAndWait``) as it comes (no cache, repeats
+rendered again), concatenate everything with silences in memory, then write
+the file. Ratios matter; absolute times drift on these machines.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import time
 import wave
 from pathlib import Path
 
+from bench.bench_cold import pyttsx3_engine, pyttsx3_say
 from coach.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH
 from coach.export.writer import export_session, sample_offset
 from coach.render.build import build_session, load_sounds
 from coach.routine.reader import load_routine
 from coach.speech.cache import SpeechCache, SpeechSettings
-from coach.speech.espeak import Pyttsx3Engine
 from coach.timeline.events import Timeline
 
 ROUTINE = "smr-full"
@@ -29,8 +29,7 @@ ROUTINE = "smr-full"
 
 def naive_export(timeline: Timeline, target: Path) -> None:
     """Render each event's speech afresh and build the whole file in memory."""
-    engine = Pyttsx3Engine()
-    settings = SpeechSettings()
+    engine = pyttsx3_engine()
     sounds = load_sounds()
     audio = bytearray()
     for event in timeline.events:
@@ -39,7 +38,7 @@ def naive_export(timeline: Timeline, target: Path) -> None:
         if event.sound is not None:
             audio += sounds[event.sound].pcm
         else:
-            audio += engine.render(event.text, settings).pcm
+            audio += pyttsx3_say(engine, event.text, target.with_suffix(".cue.wav")).pcm
     audio += bytes((sample_offset(timeline.total_s) - len(audio) // SAMPLE_WIDTH) * SAMPLE_WIDTH)
     with wave.open(str(target), "wb") as wav:
         wav.setnchannels(1)

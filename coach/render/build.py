@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Mapping
 
 from coach.audio import SAMPLE_RATE_HZ, Clip, read_wav
-from coach.errors import CoachError, PlanError
+from coach.errors import CoachError, PlanError, SessionTooLongError
 from coach.language.table import phrases_for
 from coach.plan.ceiling import MAX_SESSION_S
 from coach.plan.fitting import fit_length
@@ -64,6 +64,7 @@ def build_session(
             return fit_length(routine, length_s, speech_s, sound_s)
         return plan_session(routine, Pacing(pace), speech_s, sound_s)
 
+    check_ceiling(plan)
     phrases = phrases_for(routine.language)
     texts = [*texts_to_speak(plan, speech.settings.rate_wpm), *phrases.live]
     if live:
@@ -73,6 +74,28 @@ def build_session(
     wanted = (*timeline.texts(), *phrases.live, *(dict.fromkeys(texts) if live else ()))
     clips = {text: speech.clip(text) for text in wanted}
     return Session(timeline, clips, sounds, routine if live else None)
+
+
+SHORTEST_SPEECH_S = 0.01
+"""No clip is shorter than this: speech this short plans the shortest session possible."""
+
+
+def check_ceiling(plan: Callable[[SpeechLength], Timeline]) -> None:
+    """Refuse, before any speech is rendered, a session too long even if speech took no time.
+
+    Everything but speech is counted: holds, rests, transitions, counts, lead-ins
+    and sounds. Speech only ever adds time, so a session over the ceiling here is
+    over it with any voice; one near it is checked again with the real lengths.
+
+    Raises:
+        SessionTooLongError: the session would be longer than ``MAX_SESSION_S``.
+    """
+    try:
+        plan(lambda text: SHORTEST_SPEECH_S)
+    except SessionTooLongError:
+        raise
+    except PlanError:
+        pass  # whether a hold is too short for its words is asked with the real lengths
 
 
 def changeable_texts(routine: Routine, sound_s: Mapping[Sound, float], rate_wpm: int) -> list[str]:

@@ -1,63 +1,66 @@
-"""The default speech engine: eSpeak NG through pyttsx3, one text to one clip.
+"""The default speech engine: eSpeak NG, each text rendered by a fresh libespeak-ng.
 
-pyttsx3 2.99 has sharp edges on Linux; each is handled here and nowhere else:
+Voices are found through pyttsx3; speech is rendered by calling libespeak-ng
+directly (ctypes), synchronously and in memory, without pyttsx3's driver loop
+(its fixed sleep per ``runAndWait``, its queued settings and a temporary WAV
+cost 25 ms a cue against eSpeak NG's own 6).
 
-- ``runAndWait`` can return before the file is written: we wait for the
-  ``finished-utterance`` event and then check the file is a whole WAV. The same
-  utterance can also be reported finished twice, the second time as cancelled.
-- ``setProperty`` is queued, not applied, and a stale stop flag in the driver
-  can cancel it: a render right after a rate or voice change can come out at the
-  old setting. We clear the flag and apply settings only while eSpeak is idle,
-  then wait for eSpeak to take them (``getProperty('rate')`` cannot confirm it:
-  pyttsx3 calls espeak_GetParameter without its second argument).
-- only the last ``save_to_file`` before ``runAndWait`` is written: one cue a call.
-- two threads driving the engine hang it: one engine, used from one thread.
-  eSpeak itself is one per process, so a cold cache is rendered by several
-  worker processes, one engine each (``render_in_workers``).
-- ``runAndWait`` with nothing queued never returns, empty text raises, and the
-  driver prints "Audio saved to ..." on stdout, from eSpeak's callback, possibly
-  after ``runAndWait`` has returned: we never send empty text, and stdout is
-  silenced at the descriptor level until the utterance is reported finished.
+eSpeak NG carries state from one utterance into the next (the pitch flutter's
+phase is a function-level static; the echo buffer keeps the last one's tail) and
+offers no way to reset it, so the same text came out differently depending on
+what was said before it: a clip rendered in a worker process differed from one
+rendered here. Each text is therefore rendered by an instance of the library
+loaded afresh: a private copy of the shared object, opened with
+``RTLD_DEEPBIND`` (its own symbols first, never the copy pyttsx3 loaded) and
+closed again, which costs about 0.3 ms. The same text, voice and rate always
+give the same samples, in any process, in any order.
 """
 
 from __future__ import annotations
 
+import _ctypes
 import ctypes
 import ctypes.util
 import functools
 import os
 import platform
+import shutil
 import tempfile
 import threading
-import time
+import weakref
 from pathlib import Path
 from typing import Any
 
-from coach.audio import Clip, read_wav
-from coach.errors import CoachError, SpeechError
+from coach.audio import SAMPLE_RATE_HZ, Clip
+from coach.errors import SpeechError, VoiceError
 from coach.language.table import voice_for
-from coach.quiet import silenced
 from coach.speech.engine import EngineKind, SpeechSettings, Voice, voice_named
 
-RENDER_TIMEOUT_S = 30.0
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_INITIALIZE_DONT_EXIT = 0x8000
+_RATE = 1
+_POS_CHARACTER = 1
+_CHARS_UTF8 = 1
+_ENDPAUSE = 0x1000
 
-_espeak_ready = False
+_SynthCallback = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+)
 
 
-def _prepare_espeak() -> None:
-    """Make libespeak-ng loadable for pyttsx3 before it first imports its driver.
+@functools.cache
+def _library() -> tuple[Path, str | None]:
+    """The libespeak-ng file to render with, and its data folder (None: the library's own).
 
     A system eSpeak NG wins; otherwise the library and data that the
-    ``espeakng-loader`` wheel ships (``_backend_identity`` names which, for the cache).
+    ``espeakng-loader`` wheel ships.
+
+    Raises:
+        SpeechError: there is neither.
     """
-    global _espeak_ready
-    if _espeak_ready or platform.system() != "Linux":
-        return
     system = _system_espeak()
     if system:
-        ctypes.CDLL(system, mode=ctypes.RTLD_GLOBAL)
-        _espeak_ready = True
-        return
+        return Path(system), None
     try:
         import espeakng_loader
     except ImportError as err:
@@ -65,41 +68,80 @@ def _prepare_espeak() -> None:
             "eSpeak NG is not available: install the package again (pip install coach) "
             "or the system one (apt-get install espeak-ng)"
         ) from err
-    ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
-    # eSpeak NG reads its data folder from here when pyttsx3 initialises it.
-    os.environ["ESPEAK_DATA_PATH"] = espeakng_loader.get_data_path()
-    _espeak_ready = True
+    return Path(espeakng_loader.get_library_path()).resolve(), espeakng_loader.get_data_path()
 
 
-class Pyttsx3Engine:
-    """One pyttsx3 engine, rendering one text per call to a WAV, from one thread only."""
+@functools.cache
+def _system_espeak() -> str | None:
+    """The system libespeak-ng's file, when there is one."""
+    if platform.system() != "Linux":
+        return None
+    name = ctypes.util.find_library("espeak-ng")
+    if name is None:
+        return None
+    if Path(name).is_absolute():
+        return name
+    for folder in (
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+        "/usr/lib",
+        "/usr/local/lib",
+        "/usr/lib64",
+        "/lib/x86_64-linux-gnu",
+    ):
+        candidate = Path(folder) / name
+        if candidate.is_file():
+            return str(candidate.resolve())
+    return None
+
+
+_pyttsx3_ready = False
+
+
+def _prepare_pyttsx3() -> None:
+    """Make the same libespeak-ng loadable for pyttsx3 before it first imports its driver."""
+    global _pyttsx3_ready
+    if _pyttsx3_ready:
+        return
+    library, data = _library()
+    ctypes.CDLL(str(library), mode=ctypes.RTLD_GLOBAL)
+    if data is not None:
+        # eSpeak NG reads its data folder from here when pyttsx3 initialises it.
+        os.environ["ESPEAK_DATA_PATH"] = data
+    _pyttsx3_ready = True
+
+
+class EspeakEngine:
+    """eSpeak NG: voices listed through pyttsx3, every text rendered by a fresh library."""
 
     def __init__(self) -> None:
-        _prepare_espeak()
+        library, data = _library()
+        self._data = data.encode() if data is not None else None
+        folder = tempfile.mkdtemp(prefix="coach-espeak-")
+        self._copy = Path(folder) / "libespeak-ng-coach.so"
         try:
-            import pyttsx3
-
-            self._engine: Any = pyttsx3.init()
-        except Exception as err:  # pyttsx3 raises bare RuntimeError/OSError/KeyError
+            shutil.copyfile(library, self._copy)
+        except OSError as err:
+            shutil.rmtree(folder, ignore_errors=True)
             raise SpeechError(f"text-to-speech could not start: {err}") from err
-        self._thread = threading.get_ident()
-        self._finished = threading.Event()
-        self._completed = False
-        self._engine.connect("finished-utterance", self._on_finished)
+        weakref.finalize(self, shutil.rmtree, folder, True)
+        self._lock = threading.Lock()
         self._voices: tuple[Voice, ...] | None = None
-
-    def _on_finished(self, name: str | None = None, completed: bool = True) -> None:
-        # The driver can report an utterance twice, completed and then "cancelled":
-        # its end-of-loop stop() leaves a flag that its next iterate() acts on.
-        # One completed report, and a whole file, is success.
-        self._completed = self._completed or completed
-        self._finished.set()
+        self._checked: set[str] = set()
 
     def voices(self) -> tuple[Voice, ...]:
         if self._voices is None:
+            _prepare_pyttsx3()
+            try:
+                import pyttsx3
+
+                engine: Any = pyttsx3.init()
+                found = engine.getProperty("voices")
+            except Exception as err:  # pyttsx3 raises bare RuntimeError/OSError/KeyError
+                raise SpeechError(f"text-to-speech could not start: {err}") from err
             self._voices = tuple(
                 Voice(str(v.id), str(v.name), tuple(str(x) for x in (v.languages or ())))
-                for v in self._engine.getProperty("voices")
+                for v in found
             )
         return self._voices
 
@@ -111,83 +153,85 @@ class Pyttsx3Engine:
         """
         return voice_named(self, voice)
 
-    def _check_voice(self, voice: str) -> None:
-        self.voice(voice)
-
     def render(self, text: str, settings: SpeechSettings) -> Clip:
-        """Speak ``text`` into a clip at ``settings``.
+        """Speak ``text`` into a clip at ``settings``, from a library in its first state.
 
         Raises:
+            VoiceError: eSpeak NG has no such voice.
             SpeechError: the engine failed or produced no audio.
         """
-        if threading.get_ident() != self._thread:
-            raise SpeechError("internal: the speech engine is used from a second thread")
         if not text.strip():
             raise SpeechError("internal: asked to speak empty text")
-        if settings.voice is not None:
-            self._check_voice(settings.voice)
-        return self._render_once(text, settings)
-
-    def _render_once(self, text: str, settings: SpeechSettings) -> Clip:
-        self._apply(settings)
-        with tempfile.TemporaryDirectory(prefix="coach-tts-") as folder:
-            target = Path(folder) / "cue.wav"
-            self._finished.clear()
-            self._completed = False
-            with silenced(1):  # until finished: the driver's print comes from its callback
-                try:
-                    self._engine.save_to_file(text, str(target))
-                    self._engine.runAndWait()
-                except Exception as err:  # the driver raises whatever it meets
-                    raise SpeechError(f'could not speak "{text}": {err}') from err
-                finished = self._finished.wait(RENDER_TIMEOUT_S)
-            if not finished or not self._completed:
-                raise SpeechError(f'the speech engine did not finish "{text}"')
-            clip = self._read_when_whole(target)
-        if clip.frames == 0:
+        if settings.voice is not None and settings.voice not in self._checked:
+            self.voice(settings.voice)  # eSpeak NG itself falls back to another voice
+            self._checked.add(settings.voice)
+        with self._lock:  # one fresh instance at a time: they share the copy's file
+            pcm = self._synthesize(text, settings)
+        if not pcm:
             raise SpeechError(f'the speech engine produced no audio for "{text}"')
-        return clip
+        return Clip(pcm, SAMPLE_RATE_HZ)
 
-    def _apply(self, settings: SpeechSettings) -> None:
-        """Set rate and voice while eSpeak is idle, and wait until they have taken."""
-        from pyttsx3.drivers import _espeak
+    def _synthesize(self, text: str, settings: SpeechSettings) -> bytes:
+        chunks: list[bytes] = []
 
-        # The espeak driver's end-of-loop stop() leaves ``_stopping`` set; its next
-        # loop then calls espeak_Cancel, which throws away the queued rate/voice
-        # change (the render comes out at the old setting) or the utterance itself.
-        driver = getattr(getattr(self._engine, "proxy", None), "_driver", None)
-        if getattr(driver, "_stopping", False):
-            driver._stopping = False  # type: ignore[union-attr]
-        deadline = time.monotonic() + RENDER_TIMEOUT_S
-        while _espeak.IsPlaying() and time.monotonic() < deadline:
-            time.sleep(0.002)
-        self._engine.setProperty("rate", settings.rate_wpm)
-        if settings.voice is not None:
-            self._engine.setProperty("voice", settings.voice)
-        _espeak.Synchronize()
+        def take(wav: Any, samples: int, _events: Any) -> int:
+            if samples > 0:
+                chunks.append(ctypes.string_at(wav, samples * 2))
+            return 0
 
-    @staticmethod
-    def _read_when_whole(target: Path) -> Clip:
-        deadline = time.monotonic() + RENDER_TIMEOUT_S
-        while True:
-            try:
-                return read_wav(target)
-            except (CoachError, OSError):
-                if time.monotonic() > deadline:
-                    raise SpeechError("the speech engine never wrote its audio") from None
-                time.sleep(0.005)
-
-
-@functools.cache
-def _system_espeak() -> str | None:
-    return ctypes.util.find_library("espeak-ng")
+        callback = _SynthCallback(take)
+        lib = ctypes.CDLL(str(self._copy), mode=os.RTLD_LOCAL | os.RTLD_DEEPBIND)
+        try:
+            lib.espeak_Initialize.argtypes = [
+                ctypes.c_int,
+                ctypes.c_int,
+                ctypes.c_char_p,
+                ctypes.c_int,
+            ]
+            rate_hz = lib.espeak_Initialize(
+                _AUDIO_OUTPUT_SYNCHRONOUS, 0, self._data, _INITIALIZE_DONT_EXIT
+            )
+            if rate_hz != SAMPLE_RATE_HZ:
+                raise SpeechError(
+                    f"eSpeak NG could not start (it answered {rate_hz}, "
+                    f"not {SAMPLE_RATE_HZ} Hz); reinstall coach or apt-get install espeak-ng"
+                )
+            lib.espeak_SetSynthCallback(callback)
+            if settings.voice is not None:
+                lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+                if lib.espeak_SetVoiceByName(settings.voice.encode()) != 0:
+                    raise VoiceError(
+                        f'unknown voice "{settings.voice}"; '
+                        "`coach voices` lists the voices you have"
+                    )
+            lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+            lib.espeak_SetParameter(_RATE, settings.rate_wpm, 0)
+            data = text.encode() + b"\0"
+            lib.espeak_Synth.argtypes = [
+                ctypes.c_char_p,
+                ctypes.c_size_t,
+                ctypes.c_uint,
+                ctypes.c_int,
+                ctypes.c_uint,
+                ctypes.c_uint,
+                ctypes.c_void_p,
+                ctypes.c_void_p,
+            ]
+            status = lib.espeak_Synth(
+                data, len(data), 0, _POS_CHARACTER, 0, _ENDPAUSE | _CHARS_UTF8, None, None
+            )
+            lib.espeak_Synchronize()
+            if status != 0:
+                raise SpeechError(f'could not speak "{text}": eSpeak NG error {status}')
+            lib.espeak_Terminate()
+        finally:
+            _ctypes.dlclose(lib._handle)
+        return b"".join(chunks)
 
 
 def espeak_identity() -> str:
-    """What eSpeak NG's audio depends on besides text, voice and rate: pyttsx3 and the library."""
-    from importlib.metadata import version
-
-    return f"pyttsx3-{version('pyttsx3')}|{_backend_identity()}"
+    """What eSpeak NG's audio depends on besides text, voice and rate: the library it is."""
+    return _backend_identity()
 
 
 @functools.cache
@@ -197,7 +241,7 @@ def _backend_identity() -> str:
         return platform.system()
     system = _system_espeak()
     if system:
-        return f"system:{system}"
+        return f"system:{Path(system).name}:{Path(system).stat().st_size}"
     try:
         import espeakng_loader
     except ImportError:
@@ -208,7 +252,7 @@ def _backend_identity() -> str:
 
 ENGINE = EngineKind(
     "espeak",
-    start=Pyttsx3Engine,
+    start=EspeakEngine,
     identity=espeak_identity,
     parallel=True,
     default_voice=voice_for,

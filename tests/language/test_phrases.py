@@ -19,7 +19,7 @@ from coach.resources import bundled_routines, schema_path
 from coach.routine.model import Routine, Side
 from coach.routine.reader import load_routine
 from coach.speech.cache import SpeechCache, SpeechSettings
-from coach.speech.espeak import Pyttsx3Engine
+from coach.speech.espeak import EspeakEngine
 from coach.timeline.events import Pacing, Sound
 from tests.conftest import coach_command, fake_speech_s
 
@@ -175,13 +175,13 @@ def every_phrase(language: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def engine() -> Pyttsx3Engine:
-    return Pyttsx3Engine()
+def engine() -> EspeakEngine:
+    return EspeakEngine()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_phrase_renders_with_real_speech_in_its_language(
-    language: str, engine: Pyttsx3Engine
+    language: str, engine: EspeakEngine
 ) -> None:
     voice = voice_for(language)
     if voice is not None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
+from coach.errors import SessionTooLongError
 from coach.language.table import phrases_for
 from coach.plan.fitting import fit_length
 from coach.plan.planner import plan_session
@@ -13,7 +15,9 @@ from coach.render.build import build_session, estimated_speech_s, load_sounds, t
 from coach.resources import bundled_routines
 from coach.routine.reader import load_routine
 from coach.speech.cache import SpeechCache, SpeechSettings
+from coach.speech.engine import Engine
 from coach.timeline.events import Pacing, Sound, SpeechLength, Timeline
+from tests.conftest import WriteRoutine
 
 
 @pytest.mark.parametrize("name", sorted(bundled_routines()))
@@ -84,3 +88,22 @@ def test_estimate_is_near_real_speech(tmp_path_factory: pytest.TempPathFactory) 
     for text in timeline.texts():
         ratio = speech.length_s(text) / estimated_speech_s(text, 160)
         assert 0.5 < ratio < 2, text
+
+
+def test_a_session_over_the_ceiling_by_its_transitions_is_refused_before_any_speech(
+    write_routine: WriteRoutine, tmp_path: Path
+) -> None:
+    """Holds of 5h40m pass the holds-only check; 340 transitions of 15 s take it past 6h."""
+    body = "".join(f"      - name: Roll {i}\n        hold: 1m\n" for i in range(340))
+    routine = load_routine(
+        str(write_routine("title: Long\nsections:\n  - name: S\n    exercises:\n" + body))
+    )
+
+    def no_engine() -> Engine:
+        raise AssertionError("speech was rendered for a session that is refused")
+
+    folder = tmp_path / "speech"
+    speech = SpeechCache(folder, SpeechSettings(), engine_factory=no_engine)
+    with pytest.raises(SessionTooLongError, match="the longest session coach plays is 6h"):
+        build_session(routine, speech, load_sounds())
+    assert not folder.exists() or not any(folder.iterdir())

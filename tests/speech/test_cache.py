@@ -15,17 +15,17 @@ import pytest
 
 from coach.errors import SpeechError, VoiceError
 from coach.speech.cache import SpeechCache, SpeechSettings
-from coach.speech.espeak import Pyttsx3Engine
+from coach.speech.espeak import EspeakEngine
 from coach.speech.workers import MAX_WORKERS, MIN_TEXTS_PER_WORKER, share_out, worker_count
 from tests.conftest import as_at_a_shell, coach_command
 
 
 @pytest.fixture(scope="module")
-def engine() -> Pyttsx3Engine:
-    return Pyttsx3Engine()
+def engine() -> EspeakEngine:
+    return EspeakEngine()
 
 
-def test_renders_real_speech(engine: Pyttsx3Engine, capfd: pytest.CaptureFixture[str]) -> None:
+def test_renders_real_speech(engine: EspeakEngine, capfd: pytest.CaptureFixture[str]) -> None:
     clip = engine.render("Roll slowly up and down.", SpeechSettings())
     assert clip.sample_rate_hz == 22_050
     assert 0.8 < clip.duration_s < 4.0
@@ -33,13 +33,13 @@ def test_renders_real_speech(engine: Pyttsx3Engine, capfd: pytest.CaptureFixture
     assert capfd.readouterr().out == ""  # the driver's "Audio saved to" print is swallowed
 
 
-def test_rate_changes_length(engine: Pyttsx3Engine) -> None:
+def test_rate_changes_length(engine: EspeakEngine) -> None:
     slow = engine.render("Keep breathing slowly.", SpeechSettings(rate_wpm=100))
     fast = engine.render("Keep breathing slowly.", SpeechSettings(rate_wpm=300))
     assert slow.duration_s > 1.8 * fast.duration_s
 
 
-def test_stress_every_cue_renders_at_its_own_setting(engine: Pyttsx3Engine) -> None:
+def test_stress_every_cue_renders_at_its_own_setting(engine: EspeakEngine) -> None:
     """300 renders, rate and voice changing every few cues: none keeps the previous setting.
 
     pyttsx3 2.99 left about half of such renders at the old setting. Each render's
@@ -68,12 +68,12 @@ def test_stress_every_cue_renders_at_its_own_setting(engine: Pyttsx3Engine) -> N
     assert wrong == []
 
 
-def test_unknown_voice_is_a_clear_error(engine: Pyttsx3Engine) -> None:
+def test_unknown_voice_is_a_clear_error(engine: EspeakEngine) -> None:
     with pytest.raises(SpeechError, match='unknown voice "klingon"; `coach voices` lists'):
         engine.render("Hello.", SpeechSettings(voice="klingon"))
 
 
-def test_empty_text_is_refused_not_looped(engine: Pyttsx3Engine) -> None:
+def test_empty_text_is_refused_not_looped(engine: EspeakEngine) -> None:
     with pytest.raises(SpeechError, match="empty text"):
         engine.render("   ", SpeechSettings())
 
@@ -83,7 +83,7 @@ def test_rate_out_of_range() -> None:
         SpeechSettings(rate_wpm=20)
 
 
-def test_cache_second_run_renders_nothing(tmp_path: Path, engine: Pyttsx3Engine) -> None:
+def test_cache_second_run_renders_nothing(tmp_path: Path, engine: EspeakEngine) -> None:
     texts = ["One.", "Two, three.", "Switch to the right side."]
     first = SpeechCache(tmp_path, SpeechSettings(rate_wpm=150), lambda: engine)
     clips = [first.clip(t) for t in texts]
@@ -97,7 +97,7 @@ def test_cache_second_run_renders_nothing(tmp_path: Path, engine: Pyttsx3Engine)
     assert other.rendered == 1
 
 
-def test_damaged_cache_entry_is_rendered_again(tmp_path: Path, engine: Pyttsx3Engine) -> None:
+def test_damaged_cache_entry_is_rendered_again(tmp_path: Path, engine: EspeakEngine) -> None:
     cache = SpeechCache(tmp_path, SpeechSettings(), lambda: engine)
     clip = cache.clip("Breathe.")
     cache.path_for("Breathe.").write_bytes(b"RIFF broken")
@@ -119,7 +119,7 @@ def test_damaged_cache_entry_is_rendered_again(tmp_path: Path, engine: Pyttsx3En
     ],
 )
 def test_a_cut_or_altered_cache_entry_is_never_used(
-    tmp_path: Path, engine: Pyttsx3Engine, damage: object
+    tmp_path: Path, engine: EspeakEngine, damage: object
 ) -> None:
     """Before: a truncated entry was used as it was, the cue cut mid-sentence (or a traceback)."""
     text = "Roll slowly up and down the length of your thigh."
@@ -137,7 +137,7 @@ def test_a_cut_or_altered_cache_entry_is_never_used(
 
 
 def test_rendering_prints_nothing_on_stdout_even_later(
-    engine: Pyttsx3Engine, capfd: pytest.CaptureFixture[str]
+    engine: EspeakEngine, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """The driver prints "Audio saved to ..." from eSpeak's callback, at times after runAndWait.
 
@@ -150,7 +150,7 @@ def test_rendering_prints_nothing_on_stdout_even_later(
     assert capfd.readouterr().out == ""
 
 
-def test_voices_are_listed(engine: Pyttsx3Engine) -> None:
+def test_voices_are_listed(engine: EspeakEngine) -> None:
     ids = {v.id for v in engine.voices()}
     assert {"gmw/en", "gmw/en-us"} <= ids
 

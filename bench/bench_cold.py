@@ -1,0 +1,138 @@
+"""Cold render: distinct cues a second, beside eSpeak NG's own rate and pyttsx3's, in one run.
+
+- coach: ``SpeechCache.render_all`` into an empty cache, as ``play`` and
+  ``export`` do (worker processes over every core, each text from a fresh
+  libespeak-ng, levelled and written to the cache).
+- eSpeak NG's own rate: one process calling libespeak-ng in a loop with one
+  instance (state carried between utterances, nothing levelled or written).
+- pyttsx3: ``save_to_file`` and ``runAndWait`` per cue, the temporary WAV read
+  back (the way coach rendered before).
+
+It also renders the same texts in worker processes and in this one, in a
+different order, and counts how many clips came out byte-identical.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from coach.audio import Clip, read_wav
+from coach.errors import CoachError
+from coach.quiet import silenced
+from coach.speech.cache import SpeechCache
+from coach.speech.engine import SpeechSettings
+from coach.speech.espeak import _library, _prepare_pyttsx3
+
+CUES = 200
+PROSE = (
+    "roll slowly along the outside of your thigh breathe out and let the ball sink into "
+    "the muscle keep your hips square switch sides hold still relax your shoulders"
+)
+WORDS = PROSE.split(" ")
+
+
+def cues(count: int, seed: int = 7) -> list[str]:
+    """``count`` distinct cue-like texts of 3 to 14 words."""
+    rng = random.Random(seed)
+    return [
+        " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 14))).capitalize() + f" {n}."
+        for n in range(count)
+    ]
+
+
+def coach_rate(texts: list[str], folder: Path) -> float:
+    cache = SpeechCache(folder, SpeechSettings())
+    started = time.perf_counter()
+    cache.render_all(texts)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def espeak_rate(texts: list[str]) -> float:
+    """libespeak-ng's own speed: one instance, one process, audio kept in memory."""
+    library, data = _library()
+    lib = ctypes.CDLL(str(library))
+    callback_type = ctypes.CFUNCTYPE(
+        ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+    )
+    chunks: list[bytes] = []
+
+    def take(wav: Any, samples: int, _events: Any) -> int:
+        if samples > 0:
+            chunks.append(ctypes.string_at(wav, samples * 2))
+        return 0
+
+    callback = callback_type(take)
+    lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+    lib.espeak_Initialize(2, 0, data.encode() if data else None, 0x8000)
+    lib.espeak_SetSynthCallback(callback)
+    lib.espeak_SetParameter(1, 160, 0)
+    started = time.perf_counter()
+    for text in texts:
+        encoded = text.encode() + b"\0"
+        lib.espeak_Synth(encoded, len(encoded), 0, 1, 0, 0x1001, None, None)
+        lib.espeak_Synchronize()
+    return len(texts) / (time.perf_counter() - started)
+
+
+def pyttsx3_engine() -> Any:
+    """A pyttsx3 engine at coach's default rate, as a simple script would start one."""
+    _prepare_pyttsx3()
+    import pyttsx3
+
+    engine = pyttsx3.init()
+    engine.setProperty("rate", 160)
+    return engine
+
+
+def pyttsx3_say(engine: Any, text: str, target: Path) -> Clip:
+    """``text`` through pyttsx3's ``save_to_file`` and ``runAndWait``, the file read back."""
+    with silenced(1):  # the driver prints "Audio saved to ..." on stdout
+        engine.save_to_file(text, str(target))
+        engine.runAndWait()
+    while True:  # runAndWait can return before the file is whole
+        try:
+            return read_wav(target)
+        except (CoachError, OSError):
+            time.sleep(0.002)
+
+
+def pyttsx3_rate(texts: list[str], folder: Path) -> float:
+    engine = pyttsx3_engine()
+    started = time.perf_counter()
+    for n, text in enumerate(texts):
+        pyttsx3_say(engine, text, folder / f"{n}.wav")
+    return len(texts) / (time.perf_counter() - started)
+
+
+def identical(texts: list[str], root: Path) -> tuple[int, int]:
+    """How many of ``texts`` render to the same samples in workers and in this process."""
+    workers = SpeechCache(root / "workers", SpeechSettings())
+    workers.render_all(texts, workers=2)
+    here = SpeechCache(root / "here", SpeechSettings())
+    here.render_all(list(reversed(texts)), workers=1)
+    same = sum(workers.clip(t).pcm == here.clip(t).pcm for t in texts)
+    return same, len(texts)
+
+
+def main() -> None:
+    texts = cues(CUES)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        coach = coach_rate(texts, root / "cache")
+        own = espeak_rate(cues(CUES, seed=8))
+        old = pyttsx3_rate(cues(CUES // 4, seed=9), root)
+        same, total = identical(cues(40, seed=10), root)
+    print(f"cold render, {CUES} distinct cues (cues a second, higher is better)")
+    print(f"{'coach (workers, fresh library per cue)':<44}{coach:>8.0f}")
+    print(f"{'eSpeak NG alone, one process':<44}{own:>8.0f}   coach/eSpeak NG {coach / own:.2f}x")
+    print(f"{'pyttsx3, one cue per runAndWait':<44}{old:>8.0f}   coach/pyttsx3 {coach / old:.2f}x")
+    print(f"worker and in-process clips identical: {same}/{total}")
+
+
+if __name__ == "__main__":
+    main()
