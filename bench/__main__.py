@@ -12,9 +12,11 @@ from bench import (
     bench_live,
     bench_pace,
     bench_render,
+    bench_startup,
 )
 
 BENCHES = {
+    "startup": bench_startup.main,
     "cold": bench_cold.main,
     "render": bench_render.main,
     "export": bench_export.main,

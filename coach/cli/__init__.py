@@ -1,6 +1,5 @@
 """The command line: a thin click layer over the pipeline; one place turns errors into messages."""
 
-from coach.cli import play, routines, session, settings  # noqa: F401  (each adds its commands to the group)
 from coach.cli.console import run_guarded
 from coach.cli.group import cli
 

@@ -12,12 +12,9 @@ from pathlib import Path
 import click
 import platformdirs
 
-from coach.cli.group import (
-    DEFAULT_ROUTINE,
-    EXIT_INTERRUPTED,
-    EXIT_TERMINATED,
+from coach.cli.group import DEFAULT_ROUTINE, EXIT_INTERRUPTED, EXIT_TERMINATED, cli
+from coach.cli.options import (
     check_speed,
-    cli,
     complete_routines,
     prepare,
     read_routine,

@@ -12,15 +12,8 @@ import click
 import platformdirs
 
 from coach import __version__
-from coach.cli.group import (
-    cli,
-    complete_routines,
-    configured,
-    current_settings,
-    make_speech,
-    prepare,
-    read_routine,
-)
+from coach.cli.group import cli, configured, current_settings
+from coach.cli.options import complete_routines, make_speech, prepare, read_routine
 from coach.durations import format_duration
 from coach.errors import (
     PlanError,

@@ -9,16 +9,8 @@ from pathlib import Path
 import click
 
 from coach.audio import SAMPLE_RATE_HZ
-from coach.cli.group import (
-    DEFAULT_ROUTINE,
-    check_speed,
-    cli,
-    complete_routines,
-    configured,
-    prepare,
-    routine_file,
-    session_options,
-)
+from coach.cli.group import DEFAULT_ROUTINE, cli, configured
+from coach.cli.options import check_speed, complete_routines, prepare, routine_file, session_options
 from coach.errors import (
     OutputError,
 )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from coach.cli.config import ConfigError, load_config
-from coach.cli.group import CONFIG_KEYS
+from coach.cli.group import config_keys
 from tests.conftest import SHORT, coach_command
 
 
@@ -219,8 +219,8 @@ def test_completion_offers_routines_from_the_configured_folder(
 def test_a_config_that_is_not_a_file_is_refused(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "fifo.toml")
     with pytest.raises(ConfigError, match="is not a regular file"):
-        load_config(tmp_path / "fifo.toml", {}, CONFIG_KEYS)
-    assert load_config(tmp_path / "missing.toml", {}, CONFIG_KEYS)["rate"].source == "default"
+        load_config(tmp_path / "fifo.toml", {}, config_keys())
+    assert load_config(tmp_path / "missing.toml", {}, config_keys())["rate"].source == "default"
 
 
 def test_the_format_setting_names_files_with_no_known_ending(

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import coach.cli.group
+import coach.cli.options
 from coach.cli.group import cli
 from coach.speech.cache import SpeechCache, SpeechSettings
 from tests.fakes import ToneEngine
@@ -35,14 +35,14 @@ EXAMPLE_LIMIT_S = 30
 @pytest.fixture(scope="module")
 def tone_speech() -> Iterator[None]:
     folder = Path(tempfile.mkdtemp(prefix="coach-tone-"))
-    saved = coach.cli.group.make_speech
+    saved = coach.cli.options.make_speech
 
     def make_speech(rate: int, voice: str | None, engine: str = "espeak") -> SpeechCache:
         return SpeechCache(folder, SpeechSettings(voice=voice, rate_wpm=rate), ToneEngine)
 
-    coach.cli.group.make_speech = make_speech
+    coach.cli.options.make_speech = make_speech
     yield
-    coach.cli.group.make_speech = saved
+    coach.cli.options.make_speech = saved
 
 
 def _alarm(signum: int, frame: FrameType | None) -> None:

@@ -1,0 +1,199 @@
+"""The command line's shared parts: the session options, and loading, planning and rendering."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import platformdirs
+from click.core import ParameterSource
+from click.shell_completion import CompletionItem
+
+from coach.cli.config import Settings, load_config
+from coach.cli.group import config_keys, config_path, current_settings
+from coach.durations import format_duration, parse_duration
+from coach.errors import CoachError, PlanError
+from coach.language.table import primary
+from coach.plan.ceiling import MAX_SESSION_S
+from coach.play.display import Progress
+from coach.render.build import build_session, load_sounds
+from coach.render.session import Session
+from coach.routine.model import Routine
+from coach.routine.reader import load_routine
+from coach.routine.shelf import Shelf
+from coach.speech.cache import SpeechCache
+from coach.speech.engine import (
+    DEFAULT_ENGINE,
+    DEFAULT_RATE_WPM,
+    SpeechSettings,
+    engine_kind,
+    voice_named,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def read_routine(ref: str | Path) -> Routine:
+    """Load a routine as this command's settings find it (their folder and language)."""
+    settings = current_settings()
+    return load_routine(ref, settings.shelf, language=settings.language)
+
+
+# --- shared options ---------------------------------------------------------------------
+
+
+def _length(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    seconds = parse_duration(value)
+    if not seconds:
+        raise click.BadParameter(f'"{value}" is not a duration; use one like 8m, 90s or 1m30s')
+    if seconds > MAX_SESSION_S:
+        raise click.BadParameter(
+            f"{format_duration(seconds)} is longer than the longest session coach plays "
+            f"({format_duration(MAX_SESSION_S)})"
+        )
+    return seconds
+
+
+def complete_routines(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Routine names for the shell (yours and the bundled), or files for a path."""
+    # The shell asks without running the group, so the config's folder is read here;
+    # a config with problems completes the default folder's names.
+    shelf = Shelf()
+    with contextlib.suppress(CoachError):
+        shelf = Settings(load_config(config_path(), os.environ, config_keys())).shelf
+    if "/" in incomplete or incomplete.startswith("."):
+        return [CompletionItem(incomplete, type="file")]
+    names = [CompletionItem(n) for n in sorted(shelf.names()) if n.startswith(incomplete)]
+    return names or [CompletionItem(incomplete, type="file")]
+
+
+def complete_voices(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    try:
+        found = engine_kind(ctx.params.get("engine") or DEFAULT_ENGINE).start().voices()
+    except CoachError:
+        return []
+    return [CompletionItem(v.id, help=v.name) for v in found if v.id.startswith(incomplete)]
+
+
+def session_options(command: F) -> F:
+    """--pace/--length/--rate/--voice/--engine: the same on show, export and play."""
+    options = [
+        click.option(
+            "--pace",
+            type=click.FloatRange(0.25, 4.0),
+            default=None,
+            help="Time runs this many times faster: holds and rests last 1/PACE (0.25 to 4).",
+        ),
+        click.option(
+            "--length",
+            callback=_length,
+            metavar="DURATION",
+            help="Fit the whole session to this length, like 8m (instead of --pace).",
+        ),
+        click.option(
+            "--rate",
+            type=click.IntRange(80, 400),
+            default=DEFAULT_RATE_WPM,
+            show_default=True,
+            help="Speaking rate in words a minute.",
+        ),
+        click.option(
+            "--voice",
+            metavar="ID",
+            help="Voice to speak with (see `coach voices`).",
+            shell_complete=complete_voices,
+        ),
+        click.option(
+            "--engine",
+            metavar="NAME",
+            default=DEFAULT_ENGINE,
+            show_default=True,
+            help="Speech engine to speak with (see `coach voices --engine`).",
+            is_eager=True,  # completing --voice asks this engine for its voices
+        ),
+    ]
+    return functools.reduce(lambda cmd, opt: opt(cmd), reversed(options), command)
+
+
+def make_speech(rate: int, voice: str | None, engine: str = DEFAULT_ENGINE) -> SpeechCache:
+    """The user's speech cache, for this engine, voice and rate."""
+    folder = Path(platformdirs.user_cache_dir("coach")) / "speech"
+    return SpeechCache(folder, SpeechSettings(voice=voice, rate_wpm=rate, engine=engine))
+
+
+def check_speed(pace: float | None, length: float | None) -> float | None:
+    """The pace to plan at: --length wins over a pace from the config, not over --pace."""
+    if pace is not None and length is not None:
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None and ctx.get_parameter_source("pace") is ParameterSource.DEFAULT_MAP:
+            return None
+        raise PlanError("--pace and --length both set the speed; give one of them")
+    return pace
+
+
+def prepare(
+    routine: Routine | str,
+    pace: float | None,
+    length: float | None,
+    rate: int,
+    voice: str | None,
+    engine: str = DEFAULT_ENGINE,
+    *,
+    live: bool = False,
+) -> Session:
+    """Load (unless loaded), plan and render: a bar shows on a terminal while speech renders.
+
+    ``live``: the session can change pace under way, so it holds what that may say.
+    """
+    pace = check_speed(pace, length)
+    if isinstance(routine, str):
+        routine = read_routine(routine)
+    if voice is not None:
+        warning = voice_mismatch(voice, routine.language, engine)
+        if warning:
+            click.echo(f"coach: warning: {warning}", err=True)
+    with Progress(sys.stderr, "preparing speech") as progress:
+        return build_session(
+            routine,
+            make_speech(rate, voice or engine_kind(engine).default_voice(routine.language), engine),
+            load_sounds(),
+            pace=pace or 1.0,
+            length_s=length,
+            progress=progress.update,
+            live=live,
+        )
+
+
+def routine_file(ref: str) -> Path | None:
+    """The file a routine reference names (None for a bundled name), to keep outputs off it."""
+    path = Path(ref)
+    return path if path.exists() or "/" in ref else None
+
+
+def voice_mismatch(voice: str, language: str, engine: str = DEFAULT_ENGINE) -> str | None:
+    """A warning when ``voice`` does not speak ``language``.
+
+    Raises:
+        VoiceError: there is no such voice.
+    """
+    kind = engine_kind(engine)
+    found = voice_named(kind.start(), voice)
+    spoken = {primary(tag) for tag in found.languages}
+    if not spoken or primary(language) in spoken:
+        return None
+    return (
+        f"voice {found.id} speaks {', '.join(found.languages)}, but the routine is in "
+        f"{language}; leave out --voice to use {kind.default_voice(language) or 'its default'}"
+    )
