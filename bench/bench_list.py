@@ -1,4 +1,4 @@
-"""`coach list` with 200 routines of your own against none, and against listing with no cache.
+"""`coach list` with 1,000 routines of your own against none, and against listing with no cache.
 
 Each figure is the median of several runs of the real command, alternated so
 that a noisy machine weighs on both sides alike. The naive way measures every
@@ -18,8 +18,8 @@ from pathlib import Path
 
 from coach.resources import bundled_routines
 
-USER_ROUTINES = 200
-RUNS = 7
+USER_ROUTINES = 1000
+RUNS = 5
 
 
 def _coach() -> str:
@@ -55,8 +55,8 @@ def main() -> None:
             text = text.replace("title: ", f"title: Mine {n}, ", 1)
             (routines / f"mine-{n:03d}.yaml").write_text(text, encoding="utf-8")
         # warm: speech rendered once, lengths measured once (as after a first list)
-        for env in (none, many):
-            _time_list(env)
+        _time_list(none)
+        cold_s = _time_list(many)  # empty speech cache: every routine's speech, in parallel
         cache_file = root / "cache-many" / "coach" / "list.json"
         with_none, with_many, naive = [], [], []
         for _ in range(RUNS):
@@ -68,7 +68,8 @@ def main() -> None:
     print(f"  no routines of your own         {none_s:7.3f} s")
     print(f"  {USER_ROUTINES} routines of your own        {many_s:7.3f} s")
     print(f"  {USER_ROUTINES}, measured anew (naive)      {naive_s:7.3f} s")
-    print(f"{USER_ROUTINES} routines / none: {many_s / none_s:.2f}x (target <= 2x)")
+    print(f"  {USER_ROUTINES}, cold (no speech, no lengths)  {cold_s:7.3f} s, once")
+    print(f"{USER_ROUTINES} routines / none: {many_s / none_s:.2f}x (target <= 1.3x)")
     print(f"naive / coach with {USER_ROUTINES}: {naive_s / many_s:.2f}x")
 
 

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import stat
+import sys
 from pathlib import Path
 
 import click
@@ -25,7 +26,8 @@ from coach.errors import (
 from coach.files import check_new_file, write_text_atomic
 from coach.language.phrases import Written
 from coach.language.table import phrases_for
-from coach.render.build import build_session, load_sounds
+from coach.play.display import Progress
+from coach.render.build import build_session, load_sounds, session_texts
 from coach.resources import (
     bundled_routines,
     routines_folder_problem,
@@ -41,7 +43,7 @@ from coach.routine.model import Routine
 from coach.routine.shelf import find_routine
 from coach.routine.source import MAX_FILE_BYTES
 from coach.routine.walk import times
-from coach.speech.cache import speech_identity
+from coach.speech.cache import SpeechCache, speech_identity
 from coach.speech.engine import DEFAULT_ENGINE, DEFAULT_RATE_WPM, engine_kind
 from coach.timeline.schedule import minutes_seconds
 
@@ -71,17 +73,36 @@ def list_routines(rate: int, as_json: bool) -> None:
     sounds = load_sounds()
     kind = engine_kind(configured("engine") or DEFAULT_ENGINE)
 
+    caches: dict[str | None, SpeechCache] = {}
+
+    def speech_for(routine: Routine) -> SpeechCache:
+        """One cache per voice, shared by every routine it speaks."""
+        voice = configured("voice") or kind.default_voice(routine.language)
+        if voice not in caches:
+            caches[voice] = make_speech(rate, voice, kind.name)
+        return caches[voice]
+
+    def prepare(routines: list[Routine]) -> None:
+        """Render what every routine to be measured says, together: in parallel, once."""
+        by_cache: dict[int, tuple[SpeechCache, list[str]]] = {}
+        for routine in routines:
+            speech = speech_for(routine)
+            _, texts = by_cache.setdefault(id(speech), (speech, []))
+            texts += session_texts(routine, sounds, rate)
+        with Progress(sys.stderr, "preparing speech") as progress:
+            for speech, texts in by_cache.values():
+                speech.render_all(texts, progress.update)
+
     def measure(routine: Routine) -> float:
-        speech = make_speech(
-            rate, configured("voice") or kind.default_voice(routine.language), kind.name
-        )
-        return build_session(routine, speech, sounds).timeline.total_s
+        return build_session(routine, speech_for(routine), sounds).timeline.total_s
 
     cache = Path(platformdirs.user_cache_dir("coach")) / "list.json"
     said_by = f"{configured('voice')}|{configured('language')}|{speech_identity(kind)}"
     key = f"{__version__}|{rate}|{said_by}"
     settings = current_settings()
-    listed = list_library(measure, cache, key, settings.shelf, language=settings.language)
+    listed = list_library(
+        measure, cache, key, settings.shelf, language=settings.language, prepare=prepare
+    )
     if as_json:
         click.echo(json.dumps([item.as_json() for item in listed], indent=2))
         return

@@ -98,6 +98,21 @@ def check_ceiling(plan: Callable[[SpeechLength], Timeline]) -> None:
         pass  # whether a hold is too short for its words is asked with the real lengths
 
 
+def session_texts(routine: Routine, sounds: Mapping[Sound, Clip], rate_wpm: int) -> list[str]:
+    """What ``build_session`` renders for ``routine`` at pace 1, to render many routines' at
+    once; nothing for a session over the ceiling (it is refused without speech)."""
+    sound_s = {sound: clip.duration_s for sound, clip in sounds.items()}
+
+    def plan(speech_s: SpeechLength) -> Timeline:
+        return plan_session(routine, Pacing(1.0), speech_s, sound_s)
+
+    try:
+        check_ceiling(plan)
+    except SessionTooLongError:
+        return []
+    return [*texts_to_speak(plan, rate_wpm), *phrases_for(routine.language).live]
+
+
 def changeable_texts(routine: Routine, sound_s: Mapping[Sound, float], rate_wpm: int) -> list[str]:
     """What a live session may come to say when its pace changes under way.
 

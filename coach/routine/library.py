@@ -57,27 +57,34 @@ def list_library(
     shelf: Shelf,
     *,
     language: str = DEFAULT_LANGUAGE,
+    prepare: Callable[[list[Routine]], None] = lambda routines: None,
 ) -> list[Listed]:
     """Every routine, bundled first then the user's, each with its length or first problem.
 
     ``measure`` gives a routine's length at pace 1; ``settings_key`` names what that
     depends on besides the files (speech rate, engine), so a change of either
     measures again. A user routine that cannot be read is listed with its problem,
-    never hiding the others.
+    never hiding the others. ``prepare`` is given, at once, every routine that is
+    about to be measured (to render their speech together, in parallel).
     """
     cache = _LengthCache(cache_path, settings_key)
     bundled, users = bundled_routines(), shelf.user_routines()
     read = _Read(shelf, language)
+    wanted = [
+        *((name, "bundled", path, False) for name, path in bundled.items() if name not in users),
+        *((name, "user", path, name in bundled) for name, path in users.items()),
+    ]
+    loaded: dict[Path, Routine | RoutineError] = {}
+    for _, _, path, _ in wanted:
+        if cache.get(path) is None:
+            try:
+                loaded[path] = load_routine(path, read.shelf, language=read.language)
+            except RoutineError as err:
+                loaded[path] = err
+    prepare([routine for routine in loaded.values() if isinstance(routine, Routine)])
     listed = [
-        *(
-            _entry(name, "bundled", path, False, measure, cache, read)
-            for name, path in bundled.items()
-            if name not in users
-        ),
-        *(
-            _entry(name, "user", path, name in bundled, measure, cache, read)
-            for name, path in users.items()
-        ),
+        _entry(name, source, path, shadows, measure, cache, loaded.get(path), read)
+        for name, source, path, shadows in wanted
     ]
     cache.save()
     return sorted(listed, key=lambda item: item.name)
@@ -90,6 +97,7 @@ def _entry(
     shadows: bool,
     measure: Callable[[Routine], float],
     cache: _LengthCache,
+    loaded: Routine | RoutineError | None,
     read: _Read,
 ) -> Listed:
     found = cache.get(path)
@@ -97,7 +105,9 @@ def _entry(
         return Listed(name, source, path, shadows, **found)
     files: list[Path] = [path]
     try:
-        routine = load_routine(path, read.shelf, language=read.language)
+        if isinstance(loaded, RoutineError):
+            raise loaded
+        routine = loaded or load_routine(path, read.shelf, language=read.language)
         files = list(routine.files)
         details: dict[str, Any] = {
             "title": routine.title,

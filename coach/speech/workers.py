@@ -40,7 +40,7 @@ def share_out(texts: list[str], groups: int) -> list[list[str]]:
     return [share for share in shares if share]
 
 
-WAIT_TICK_S = 0.1
+WAIT_TICK_S = 0.01
 """How often ``render_in_workers`` looks in on its workers (and reports progress)."""
 
 

@@ -111,10 +111,17 @@ def test_listing_measures_once_and_again_only_what_changed(tmp_path: Path) -> No
         measured.append(routine.name)
         return 60.0 * len(routine.exercises)
 
+    prepared: list[list[str]] = []
+
+    def prepare(routines: list[Routine]) -> None:
+        assert measured == []  # before any is measured: their speech is rendered together
+        prepared.append(sorted(r.name for r in routines))
+
     shelf = Shelf(folder)
     cache = tmp_path / "list.json"
-    first = list_library(measure, cache, "key", shelf)
+    first = list_library(measure, cache, "key", shelf, prepare=prepare)
     assert {"a", "inner", "outer", "smr-legs"} <= set(measured)
+    assert prepared == [sorted(measured)]  # once, with every routine then measured
     measured.clear()
     assert list_library(measure, cache, "key", shelf) == first
     assert measured == []
@@ -122,8 +129,10 @@ def test_listing_measures_once_and_again_only_what_changed(tmp_path: Path) -> No
     inner = folder / "inner.yaml"
     inner.write_text(SHORT.read_text().replace("Traps", "Neck"))
     os.utime(inner, ns=(1, 1))
-    list_library(measure, cache, "key", shelf)
+    prepared.clear()
+    list_library(measure, cache, "key", shelf, prepare=prepare)
     assert sorted(measured) == ["inner", "outer"]
+    assert prepared == [["inner", "outer"]]
     measured.clear()
     list_library(measure, cache, "another rate", shelf)  # what lengths depend on changed
     assert "a" in measured
