@@ -7,6 +7,7 @@ import sys
 from bench import (
     bench_cold,
     bench_export,
+    bench_first,
     bench_history,
     bench_list,
     bench_live,
@@ -19,6 +20,7 @@ BENCHES = {
     "startup": bench_startup.main,
     "cold": bench_cold.main,
     "render": bench_render.main,
+    "first": bench_first.main,
     "export": bench_export.main,
     "live": bench_live.main,
     "list": bench_list.main,

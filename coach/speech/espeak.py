@@ -34,7 +34,7 @@ from typing import Any
 from coach.audio import SAMPLE_RATE_HZ, Clip
 from coach.errors import SpeechError, VoiceError
 from coach.language.table import voice_for
-from coach.speech.engine import EngineKind, SpeechSettings, Voice, voice_named
+from coach.speech.engine import Engine, EngineKind, SpeechSettings, Voice, voice_named
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_DONT_EXIT = 0x8000
@@ -250,9 +250,18 @@ def _backend_identity() -> str:
     return f"wheel:{library.resolve().name}:{library.stat().st_size}"
 
 
+def start() -> Engine:
+    """eSpeak NG: through libespeak-ng itself on Linux, through pyttsx3's loop elsewhere."""
+    if platform.system() == "Linux":
+        return EspeakEngine()
+    from coach.speech.driver import Pyttsx3Engine
+
+    return Pyttsx3Engine()
+
+
 ENGINE = EngineKind(
     "espeak",
-    start=EspeakEngine,
+    start=start,
     identity=espeak_identity,
     parallel=True,
     default_voice=voice_for,
