@@ -26,11 +26,6 @@ pyttsx3 2.99 has sharp edges on Linux; each is handled here and nowhere else:
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import functools
-import os
-import platform
 import tempfile
 import threading
 import time
@@ -44,41 +39,11 @@ from coach.speech.engine import SpeechSettings, Voice, voice_named
 
 RENDER_TIMEOUT_S = 30.0
 
-_espeak_ready = False
-
-
-def _prepare_espeak() -> None:
-    """Make libespeak-ng loadable for pyttsx3 before it first imports its driver.
-
-    A system eSpeak NG wins; otherwise the library and data that the
-    ``espeakng-loader`` wheel ships (``_backend_identity`` names which, for the cache).
-    """
-    global _espeak_ready
-    if _espeak_ready or platform.system() != "Linux":
-        return
-    system = _system_espeak()
-    if system:
-        ctypes.CDLL(system, mode=ctypes.RTLD_GLOBAL)
-        _espeak_ready = True
-        return
-    try:
-        import espeakng_loader
-    except ImportError as err:
-        raise SpeechError(
-            "eSpeak NG is not available: install the package again (pip install coach) "
-            "or the system one (apt-get install espeak-ng)"
-        ) from err
-    ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
-    # eSpeak NG reads its data folder from here when pyttsx3 initialises it.
-    os.environ["ESPEAK_DATA_PATH"] = espeakng_loader.get_data_path()
-    _espeak_ready = True
-
 
 class Pyttsx3Engine:
     """One pyttsx3 engine, rendering one text per call to a WAV, from one thread only."""
 
     def __init__(self) -> None:
-        _prepare_espeak()
         try:
             import pyttsx3
 
@@ -179,8 +144,3 @@ class Pyttsx3Engine:
                 if time.monotonic() > deadline:
                     raise SpeechError("the speech engine never wrote its audio") from None
                 time.sleep(0.005)
-
-
-@functools.cache
-def _system_espeak() -> str | None:
-    return ctypes.util.find_library("espeak-ng")
