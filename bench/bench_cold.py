@@ -28,7 +28,13 @@ from coach.errors import CoachError
 from coach.quiet import silenced
 from coach.speech.cache import SpeechCache
 from coach.speech.engine import SpeechSettings
-from coach.speech.espeak import _library, _prepare_pyttsx3
+from coach.speech.espeak import (
+    _library,
+    _prepare_pyttsx3,
+    apply_settings,
+    initialise_library,
+    speak_into,
+)
 
 CUES = 200
 PROSE = (
@@ -55,29 +61,14 @@ def coach_rate(texts: list[str], folder: Path) -> float:
 
 
 def espeak_rate(texts: list[str]) -> float:
-    """libespeak-ng's own speed: one instance, one process, audio kept in memory."""
+    """libespeak-ng's own speed: one instance for every text, one process, audio in memory."""
     library, data = _library()
     lib = ctypes.CDLL(str(library))
-    callback_type = ctypes.CFUNCTYPE(
-        ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
-    )
-    chunks: list[bytes] = []
-
-    def take(wav: Any, samples: int, _events: Any) -> int:
-        if samples > 0:
-            chunks.append(ctypes.string_at(wav, samples * 2))
-        return 0
-
-    callback = callback_type(take)
-    lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-    lib.espeak_Initialize(2, 0, data.encode() if data else None, 0x8000)
-    lib.espeak_SetSynthCallback(callback)
-    lib.espeak_SetParameter(1, 160, 0)
+    _chunks, _callback = initialise_library(lib, data.encode() if data else None)
+    apply_settings(lib, SpeechSettings())
     started = time.perf_counter()
     for text in texts:
-        encoded = text.encode() + b"\0"
-        lib.espeak_Synth(encoded, len(encoded), 0, 1, 0, 0x1001, None, None)
-        lib.espeak_Synchronize()
+        speak_into(lib, text)
     return len(texts) / (time.perf_counter() - started)
 
 

@@ -172,61 +172,82 @@ class EspeakEngine:
         return Clip(pcm, SAMPLE_RATE_HZ)
 
     def _synthesize(self, text: str, settings: SpeechSettings) -> bytes:
-        chunks: list[bytes] = []
-
-        def take(wav: Any, samples: int, _events: Any) -> int:
-            if samples > 0:
-                chunks.append(ctypes.string_at(wav, samples * 2))
-            return 0
-
-        callback = _SynthCallback(take)
         lib = ctypes.CDLL(str(self._copy), mode=os.RTLD_LOCAL | os.RTLD_DEEPBIND)
         try:
-            lib.espeak_Initialize.argtypes = [
-                ctypes.c_int,
-                ctypes.c_int,
-                ctypes.c_char_p,
-                ctypes.c_int,
-            ]
-            rate_hz = lib.espeak_Initialize(
-                _AUDIO_OUTPUT_SYNCHRONOUS, 0, self._data, _INITIALIZE_DONT_EXIT
-            )
-            if rate_hz != SAMPLE_RATE_HZ:
-                raise SpeechError(
-                    f"eSpeak NG could not start (it answered {rate_hz}, "
-                    f"not {SAMPLE_RATE_HZ} Hz); reinstall coach or apt-get install espeak-ng"
-                )
-            lib.espeak_SetSynthCallback(callback)
-            if settings.voice is not None:
-                lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
-                if lib.espeak_SetVoiceByName(settings.voice.encode()) != 0:
-                    raise VoiceError(
-                        f'unknown voice "{settings.voice}"; '
-                        "`coach voices` lists the voices you have"
-                    )
-            lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
-            lib.espeak_SetParameter(_RATE, settings.rate_wpm, 0)
-            data = text.encode() + b"\0"
-            lib.espeak_Synth.argtypes = [
-                ctypes.c_char_p,
-                ctypes.c_size_t,
-                ctypes.c_uint,
-                ctypes.c_int,
-                ctypes.c_uint,
-                ctypes.c_uint,
-                ctypes.c_void_p,
-                ctypes.c_void_p,
-            ]
-            status = lib.espeak_Synth(
-                data, len(data), 0, _POS_CHARACTER, 0, _ENDPAUSE | _CHARS_UTF8, None, None
-            )
-            lib.espeak_Synchronize()
-            if status != 0:
-                raise SpeechError(f'could not speak "{text}": eSpeak NG error {status}')
+            chunks, _callback = initialise_library(lib, self._data)
+            apply_settings(lib, settings)
+            speak_into(lib, text)
             lib.espeak_Terminate()
         finally:
             _ctypes.dlclose(lib._handle)
         return b"".join(chunks)
+
+
+def initialise_library(lib: ctypes.CDLL, data: bytes | None) -> tuple[list[bytes], Any]:
+    """Start a loaded libespeak-ng rendering synchronously into the list it returns.
+
+    The callback comes back too: it must stay alive while the library is used.
+
+    Raises:
+        SpeechError: eSpeak NG could not start.
+    """
+    chunks: list[bytes] = []
+
+    def take(wav: Any, samples: int, _events: Any) -> int:
+        if samples > 0:
+            chunks.append(ctypes.string_at(wav, samples * 2))
+        return 0
+
+    callback = _SynthCallback(take)
+    lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+    lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+    lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+    lib.espeak_Synth.argtypes = [
+        ctypes.c_char_p,
+        ctypes.c_size_t,
+        ctypes.c_uint,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+    ]
+    rate_hz = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, _INITIALIZE_DONT_EXIT)
+    if rate_hz != SAMPLE_RATE_HZ:
+        raise SpeechError(
+            f"eSpeak NG could not start (it answered {rate_hz}, "
+            f"not {SAMPLE_RATE_HZ} Hz); reinstall coach or apt-get install espeak-ng"
+        )
+    lib.espeak_SetSynthCallback(callback)
+    return chunks, callback
+
+
+def apply_settings(lib: ctypes.CDLL, settings: SpeechSettings) -> None:
+    """Voice and rate, on a library ``initialise_library`` started.
+
+    Raises:
+        VoiceError: eSpeak NG has no such voice.
+    """
+    if settings.voice is not None and lib.espeak_SetVoiceByName(settings.voice.encode()) != 0:
+        raise VoiceError(
+            f'unknown voice "{settings.voice}"; `coach voices` lists the voices you have'
+        )
+    lib.espeak_SetParameter(_RATE, settings.rate_wpm, 0)
+
+
+def speak_into(lib: ctypes.CDLL, text: str) -> None:
+    """Render ``text`` into the started library's chunks, and wait until it is done.
+
+    Raises:
+        SpeechError: eSpeak NG refused it.
+    """
+    data = text.encode() + b"\0"
+    status = lib.espeak_Synth(
+        data, len(data), 0, _POS_CHARACTER, 0, _ENDPAUSE | _CHARS_UTF8, None, None
+    )
+    lib.espeak_Synchronize()
+    if status != 0:
+        raise SpeechError(f'could not speak "{text}": eSpeak NG error {status}')
 
 
 def espeak_identity() -> str:
