@@ -84,14 +84,12 @@ def list_routines(rate: int, as_json: bool) -> None:
 
     def prepare(routines: list[Routine]) -> None:
         """Render what every routine to be measured says, together: in parallel, once."""
-        by_cache: dict[int, tuple[SpeechCache, list[str]]] = {}
+        texts: dict[SpeechCache, list[str]] = {}
         for routine in routines:
-            speech = speech_for(routine)
-            _, texts = by_cache.setdefault(id(speech), (speech, []))
-            texts += session_texts(routine, sounds, rate)
+            texts.setdefault(speech_for(routine), []).extend(session_texts(routine, sounds, rate))
         with Progress(sys.stderr, "preparing speech") as progress:
-            for speech, texts in by_cache.values():
-                speech.render_all(texts, progress.update)
+            for speech, wanted in texts.items():
+                speech.render_all(wanted, progress.update)
 
     def measure(routine: Routine) -> float:
         return build_session(routine, speech_for(routine), sounds).timeline.total_s

@@ -58,12 +58,7 @@ def build_session(
     ``progress`` hears the share of the texts rendered so far, when any are.
     """
     sound_s = {sound: clip.duration_s for sound, clip in sounds.items()}
-
-    def plan(speech_s: SpeechLength) -> Timeline:
-        if length_s is not None:
-            return fit_length(routine, length_s, speech_s, sound_s)
-        return plan_session(routine, Pacing(pace), speech_s, sound_s)
-
+    plan = session_plan(routine, sound_s, pace, length_s)
     check_ceiling(plan)
     phrases = phrases_for(routine.language)
     texts = [*texts_to_speak(plan, speech.settings.rate_wpm), *phrases.live]
@@ -74,6 +69,22 @@ def build_session(
     wanted = (*timeline.texts(), *phrases.live, *(dict.fromkeys(texts) if live else ()))
     clips = {text: speech.clip(text) for text in wanted}
     return Session(timeline, clips, sounds, routine if live else None)
+
+
+def session_plan(
+    routine: Routine,
+    sound_s: Mapping[Sound, float],
+    pace: float = 1.0,
+    length_s: float | None = None,
+) -> Callable[[SpeechLength], Timeline]:
+    """The routine's plan at ``pace`` (or fitted to ``length_s``), given speech lengths."""
+
+    def plan(speech_s: SpeechLength) -> Timeline:
+        if length_s is not None:
+            return fit_length(routine, length_s, speech_s, sound_s)
+        return plan_session(routine, Pacing(pace), speech_s, sound_s)
+
+    return plan
 
 
 SHORTEST_SPEECH_S = 0.01
@@ -101,11 +112,7 @@ def check_ceiling(plan: Callable[[SpeechLength], Timeline]) -> None:
 def session_texts(routine: Routine, sounds: Mapping[Sound, Clip], rate_wpm: int) -> list[str]:
     """What ``build_session`` renders for ``routine`` at pace 1, to render many routines' at
     once; nothing for a session over the ceiling (it is refused without speech)."""
-    sound_s = {sound: clip.duration_s for sound, clip in sounds.items()}
-
-    def plan(speech_s: SpeechLength) -> Timeline:
-        return plan_session(routine, Pacing(1.0), speech_s, sound_s)
-
+    plan = session_plan(routine, {sound: clip.duration_s for sound, clip in sounds.items()})
     try:
         check_ceiling(plan)
     except SessionTooLongError:

@@ -74,16 +74,16 @@ def list_library(
         *((name, "bundled", path, False) for name, path in bundled.items() if name not in users),
         *((name, "user", path, name in bundled) for name, path in users.items()),
     ]
+    known = {path: cache.get(path) for _, _, path, _ in wanted}
     loaded: dict[Path, Routine | RoutineError] = {}
-    for _, _, path, _ in wanted:
-        if cache.get(path) is None:
-            try:
-                loaded[path] = load_routine(path, read.shelf, language=read.language)
-            except RoutineError as err:
-                loaded[path] = err
+    for path in (path for path, found in known.items() if found is None):
+        try:
+            loaded[path] = load_routine(path, read.shelf, language=read.language)
+        except RoutineError as err:
+            loaded[path] = err
     prepare([routine for routine in loaded.values() if isinstance(routine, Routine)])
     listed = [
-        _entry(name, source, path, shadows, measure, cache, loaded.get(path), read)
+        _entry(name, source, path, shadows, measure, cache, known[path] or loaded[path], read)
         for name, source, path, shadows in wanted
     ]
     cache.save()
@@ -97,17 +97,17 @@ def _entry(
     shadows: bool,
     measure: Callable[[Routine], float],
     cache: _LengthCache,
-    loaded: Routine | RoutineError | None,
+    found: dict[str, Any] | Routine | RoutineError,
     read: _Read,
 ) -> Listed:
-    found = cache.get(path)
-    if found is not None:
+    """One routine's line: as the cache has it, or measured from the routine read."""
+    if isinstance(found, dict):
         return Listed(name, source, path, shadows, **found)
     files: list[Path] = [path]
     try:
-        if isinstance(loaded, RoutineError):
-            raise loaded
-        routine = loaded or load_routine(path, read.shelf, language=read.language)
+        if isinstance(found, RoutineError):
+            raise found
+        routine = found
         files = list(routine.files)
         details: dict[str, Any] = {
             "title": routine.title,
