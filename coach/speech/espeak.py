@@ -10,15 +10,16 @@ phase is a function-level static; the echo buffer keeps the last one's tail) and
 offers no way to reset it, so the same text came out differently depending on
 what was said before it: a clip rendered in a worker process differed from one
 rendered here. Each text is therefore rendered by an instance of the library
-loaded afresh: a private copy of the shared object, opened with
-``RTLD_DEEPBIND`` (its own symbols first, never the copy pyttsx3 loaded) and
-closed again, which costs about 0.3 ms. The same text, voice and rate always
-give the same samples, in any process, in any order.
+loaded afresh: a private copy of the shared object (kept in the user's cache,
+one per library), opened with ``RTLD_DEEPBIND`` (its own symbols first, never
+the copy pyttsx3 loaded) and closed again, which costs about 0.3 ms. The same
+text, voice and rate always give the same samples, in any process, in any order.
 """
 
 from __future__ import annotations
 
 import _ctypes
+import atexit
 import ctypes
 import ctypes.util
 import functools
@@ -27,7 +28,6 @@ import platform
 import shutil
 import tempfile
 import threading
-import weakref
 from pathlib import Path
 from typing import Any
 
@@ -117,15 +117,8 @@ class EspeakEngine:
     def __init__(self) -> None:
         library, data = _library()
         self._data = data.encode() if data is not None else None
-        folder = tempfile.mkdtemp(prefix="coach-espeak-")
-        self._copy = Path(folder) / "libespeak-ng-coach.so"
-        try:
-            shutil.copyfile(library, self._copy)
-        except OSError as err:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise SpeechError(f"text-to-speech could not start: {err}") from err
-        weakref.finalize(self, shutil.rmtree, folder, True)
-        self._lock = threading.Lock()
+        self._copy = _private_copy(library)
+        self._lock = _COPY_LOCKS.setdefault(self._copy, threading.Lock())
         self._voices: tuple[Voice, ...] | None = None
         self._checked: set[str] = set()
 
@@ -181,6 +174,58 @@ class EspeakEngine:
         finally:
             _ctypes.dlclose(lib._handle)
         return b"".join(chunks)
+
+
+_COPY_LOCKS: dict[Path, threading.Lock] = {}
+"""One lock per copy: two engines in one process share its single loaded instance."""
+COPY_NAME = "libespeak-ng-coach.so"
+
+
+def copies_folder() -> Path:
+    """Where the private copies of libespeak-ng live: the user's own cache, one per library."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("coach")) / "espeak"
+
+
+@functools.cache
+def _private_copy(library: Path) -> Path:
+    """A copy of ``library`` at a path nothing else loads, made once and reused by every process.
+
+    It lives in the user's cache, under the library's identity (name, size and
+    modification time), so a process stopped by SIGKILL leaves nothing behind
+    and a new eSpeak NG gets a copy of its own. The copy is written under a
+    temporary name and renamed into place; one of the wrong size is replaced.
+    With no writable cache, a private folder is used and removed at exit.
+
+    Raises:
+        SpeechError: the library cannot be copied anywhere.
+    """
+    stat = library.stat()
+    identity = f"{library.name}-{stat.st_size}-{stat.st_mtime_ns}"
+    target = copies_folder() / identity / COPY_NAME
+    try:
+        if target.is_file() and target.stat().st_size == stat.st_size:
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
+        os.close(fd)
+        partial = Path(name)
+        try:
+            shutil.copyfile(library, partial)
+            partial.replace(target)  # a process that has the old one mapped keeps it
+        finally:
+            partial.unlink(missing_ok=True)
+        return target
+    except OSError:
+        pass  # a read-only or full cache: a private folder for this process
+    folder = tempfile.mkdtemp(prefix="coach-espeak-")
+    atexit.register(shutil.rmtree, folder, True)
+    try:
+        shutil.copyfile(library, Path(folder) / COPY_NAME)
+    except OSError as err:
+        raise SpeechError(f"text-to-speech could not start: {err}") from err
+    return Path(folder) / COPY_NAME
 
 
 def initialise_library(lib: ctypes.CDLL, data: bytes | None) -> tuple[list[bytes], Any]:

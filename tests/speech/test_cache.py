@@ -7,6 +7,7 @@ import os
 import random
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -306,3 +307,61 @@ def test_interrupting_a_cold_render_leaves_no_worker(tmp_path: Path, to_group: b
     assert left == {}
     assert len(list((tmp_path / "cache").rglob("*.wav"))) < 20
     assert not (tmp_path / "s.wav").exists()
+
+
+KILLED_AFTER_A_RENDER = """
+import os, signal
+from coach.speech.cache import SpeechCache, SpeechSettings
+from pathlib import Path
+cache = SpeechCache(Path(os.environ["FOLDER"]), SpeechSettings(voice=None, rate_wpm=175))
+cache.clip(os.environ["TEXT"])
+if os.environ.get("KILL"):
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _render_in_a_process(tmp_path: Path, cache_home: Path, text: str, *, kill: bool) -> int:
+    env = {
+        **os.environ,
+        "TMPDIR": str(tmp_path / "tmp"),
+        "XDG_CACHE_HOME": str(cache_home),
+        "FOLDER": str(tmp_path / "speech"),
+        "TEXT": text,
+        "KILL": "1" if kill else "",
+    }
+    return subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_A_RENDER], env=env, timeout=60
+    ).returncode
+
+
+def test_a_killed_renderer_leaves_nothing_behind_and_processes_share_one_copy(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "tmp").mkdir()
+    cache_home = tmp_path / "cache"
+    for n in range(3):
+        status = _render_in_a_process(tmp_path, cache_home, f"Killed after cue {n}.", kill=True)
+        assert status == -signal.SIGKILL
+    assert list((tmp_path / "tmp").iterdir()) == []
+    copies = list((cache_home / "coach" / "espeak").rglob("*"))
+    assert [p.name for p in copies if p.is_file()] == ["libespeak-ng-coach.so"]
+    assert len(list((tmp_path / "speech").rglob("*.wav"))) == 3
+
+
+def test_a_damaged_copy_of_the_library_is_replaced(tmp_path: Path) -> None:
+    (tmp_path / "tmp").mkdir()
+    cache_home = tmp_path / "cache"
+    assert _render_in_a_process(tmp_path, cache_home, "A first cue.", kill=False) == 0
+    [copy] = (cache_home / "coach" / "espeak").rglob("*.so")
+    size = copy.stat().st_size
+    copy.write_bytes(copy.read_bytes()[: size // 3])  # cut short, as by a full disk
+    assert _render_in_a_process(tmp_path, cache_home, "A second cue.", kill=False) == 0
+    assert copy.stat().st_size == size
+
+
+def test_with_no_writable_cache_the_copy_is_private_and_removed(tmp_path: Path) -> None:
+    (tmp_path / "tmp").mkdir()
+    not_a_folder = tmp_path / "cache-is-a-file"
+    not_a_folder.write_text("")
+    assert _render_in_a_process(tmp_path, not_a_folder, "No cache at all.", kill=False) == 0
+    assert list((tmp_path / "tmp").iterdir()) == []
