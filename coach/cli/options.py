@@ -133,6 +133,14 @@ def make_speech(rate: int, voice: str | None, engine: str = DEFAULT_ENGINE) -> S
     return SpeechCache(folder, SpeechSettings(voice=voice, rate_wpm=rate, engine=engine))
 
 
+def session_speech(
+    routine: Routine, rate: int, voice: str | None, engine: str = DEFAULT_ENGINE
+) -> SpeechCache:
+    """The speech cache a session of ``routine`` renders with: ``voice``, or the engine's
+    voice for the routine's language."""
+    return make_speech(rate, voice or engine_kind(engine).default_voice(routine.language), engine)
+
+
 def check_speed(pace: float | None, length: float | None) -> float | None:
     """The pace to plan at: --length wins over a pace from the config, not over --pace."""
     if pace is not None and length is not None:
@@ -152,10 +160,12 @@ def prepare(
     engine: str = DEFAULT_ENGINE,
     *,
     live: bool = False,
+    speech: SpeechCache | None = None,
 ) -> Session:
     """Load (unless loaded), plan and render: a bar shows on a terminal while speech renders.
 
     ``live``: the session can change pace under way, so it holds what that may say.
+    ``speech``: the cache to render with (``session_speech``'s, by default).
     """
     pace = check_speed(pace, length)
     if isinstance(routine, str):
@@ -167,7 +177,7 @@ def prepare(
     with Progress(sys.stderr, "preparing speech") as progress:
         return build_session(
             routine,
-            make_speech(rate, voice or engine_kind(engine).default_voice(routine.language), engine),
+            speech or session_speech(routine, rate, voice, engine),
             load_sounds(),
             pace=pace or 1.0,
             length_s=length,

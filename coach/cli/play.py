@@ -20,6 +20,7 @@ from coach.cli.options import (
     read_routine,
     routine_file,
     session_options,
+    session_speech,
 )
 from coach.errors import AudioDeviceError, CoachError, OutputError, PlanError, TargetError
 from coach.export.writer import check_target, export_session
@@ -35,11 +36,13 @@ from coach.play.history import (
     scan_history,
 )
 from coach.play.log import change_json, fired_json
-from coach.play.output import SimpleaudioOutput
+from coach.play.output import Opening, SimpleaudioOutput
 from coach.play.player import play_session
 from coach.play.sources import SourceContext, open_sources, source_kind
 from coach.play.transport import Change, Display, Fired, StopReason
+from coach.render.build import load_sounds, opening_text, time_to_ready
 from coach.routine.model import Routine
+from coach.speech.cache import SpeechCache
 from coach.timeline.events import Timeline
 from coach.timeline.schedule import minutes_seconds, stopped_where
 
@@ -128,7 +131,15 @@ def play(
             err=True,
         )
         return
-    session = prepare(loaded, pace, length, rate, voice, engine, live=True)
+    clock = MonotonicClock()
+    speech = session_speech(loaded, rate, voice, engine)
+    opening = None if from_exercise else open_early(loaded, speech, output, clock, pace, length)
+    try:
+        session = prepare(loaded, pace, length, rate, voice, engine, live=True, speech=speech)
+    except BaseException:
+        if opening is not None:
+            opening.playing.stop()
+        raise
     timeline = session.timeline
     from_s = start_of(timeline, exercise_named(loaded, from_exercise)) if from_exercise else 0.0
     log = open_log(log_path)
@@ -149,12 +160,13 @@ def play(
             played = play_session(
                 session,
                 output,
-                MonotonicClock(),
+                clock,
                 controls=commands,
                 display=display,
                 on_fired=record,
                 on_change=record_change,
                 from_s=from_s,
+                opening=opening,
                 # with no one at a terminal to press space, a hold until ready lasts
                 # its ready time, as in show and export, instead of waiting for ever
                 wait_when_ready=commands.interactive,
@@ -189,6 +201,33 @@ def play(
         sys.exit(EXIT_INTERRUPTED)
     if played.stopped_by is StopReason.TERMINATED:
         sys.exit(EXIT_TERMINATED)
+
+
+def open_early(
+    routine: Routine,
+    speech: SpeechCache,
+    output: SimpleaudioOutput,
+    clock: MonotonicClock,
+    pace: float | None,
+    length: float | None,
+) -> Opening | None:
+    """Start saying the session's title at once, if the rest is surely ready before it ends.
+
+    The rest renders and plans while the title plays; the title is the timeline's
+    first event at any pace, so what is heard is still what `export` writes. A
+    session that may not plan, or one with too much still to render, is prepared
+    whole first (nothing waits during a session, only before it).
+    """
+    ready_s = time_to_ready(
+        routine, speech, load_sounds(), pace=pace or 1.0, length_s=length, live=True
+    )
+    if ready_s is None:
+        return None
+    text = opening_text(routine)
+    clip = speech.clip(text)
+    if clip.duration_s < ready_s:
+        return None
+    return Opening(text, clock.now(), output.play(clip))
 
 
 def exercise_named(routine: Routine, name: str) -> str:

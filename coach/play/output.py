@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import platform
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from coach.audio import SAMPLE_WIDTH, Clip
@@ -16,6 +17,19 @@ class Playing(Protocol):
     def is_playing(self) -> bool: ...
     def wait_done(self) -> None: ...
     def stop(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """The session's first clip, started before the rest of it was ready.
+
+    ``text`` began playing at ``started_s`` on the player's clock; that moment is
+    the timeline's zero, and the player takes over from the next event.
+    """
+
+    text: str
+    started_s: float
+    playing: Playing
 
 
 class Output(Protocol):

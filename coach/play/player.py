@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from coach.errors import AudioDeviceError, Terminated
 from coach.play.moves import CHANGES, plan_change, skip_target
-from coach.play.output import Output, Playing
+from coach.play.output import Opening, Output, Playing
 from coach.play.transport import (
     Change,
     Clock,
@@ -107,10 +107,15 @@ class Player:
             return self.paused_at
         return self.clock.now() - self.base
 
-    def play(self, *, from_s: float = 0.0) -> PlayResult:
-        """Play from ``from_s`` into the timeline until its end, or until stopped."""
+    def play(self, *, from_s: float = 0.0, opening: Opening | None = None) -> PlayResult:
+        """Play from ``from_s`` into the timeline until its end, or until stopped.
+
+        With an ``opening`` (the first clip, already playing), the timeline's zero
+        is when it started, and play goes on from the next event.
+        """
         self.started = self.clock.now()
-        self.jump(from_s)
+        if opening is None or not self.take_over(opening):
+            self.jump(from_s)
         try:
             # One loop: fire each event at its deadline, then wait out the session's end.
             # A key may move the position anywhere, also after the last event fired.
@@ -144,6 +149,27 @@ class Player:
             self.stop_playing()
             raise
         return PlayResult(tuple(self.fired), self.timeline.total_s, None, "", *self.changed_to())
+
+    def take_over(self, opening: Opening) -> bool:
+        """Go on from a first clip started before the session was ready; False if it is not
+        the session's first (it is stopped: play starts from the beginning).
+
+        Rendering the rest may have taken longer than that clip: then the whole
+        session waits after it, so every later gap stays as planned.
+        """
+        first = self.events[0] if self.events else None
+        if first is None or first.at_s != 0.0 or first.text != opening.text:
+            opening.playing.stop()
+            return False
+        self.started = opening.started_s
+        following_s = self.events[1].at_s if len(self.events) > 1 else self.timeline.total_s
+        self.base = max(opening.started_s, self.clock.now() - following_s)
+        self.playing, self.playing_index, self.index = opening.playing, 0, 1
+        record = Fired(0, first, 0.0)
+        self.fired.append(record)
+        self.on_fired(record)
+        self.display.fired(record)
+        return True
 
     def result(self, reason: StopReason, error: str = "") -> PlayResult:
         position = min(self.position(), self.timeline.total_s)
@@ -394,6 +420,7 @@ def play_session(
     on_fired: Callable[[Fired], None] = lambda fired: None,
     on_change: Callable[[Change], None] = lambda change: None,
     from_s: float = 0.0,
+    opening: Opening | None = None,
     wait_when_ready: bool = True,
 ) -> PlayResult:
     """Play a session; returns what fired and how far it got, also when stopped."""
@@ -407,4 +434,4 @@ def play_session(
         on_change=on_change,
         wait_when_ready=wait_when_ready,
     )
-    return player.play(from_s=from_s)
+    return player.play(from_s=from_s, opening=opening)

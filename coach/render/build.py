@@ -16,6 +16,7 @@ from coach.render.session import Session
 from coach.resources import bundled_dir
 from coach.routine.model import Routine
 from coach.speech.cache import SpeechCache
+from coach.speech.workers import worker_count
 from coach.timeline.events import MIN_PACE, Pacing, Sound, SpeechLength, Timeline
 
 
@@ -69,6 +70,48 @@ def build_session(
     wanted = (*timeline.texts(), *phrases.live, *(dict.fromkeys(texts) if live else ()))
     clips = {text: speech.clip(text) for text in wanted}
     return Session(timeline, clips, sounds, routine if live else None)
+
+
+RENDER_S_PER_TEXT = 0.02
+"""A cautious time to render one text on one core (eSpeak NG takes about 6 ms, pyttsx3 25)."""
+PREPARE_S = 0.3
+"""A cautious time to plan a session and gather its clips, besides rendering them."""
+
+
+def opening_text(routine: Routine) -> str:
+    """What every session says first, at any pace and with any voice: its title."""
+    return phrases_for(routine.language).title(routine.title)
+
+
+def time_to_ready(
+    routine: Routine,
+    speech: SpeechCache,
+    sounds: Mapping[Sound, Clip],
+    *,
+    pace: float = 1.0,
+    length_s: float | None = None,
+    live: bool = False,
+) -> float | None:
+    """A cautious bound on how long ``build_session`` takes, from what is not yet cached; None
+    when the session may not plan (build it first: it says why before anything is heard).
+
+    Play can start on the opening while the rest renders, if the opening lasts longer.
+
+    Raises:
+        SessionTooLongError: the session is over the ceiling, whatever its speech.
+    """
+    sound_s = {sound: clip.duration_s for sound, clip in sounds.items()}
+    plan = session_plan(routine, sound_s, pace, length_s)
+    check_ceiling(plan)
+    texts, timeline = estimated_plan(plan, speech.settings.rate_wpm)
+    if timeline is None:
+        return None
+    if live:
+        texts += changeable_texts(routine, sound_s, speech.settings.rate_wpm)
+    texts += phrases_for(routine.language).live
+    missing = sum(1 for text in dict.fromkeys(texts) if not speech.has(text))
+    cores = worker_count(missing) if speech.kind.parallel else 1
+    return PREPARE_S + missing * RENDER_S_PER_TEXT / cores
 
 
 def session_plan(

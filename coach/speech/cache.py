@@ -103,6 +103,15 @@ class SpeechCache:
         self._memory[text] = clip
         return clip
 
+    def has(self, text: str) -> bool:
+        """Whether ``text`` seems cached (in memory, or a file on disk), without reading it."""
+        if text in self._memory:
+            return True
+        try:
+            return self.path_for(text).stat().st_size > 0
+        except OSError:
+            return False
+
     def clip(self, text: str) -> Clip:
         """The clip for ``text``, from memory, disk, or the engine."""
         found = self.cached(text)
