@@ -17,6 +17,8 @@ command -v "$py" >/dev/null 2>&1 && [ -f "$("$py" -c 'import sysconfig; print(sy
 command -v cc >/dev/null 2>&1 || need+=(gcc)
 [ -f /usr/include/alsa/asoundlib.h ] || need+=(libasound2-dev)
 command -v make >/dev/null 2>&1 || need+=(make)
+# MP3 export encodes through the system's LAME (coach/export/lame.py).
+dpkg -s libmp3lame0 >/dev/null 2>&1 || need+=(libmp3lame0)
 # aplay: pyttsx3's own say() plays through it (the naive loop in bench/), and `aplay -l` lists devices.
 command -v aplay >/dev/null 2>&1 || need+=(alsa-utils)
 

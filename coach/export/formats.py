@@ -27,7 +27,7 @@ BUILT_IN = {
     "wav": "coach.export.libsndfile:WAV",
     "flac": "coach.export.libsndfile:FLAC",
     "ogg": "coach.export.libsndfile:OGG",
-    "mp3": "coach.export.libsndfile:MP3",
+    "mp3": "coach.export.lame:MP3",
 }
 """The formats coach ships: name → where its ``Format`` is."""
 

@@ -24,7 +24,7 @@ def _encoder(container: str, subtype: str) -> Any:
     return open_file
 
 
-def _id3(path: Path, timeline: Timeline) -> None:
+def id3(path: Path, timeline: Timeline) -> None:
     from coach.export.tags import write_id3
 
     write_id3(path, timeline)
@@ -42,6 +42,6 @@ WAV, FLAC, OGG, MP3 = (
         ("wav", "WAV", "PCM_16", no_tags),
         ("flac", "FLAC", "PCM_16", _vorbis),
         ("ogg", "OGG", "VORBIS", _vorbis),
-        ("mp3", "MP3", "MPEG_LAYER_III", _id3),
+        ("mp3", "MP3", "MPEG_LAYER_III", id3),
     )
 )

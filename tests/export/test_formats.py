@@ -13,6 +13,7 @@ import pytest
 import soundfile
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
 from mutagen.oggvorbis import OggVorbis
 
 from coach.audio import SPEECH_RMS_DBFS, active_rms_dbfs
@@ -26,8 +27,8 @@ from coach.speech.cache import SpeechCache, SpeechSettings
 from coach.timeline.events import EventKind, Sound
 from tests.conftest import SHORT, as_at_a_shell, coach_command
 
-# how far a lossy codec may move the length: one frame (MP3 1152 samples, Vorbis up to 2048)
-CODEC_FRAME = {"wav": 0, "flac": 0, "ogg": 2048, "mp3": 1152}
+# how far a lossy codec may move the length: Vorbis up to a frame (2048 samples)
+CODEC_FRAME = {"wav": 0, "flac": 0, "ogg": 2048, "mp3": 0}  # MP3: LAME's tag trims it exactly
 CEILING = 10 ** (-1 / 20)  # -1 dBFS
 
 
@@ -95,6 +96,29 @@ def test_mp3_chapters_and_tags(session: Session, tmp_path: Path) -> None:
     assert toc.child_element_ids == [c.element_id for c in chaps]
     # tagging keeps the file gapless: the decoded length is still exact
     assert soundfile.info(target).frames == sample_offset(session.timeline.total_s)
+
+
+@pytest.mark.parametrize("rate", [16_000, 22_050, 44_100, 48_000])
+@pytest.mark.parametrize("lame", [True, False], ids=["system-lame", "libsndfile"])
+def test_mp3_decodes_to_the_exact_length_through_either_encoder(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rate: int, lame: bool
+) -> None:
+    """LAME's info tag tells decoders its delay and padding: the length is exact (gapless)."""
+    from coach.export import lame as lame_mp3
+
+    if not lame:  # a machine without libmp3lame: libsndfile's encoder, as before
+        monkeypatch.setattr(lame_mp3, "_lame", lambda: None)
+    elif lame_mp3._lame() is None:
+        pytest.fail("libmp3lame is missing: ./setup.sh installs libmp3lame0")
+    target = tmp_path / "s.mp3"
+    written = export_session(session, target, sample_rate_hz=rate).frames
+    info = MP3(target).info
+    assert info is not None
+    assert info.sample_rate == rate
+    assert info.channels == 1
+    assert soundfile.info(target).frames == written  # every sample written, none added
+    assert ID3(target).getall("CHAP")
+    assert list(tmp_path.iterdir()) == [target]
 
 
 def chap_frames_in_file_order(path: Path) -> list[str]:
