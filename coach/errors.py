@@ -42,7 +42,27 @@ class PlanError(CoachError):
 
 
 class SessionTooLongError(PlanError):
-    """The session would run longer than coach plans (a slower pace made it so)."""
+    """The session would run longer than coach plans (a slower pace made it so).
+
+    ``at_least``: its length was counted without (all of) its speech, a lower bound.
+    """
+
+    def __init__(
+        self, name: str, pace: float, total_s: float, max_s: float, *, at_least: bool = False
+    ) -> None:
+        from coach.durations import format_duration
+
+        self.name, self.pace, self.total_s, self.max_s = name, pace, total_s, max_s
+        bound = "at least " if at_least else ""
+        super().__init__(
+            f"{name} would take {bound}{format_duration(total_s)} at pace {pace:g}; "
+            f"the longest session coach plays is {format_duration(max_s)}: "
+            "use a faster pace, a shorter --length, or split the routine"
+        )
+
+    def lower_bound(self) -> SessionTooLongError:
+        """The same error, for a length counted without speech."""
+        return SessionTooLongError(self.name, self.pace, self.total_s, self.max_s, at_least=True)
 
 
 class UsageError(CoachError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from coach.durations import format_duration
 from coach.errors import SessionTooLongError
 from coach.routine.model import Routine
 from coach.routine.walk import written_s
@@ -20,12 +19,11 @@ def check_length(routine: Routine, pacing: Pacing) -> None:
     """
     held_s = written_s(routine)
     if held_s / pacing.pace > MAX_SESSION_S:
-        raise too_long(routine, pacing, held_s / pacing.pace)
+        raise too_long(routine, pacing, held_s / pacing.pace, at_least=True)
 
 
-def too_long(routine: Routine, pacing: Pacing, total_s: float) -> SessionTooLongError:
-    return SessionTooLongError(
-        f"{routine.name} would take {format_duration(total_s)} at pace {pacing.pace:g}; "
-        f"the longest session coach plays is {format_duration(MAX_SESSION_S)}: "
-        "use a faster pace, a shorter --length, or split the routine"
-    )
+def too_long(
+    routine: Routine, pacing: Pacing, total_s: float, *, at_least: bool = False
+) -> SessionTooLongError:
+    """The error for a session of ``total_s`` (``at_least``: a length counted without speech)."""
+    return SessionTooLongError(routine.name, pacing.pace, total_s, MAX_SESSION_S, at_least=at_least)

@@ -210,7 +210,7 @@ def test_a_session_past_the_ceiling_is_refused_before_any_speech(tmp_path: Path)
     result = run("export", str(routine), "-o", str(tmp_path / "long.wav"))
     assert result.returncode == 2
     assert one_line(result) == (
-        "coach: long would take 8h02m at pace 1; the longest session coach plays is 6h: "
+        "coach: long would take at least 8h02m at pace 1; the longest session coach plays is 6h: "
         "use a faster pace, a shorter --length, or split the routine"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.yaml"]

@@ -104,6 +104,9 @@ def test_a_session_over_the_ceiling_by_its_transitions_is_refused_before_any_spe
 
     folder = tmp_path / "speech"
     speech = SpeechCache(folder, SpeechSettings(), engine_factory=no_engine)
-    with pytest.raises(SessionTooLongError, match="the longest session coach plays is 6h"):
+    with pytest.raises(SessionTooLongError, match="the longest session coach plays is 6h") as err:
         build_session(routine, speech, load_sounds())
     assert not folder.exists() or not any(folder.iterdir())
+    # counted without speech, the length it names is a lower bound, and it says so
+    assert "would take at least " in str(err.value)
+    assert err.value.total_s > 6 * 3600
