@@ -14,6 +14,7 @@ from coach.plan.planner import plan_session
 from coach.render.build import build_session, estimated_speech_s, load_sounds, texts_to_speak
 from coach.resources import bundled_routines
 from coach.routine.reader import load_routine
+from coach.routine.walk import written_s
 from coach.speech.cache import SpeechCache, SpeechSettings
 from coach.speech.engine import Engine
 from coach.timeline.events import Pacing, Sound, SpeechLength, Timeline
@@ -93,8 +94,11 @@ def test_estimate_is_near_real_speech(tmp_path_factory: pytest.TempPathFactory) 
 def test_a_session_over_the_ceiling_by_its_transitions_is_refused_before_any_speech(
     write_routine: WriteRoutine, tmp_path: Path
 ) -> None:
-    """Holds of 5h40m pass the holds-only check; 340 transitions of 15 s take it past 6h."""
-    body = "".join(f"      - name: Roll {i}\n        hold: 1m\n" for i in range(340))
+    """3,000 holds of 7 s (5h50m as written) pass the written-length check; the 2 s to settle
+    after each lead-in take the planned session past 6h, with no speech at all."""
+    body = "".join(
+        f"      - name: Roll {i}\n        hold: 7s\n        transition: 0s\n" for i in range(3000)
+    )
     routine = load_routine(
         str(write_routine("title: Long\nsections:\n  - name: S\n    exercises:\n" + body))
     )
@@ -109,4 +113,4 @@ def test_a_session_over_the_ceiling_by_its_transitions_is_refused_before_any_spe
     assert not folder.exists() or not any(folder.iterdir())
     # counted without speech, the length it names is a lower bound, and it says so
     assert "would take at least " in str(err.value)
-    assert err.value.total_s > 6 * 3600
+    assert err.value.total_s > 6 * 3600 > written_s(routine)
