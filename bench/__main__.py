@@ -8,6 +8,7 @@ from pathlib import Path
 
 import coach
 from bench import (
+    bench_ceiling,
     bench_cold,
     bench_export,
     bench_first,
@@ -22,6 +23,7 @@ from bench import (
 BENCHES = {
     "startup": bench_startup.main,
     "cold": bench_cold.main,
+    "ceiling": bench_ceiling.main,
     "render": bench_render.main,
     "first": bench_first.main,
     "export": bench_export.main,
