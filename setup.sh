@@ -19,6 +19,8 @@ command -v cc >/dev/null 2>&1 || need+=(gcc)
 command -v make >/dev/null 2>&1 || need+=(make)
 # MP3 export encodes through the system's LAME (coach/export/lame.py).
 dpkg -s libmp3lame0 >/dev/null 2>&1 || need+=(libmp3lame0)
+# The tests run a private session bus (dbus-daemon) and drive coach with dbus-send.
+{ command -v dbus-daemon && command -v dbus-send; } >/dev/null 2>&1 || need+=(dbus)
 # aplay: pyttsx3's own say() plays through it (the naive loop in bench/), and `aplay -l` lists devices.
 command -v aplay >/dev/null 2>&1 || need+=(alsa-utils)
 

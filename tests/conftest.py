@@ -22,11 +22,14 @@ SHORT = DATA / "short.yaml"
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """One speech cache for the whole run (real renders happen once), never the user's own."""
-    saved = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME")}
+    keys = ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "DBUS_SESSION_BUS_ADDRESS")
+    saved = {k: os.environ.get(k) for k in keys}
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
     os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("data"))
     # no user routines or config of the machine's own: each test that needs them makes them
     os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
+    # no desktop's session bus either: a test that wants one starts its own (test_mpris)
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={tmp_path_factory.mktemp('nobus')}/bus"
     yield
     for key, value in saved.items():
         if value is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -39,8 +40,8 @@ from coach.play.log import change_json, fired_json
 from coach.play.output import Opening, SimpleaudioOutput
 from coach.play.player import play_session
 from coach.play.sources import SourceContext, open_sources, source_kind
-from coach.play.transport import Change, Display, Fired, StopReason
-from coach.render.build import load_sounds, opening_text, time_to_ready
+from coach.play.transport import Change, Display, Displays, Fired, StopReason
+from coach.render.build import Draft, load_sounds, opening_text, time_to_ready
 from coach.routine.model import Routine
 from coach.speech.cache import SpeechCache
 from coach.timeline.events import Timeline
@@ -133,47 +134,55 @@ def play(
         return
     clock = MonotonicClock()
     speech = session_speech(loaded, rate, voice, engine)
-    opening = None if from_exercise else open_early(loaded, speech, output, clock, pace, length)
-    try:
-        session = prepare(loaded, pace, length, rate, voice, engine, live=True, speech=speech)
-    except BaseException:
-        if opening is not None:
-            opening.playing.stop()
-        raise
-    timeline = session.timeline
-    from_s = start_of(timeline, exercise_named(loaded, from_exercise)) if from_exercise else 0.0
-    log = open_log(log_path)
-    started = datetime.now().astimezone().isoformat(timespec="seconds")
-    display = None if quiet else make_display(timeline)
-
-    def record(fired: Fired) -> None:
-        if log is not None:
-            log.write(json.dumps(fired_json(fired)) + "\n")
-
-    def record_change(change: Change) -> None:
-        if log is not None:
-            log.write(json.dumps(change_json(change)) + "\n")
-
-    try:
-        context = SourceContext(sys.stdin, os.environ, timeline)
-        with open_sources(controls, context) as commands:
-            played = play_session(
-                session,
-                output,
-                clock,
-                controls=commands,
-                display=display,
-                on_fired=record,
-                on_change=record_change,
-                from_s=from_s,
-                opening=opening,
-                # with no one at a terminal to press space, a hold until ready lasts
-                # its ready time, as in show and export, instead of waiting for ever
-                wait_when_ready=commands.interactive,
+    with contextlib.ExitStack() as stack:
+        draft = None if from_exercise else draft_plan(loaded, speech, pace, length)
+        commands = None
+        if draft is not None:  # heard from the first sound on, while the rest renders
+            context = SourceContext(sys.stdin, os.environ, draft.timeline)
+            commands = stack.enter_context(open_sources(controls, context))
+        opening = None if draft is None else open_early(loaded, speech, output, clock, draft)
+        try:
+            session = prepare(loaded, pace, length, rate, voice, engine, live=True, speech=speech)
+        except BaseException:
+            if opening is not None:
+                opening.playing.stop()
+            raise
+        timeline = session.timeline
+        if commands is None:
+            commands = stack.enter_context(
+                open_sources(controls, SourceContext(sys.stdin, os.environ, timeline))
             )
-    finally:
+        for observer in commands.observers:
+            observer.replanned(timeline)  # the session as planned with its real speech
+        from_s = start_of(timeline, exercise_named(loaded, from_exercise)) if from_exercise else 0
+        log = open_log(log_path)
         if log is not None:
-            log.close()
+            stack.callback(log.close)
+        started = datetime.now().astimezone().isoformat(timespec="seconds")
+        display = None if quiet else make_display(timeline)
+
+        def record(fired: Fired) -> None:
+            if log is not None:
+                log.write(json.dumps(fired_json(fired)) + "\n")
+
+        def record_change(change: Change) -> None:
+            if log is not None:
+                log.write(json.dumps(change_json(change)) + "\n")
+
+        played = play_session(
+            session,
+            output,
+            clock,
+            controls=commands,
+            display=Displays((*((display,) if display else ()), *commands.observers)),
+            on_fired=record,
+            on_change=record_change,
+            from_s=from_s,
+            opening=opening,
+            # with no one at a terminal to press space, a hold until ready lasts
+            # its ready time, as in show and export, instead of waiting for ever
+            wait_when_ready=commands.interactive,
+        )
     entry = Entry(
         started=started,
         routine=timeline.routine,
@@ -203,29 +212,33 @@ def play(
         sys.exit(EXIT_TERMINATED)
 
 
+def draft_plan(
+    routine: Routine, speech: SpeechCache, pace: float | None, length: float | None
+) -> Draft | None:
+    """The session planned on estimated speech, and how soon the real one is surely ready;
+    None when it may not plan (it is then prepared whole first, and says why)."""
+    return time_to_ready(
+        routine, speech, load_sounds(), pace=pace or 1.0, length_s=length, live=True
+    )
+
+
 def open_early(
     routine: Routine,
     speech: SpeechCache,
     output: SimpleaudioOutput,
     clock: MonotonicClock,
-    pace: float | None,
-    length: float | None,
+    draft: Draft,
 ) -> Opening | None:
     """Start saying the session's title at once, if the rest is surely ready before it ends.
 
     The rest renders and plans while the title plays; the title is the timeline's
-    first event at any pace, so what is heard is still what `export` writes. A
-    session that may not plan, or one with too much still to render, is prepared
-    whole first (nothing waits during a session, only before it).
+    first event at any pace, so what is heard is still what `export` writes. With
+    too much still to render, the session is prepared whole first (nothing waits
+    during a session, only before it).
     """
-    ready_s = time_to_ready(
-        routine, speech, load_sounds(), pace=pace or 1.0, length_s=length, live=True
-    )
-    if ready_s is None:
-        return None
     text = opening_text(routine)
     clip = speech.clip(text)
-    if clip.duration_s < ready_s:
+    if clip.duration_s < draft.ready_s:
         return None
     return Opening(text, clock.now(), output.play(clip))
 

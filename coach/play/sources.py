@@ -16,12 +16,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TextIO
 
-from coach.play.transport import Command, Controls
+from coach.play.transport import Command, Controls, Display
 from coach.registry import Registry
 from coach.timeline.events import Timeline
 
 BUILT_IN = {
     "keys": "coach.play.keys",
+    "mpris": "coach.play.mpris",
 }
 """The command sources coach ships: name → the module that defines its ``SOURCE``."""
 
@@ -71,6 +72,11 @@ class Merged:
     def __init__(self, sources: Sequence[Controls]) -> None:
         self.sources = tuple(sources)
         self.queue: deque[Command] = deque()
+
+    @property
+    def observers(self) -> tuple[Display, ...]:
+        """The sources that also show what plays (a media player's status, for one)."""
+        return tuple(s for s in self.sources if callable(getattr(s, "fired", None)))  # type: ignore[misc]
 
     @property
     def interactive(self) -> bool:

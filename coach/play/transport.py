@@ -99,6 +99,25 @@ class Display(Protocol):
         ...
 
 
+class Displays:
+    """Several displays told the same, in order (the terminal, a media player's status)."""
+
+    def __init__(self, displays: tuple[Display, ...]) -> None:
+        self.displays = displays
+
+    def fired(self, fired: Fired) -> None:
+        for display in self.displays:
+            display.fired(fired)
+
+    def replanned(self, timeline: Timeline) -> None:
+        for display in self.displays:
+            display.replanned(timeline)
+
+    def tick(self, position_s: float, paused: bool, waiting: bool = False) -> None:
+        for display in self.displays:
+            display.tick(position_s, paused, waiting)
+
+
 class NoControls:
     def poll(self) -> Command | None:
         return None

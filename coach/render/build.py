@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from coach.audio import SAMPLE_RATE_HZ, Clip, read_wav
 from coach.errors import CoachError, PlanError, SessionTooLongError
@@ -83,6 +84,15 @@ def opening_text(routine: Routine) -> str:
     return phrases_for(routine.language).title(routine.title)
 
 
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A session planned on estimated speech: what it will about be, before any rendering."""
+
+    timeline: Timeline
+    ready_s: float
+    """A cautious bound on how long ``build_session`` takes, from what is not yet cached."""
+
+
 def time_to_ready(
     routine: Routine,
     speech: SpeechCache,
@@ -91,9 +101,9 @@ def time_to_ready(
     pace: float = 1.0,
     length_s: float | None = None,
     live: bool = False,
-) -> float | None:
-    """A cautious bound on how long ``build_session`` takes, from what is not yet cached; None
-    when the session may not plan (build it first: it says why before anything is heard).
+) -> Draft | None:
+    """The session on estimated speech, and how soon the real one is ready; None when it may
+    not plan (build it first: it says why before anything is heard).
 
     Play can start on the opening while the rest renders, if the opening lasts longer.
 
@@ -111,7 +121,7 @@ def time_to_ready(
     texts += phrases_for(routine.language).live
     missing = sum(1 for text in dict.fromkeys(texts) if not speech.has(text))
     cores = worker_count(missing) if speech.kind.parallel else 1
-    return PREPARE_S + missing * RENDER_S_PER_TEXT / cores
+    return Draft(timeline, PREPARE_S + missing * RENDER_S_PER_TEXT / cores)
 
 
 def session_plan(

@@ -23,7 +23,7 @@ from coach.render.session import Session
 from coach.routine.reader import load_routine
 from coach.speech.cache import SpeechCache, SpeechSettings
 from tests.alsa_capture import capture_home
-from tests.conftest import SHORT, coach_command
+from tests.conftest import SHORT, as_at_a_shell, coach_command
 from tests.fakes import FakeClock, FakeOutput, fake_speech_s
 from tests.play.test_player import planned_json
 from tests.play.test_player import session as session  # a fixture
@@ -105,7 +105,12 @@ def first_sound_and_cache(
     log = tmp_path / "log.jsonl"
     command = [*coach_command(), "play", str(routine), "--quiet", "--log", str(log), *extra]
     proc = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=as_at_a_shell,  # Ctrl-C works, also under a runner that ignores SIGINT
     )
     deadline = time.monotonic() + 60
     while not (capture.exists() and capture.stat().st_size > 0):

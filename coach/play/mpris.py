@@ -1,0 +1,258 @@
+"""A command source and status: coach as an MPRIS media player on the session D-Bus.
+
+MPRIS is what desktop media keys (GNOME, KDE), Bluetooth headsets' play/pause
+and next buttons (through BlueZ's AVRCP bridge), KDE Connect and GSConnect phone
+remotes and ``playerctl`` drive. While a session plays, coach owns
+``org.mpris.MediaPlayer2.coach`` (``...coach.instanceN`` when another coach has
+it): PlayPause, Play, Pause, Next, Previous, Stop and Quit become the keys'
+commands; setting ``Rate`` moves the pace in the keys' steps; ``Metadata`` names
+the routine, the exercise and side and the session's length, and changes are
+signalled. Seeking is not offered (``CanSeek`` is false): a session moves by
+exercise. With no session bus, the session plays without it and says nothing.
+
+The bus runs in a thread of its own (dbus-fast on asyncio); calls only queue
+commands, which the player takes in order with the keys', so a call never waits
+on the session, nor the session on the bus.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coach.language.table import phrases_for
+from coach.play.sources import SourceContext, SourceKind
+from coach.play.transport import Command, Controls, Fired
+from coach.timeline.events import MAX_PACE, MIN_PACE, Timeline
+
+BUS_NAME = "org.mpris.MediaPlayer2.coach"
+MAX_PENDING = 16
+"""Commands waiting at most: a flood of calls beyond this is answered with an error."""
+CONNECT_TIMEOUT_S = 2.0
+PACE_STEP = 1.25
+"""The keys' step (``+`` and ``-``): a new Rate is reached in whole steps."""
+
+
+class Busy(Exception):
+    """Too many commands wait already: the call is refused, the session goes on."""
+
+
+@dataclass
+class PlayerState:
+    """What the bus shows and what it asked for, shared by the session and the bus thread."""
+
+    timeline: Timeline
+    status: str = "Playing"
+    pace: float = 1.0
+    position_s: float = 0.0
+    place: str = ""
+    track: int = 0
+    commands: deque[Command] = field(default_factory=deque)
+    changed: Any = None
+    """Called (on the session's thread) with the properties that changed."""
+
+    def metadata(self) -> dict[str, Any]:
+        """Plain values; the bus wraps them in variants."""
+        return {
+            "mpris:trackid": f"/org/mpris/MediaPlayer2/coach/track/{self.track}",
+            "mpris:length": round(self.timeline.total_s * 1_000_000),
+            "xesam:title": self.place or self.timeline.title,
+            "xesam:album": self.timeline.title,
+            "xesam:artist": ["coach"],
+        }
+
+    # -- asked for over the bus (any thread) --
+
+    def request(self, command: Command) -> None:
+        """Queue a command.
+
+        Raises:
+            Busy: ``MAX_PENDING`` commands wait already.
+        """
+        if command is Command.QUIT:
+            self.commands.clear()
+        elif len(self.commands) >= MAX_PENDING:
+            raise Busy
+        self.commands.append(command)
+
+    def play(self) -> None:
+        if self.status != "Playing":
+            self.status = "Playing"  # at once: a Pause right behind it is not lost
+            self.request(Command.PAUSE)
+
+    def pause(self) -> None:
+        if self.status == "Playing":
+            self.status = "Paused"
+            self.request(Command.PAUSE)
+
+    def play_pause(self) -> None:
+        if self.status == "Playing":
+            self.pause()
+        else:
+            self.play()
+
+    def set_rate(self, rate: float) -> None:
+        """The pace nearest ``rate`` in whole steps, within the limits; 0 pauses (as MPRIS says).
+
+        Raises:
+            ValueError: not a rate (negative, infinite, not a number).
+        """
+        if not math.isfinite(rate) or rate < 0:
+            raise ValueError(f"Rate must be a number from {MIN_PACE:g} to {MAX_PACE:g}")
+        if rate == 0:
+            self.pause()
+            return
+        target = min(MAX_PACE, max(MIN_PACE, rate))
+        steps = round(math.log(target / self.pace) / math.log(PACE_STEP))
+        command = Command.FASTER if steps > 0 else Command.SLOWER
+        for _ in range(abs(steps)):
+            self.request(command)
+
+    # -- told by the session (its thread) --
+
+    def poll(self) -> Command | None:
+        return self.commands.popleft() if self.commands else None
+
+    def fired(self, fired: Fired) -> None:
+        event = fired.event
+        place = self.phrases.place(event.exercise, event.step, event.side)
+        if event.exercise is not None and place != self.place:
+            self.place, self.track = place, self.track + 1
+            self._changed({"Metadata": self.metadata()})
+
+    def replanned(self, timeline: Timeline) -> None:
+        self.timeline, self.pace = timeline, timeline.pace
+        self._changed({"Rate": self.pace, "Metadata": self.metadata()})
+
+    def tick(self, position_s: float, paused: bool, waiting: bool = False) -> None:
+        self.position_s = position_s
+        status = "Paused" if paused or waiting else "Playing"
+        if status != self.status and not self.commands:  # a queued change is still on its way
+            self.status = status
+            self._changed({"PlaybackStatus": status})
+
+    def stopped(self) -> None:
+        self.status = "Stopped"
+        self._changed({"PlaybackStatus": "Stopped"})
+
+    @property
+    def phrases(self) -> Any:
+        return phrases_for(self.timeline.language)
+
+    def _changed(self, properties: dict[str, Any]) -> None:
+        if self.changed is not None:
+            self.changed(properties)
+
+
+def session_bus_address(env: dict[str, str] | Any) -> str | None:
+    """The session bus's address: $DBUS_SESSION_BUS_ADDRESS, or the user's socket."""
+    address = env.get("DBUS_SESSION_BUS_ADDRESS")
+    if address:
+        path = str(address).partition("unix:path=")[2].split(",")[0]
+        return None if path and not Path(path).exists() else str(address)
+    socket = Path(env.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}") / "bus"
+    return f"unix:path={socket}" if socket.exists() else None
+
+
+class MprisSource:
+    """The open bus: a command source (``poll``) that is also told what plays (a display)."""
+
+    def __init__(self, state: PlayerState, address: str) -> None:
+        self.state = state
+        self.address = address
+        self.name: str | None = None
+        self.error: str | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="coach-mpris", daemon=True)
+        self._loop: Any = None
+        self._stop: Any = None
+
+    def start(self) -> bool:
+        """Connect and take a bus name; False (quietly) when the bus cannot be used."""
+        self._thread.start()
+        return self._ready.wait(CONNECT_TIMEOUT_S) and self.name is not None
+
+    def _run(self) -> None:
+        import asyncio
+
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._stop = asyncio.Event()
+        try:
+            from coach.play.mpris_bus import serve
+
+            loop.run_until_complete(serve(self))
+        except Exception as err:  # a bus that refuses or goes away: the session goes on
+            self.error = f"{type(err).__name__}: {err}"
+        finally:
+            self._ready.set()
+            loop.close()
+
+    def announce(self, properties: dict[str, Any]) -> None:
+        """Signal changed properties, from the session's thread to the bus's."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed() and self._on_changed is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._on_changed, properties)
+
+    _on_changed: Any = None
+
+    def close(self) -> None:
+        self.state.stopped()
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stop.set)
+        self._thread.join(CONNECT_TIMEOUT_S)
+
+    # the command source and the display, as the player calls them
+    def poll(self) -> Command | None:
+        return self.state.poll()
+
+    def fired(self, fired: Fired) -> None:
+        self.state.fired(fired)
+
+    def replanned(self, timeline: Timeline) -> None:
+        self.state.replanned(timeline)
+
+    def tick(self, position_s: float, paused: bool, waiting: bool = False) -> None:
+        self.state.tick(position_s, paused, waiting)
+
+
+@contextlib.contextmanager
+def open_mpris(context: SourceContext) -> Iterator[Controls | None]:
+    """coach on the session bus while the block runs; None where there is no usable bus."""
+    address = session_bus_address(context.env)
+    if address is None:
+        yield None
+        return
+    try:
+        import dbus_fast  # noqa: F401
+    except ImportError:
+        yield None
+        return
+    state = PlayerState(context.timeline, pace=context.timeline.pace)
+    source = MprisSource(state, address)
+    state.changed = source.announce
+    if not source.start():
+        source.close()
+        yield None
+        return
+    try:
+        yield source
+    finally:
+        source.close()
+
+
+SOURCE = SourceKind(
+    "mpris",
+    open=open_mpris,
+    help="MPRIS on the session D-Bus: media keys, headset buttons, phone remotes, playerctl",
+)
