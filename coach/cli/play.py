@@ -136,11 +136,11 @@ def play(
     speech = session_speech(loaded, rate, voice, engine)
     with contextlib.ExitStack() as stack:
         draft = None if from_exercise else draft_plan(loaded, speech, pace, length)
+        opening = None if draft is None else open_early(loaded, speech, output, clock, draft)
         commands = None
-        if draft is not None:  # heard from the first sound on, while the rest renders
+        if draft is not None:  # opened as the title starts: heard while the rest renders
             context = SourceContext(sys.stdin, os.environ, draft.timeline)
             commands = stack.enter_context(open_sources(controls, context))
-        opening = None if draft is None else open_early(loaded, speech, output, clock, draft)
         try:
             session = prepare(loaded, pace, length, rate, voice, engine, live=True, speech=speech)
         except BaseException:
