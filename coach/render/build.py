@@ -113,7 +113,7 @@ def time_to_ready(
     sound_s = {sound: clip.duration_s for sound, clip in sounds.items()}
     plan = session_plan(routine, sound_s, pace, length_s)
     check_ceiling(plan)
-    texts, timeline = estimated_plan(plan, speech.settings.rate_wpm)
+    texts, timeline = speakable(plan, speech.settings.rate_wpm)
     if timeline is None:
         return None
     if live:
@@ -189,7 +189,14 @@ def changeable_texts(routine: Routine, sound_s: Mapping[Sound, float], rate_wpm:
 
 
 def texts_to_speak(plan: Callable[[SpeechLength], Timeline], rate_wpm: int) -> list[str]:
-    """Every text ``plan`` asks the length of, when speech takes about the usual time.
+    """Every text ``plan`` asks the length of, when speech takes about the usual time."""
+    return speakable(plan, rate_wpm)[0]
+
+
+def speakable(
+    plan: Callable[[SpeechLength], Timeline], rate_wpm: int
+) -> tuple[list[str], Timeline | None]:
+    """``texts_to_speak``, and the timeline planned on estimated speech (None: it may not plan).
 
     Real speech can round the session's length to the minute either side of the
     estimate, so the introduction's "about N minutes" comes with both neighbours.
@@ -198,7 +205,7 @@ def texts_to_speak(plan: Callable[[SpeechLength], Timeline], rate_wpm: int) -> l
     if timeline is not None:
         minutes = spoken_minutes(timeline)
         texts += [timeline.phrases.session_length(n) for n in (minutes - 1, minutes + 1) if n]
-    return texts
+    return texts, timeline
 
 
 def estimated_plan(
