@@ -21,6 +21,8 @@ command -v make >/dev/null 2>&1 || need+=(make)
 dpkg -s libmp3lame0 >/dev/null 2>&1 || need+=(libmp3lame0)
 # The tests run a private session bus (dbus-daemon) and drive coach with dbus-send.
 { command -v dbus-daemon && command -v dbus-send; } >/dev/null 2>&1 || need+=(dbus)
+# Spoken commands (--listen) capture through PortAudio (sounddevice).
+dpkg -s libportaudio2 >/dev/null 2>&1 || need+=(libportaudio2)
 # aplay: pyttsx3's own say() plays through it (the naive loop in bench/), and `aplay -l` lists devices.
 command -v aplay >/dev/null 2>&1 || need+=(alsa-utils)
 

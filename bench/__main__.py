@@ -14,6 +14,7 @@ from bench import (
     bench_first,
     bench_history,
     bench_list,
+    bench_listen,
     bench_live,
     bench_pace,
     bench_render,
@@ -31,6 +32,7 @@ BENCHES = {
     "list": bench_list.main,
     "pace": bench_pace.main,
     "history": bench_history.main,
+    "listen": bench_listen.main,
 }
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
+from typing import Any
 
 
 def capture_home(root: Path) -> tuple[dict[str, str], Path]:
@@ -21,3 +23,121 @@ def capture_home(root: Path) -> tuple[dict[str, str], Path]:
         f'  file "|cat >> {capture}"\n  format "raw"\n}}\n'
     )
     return {**os.environ, "HOME": str(home)}, capture
+
+
+def listening_home(root: Path) -> tuple[dict[str, str], Path, Path]:
+    """As ``capture_home``, and the default device's capture side reads from a FIFO.
+
+    ALSA's ``file`` plugin with ``infile`` hands a capturing program what it reads
+    from that file; a ``Room`` writes into the FIFO in real time, as a microphone
+    would hear it. Returns the environment, the capture file and the FIFO.
+    """
+    env, capture = capture_home(root)
+    microphone = root / "microphone.fifo"
+    os.mkfifo(microphone)
+    rc = Path(env["HOME"]) / ".asoundrc"
+    speakers = rc.read_text().replace("pcm.!default", "pcm.speakers")
+    # asym: the file plugin writes what it captures to its file too, which is not played
+    rc.write_text(
+        'pcm.!default {\n  type asym\n  playback.pcm "speakers"\n  capture.pcm "mic"\n}\n'
+        + speakers
+        + 'pcm.mic {\n  type file\n  slave.pcm "null"\n  file "/dev/null"\n'
+        f'  infile "{microphone}"\n  format "raw"\n}}\n'
+    )
+    return env, capture, microphone
+
+
+class Room:
+    """What a microphone in the room hears, in real time, written into the FIFO.
+
+    A faint noise floor always; words said on cue (``say``); and, with ``echo``,
+    coach's own sound as the microphone hears the speakers: whatever reaches the
+    capture file is played back into the room over its real length. Sound made
+    while no one listens is lost, as in a real room.
+    """
+
+    BLOCK = 320  # 20 ms at 16 kHz
+
+    def __init__(self, fifo: Path, capture: Path, *, echo: bool = False) -> None:
+        import threading
+
+        import numpy as np
+
+        self.np = np
+        self.fifo, self.capture, self.echo = fifo, capture, echo
+        self.rng = np.random.default_rng(3)
+        self.speech = np.zeros(0, np.float32)
+        self.echoed = np.zeros(0, np.float32)
+        self.captured_bytes = 0
+        self.last_sound = time.monotonic()
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def say(self, samples: Any) -> None:
+        """Say these 16 kHz samples into the room, from the next block on."""
+        self.speech = self.np.concatenate([self.speech, samples.astype(self.np.float32)])
+
+    def wait_quiet(self, quiet_s: float, timeout_s: float = 30.0) -> None:
+        """Until neither coach nor the room has made a sound for ``quiet_s``."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() - self.last_sound < quiet_s or len(self.speech):
+            assert time.monotonic() < deadline, "the room was never quiet"
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        """The microphone goes: nothing more is written, the FIFO is closed."""
+        self.running = False
+        self.thread.join(5)
+
+    def _heard_from_speakers(self) -> None:
+        size = self.capture.stat().st_size if self.capture.exists() else 0
+        if size <= self.captured_bytes:
+            return
+        with self.capture.open("rb") as f:
+            f.seek(self.captured_bytes)
+            data = f.read(size - self.captured_bytes)
+        data = data[: len(data) - len(data) % 2]
+        self.captured_bytes += len(data)
+        self.last_sound = max(self.last_sound, time.monotonic()) + len(data) / 2 / 22_050
+        if self.echo:
+            import soxr
+
+            played = self.np.frombuffer(data, dtype=self.np.int16).astype(self.np.float32)
+            self.echoed = self.np.concatenate([self.echoed, soxr.resample(played, 22_050, 16_000)])
+
+    def _block(self) -> bytes:
+        np, n = self.np, self.BLOCK
+        block = self.rng.normal(0.0, 20.0, n)
+        for name in ("speech", "echoed"):
+            pending = getattr(self, name)
+            part = pending[:n]
+            block[: len(part)] += part
+            setattr(self, name, pending[n:])
+            if len(part) and name == "speech":
+                self.last_sound = time.monotonic()
+        return bytes(np.clip(block, -32768, 32767).astype(np.int16).tobytes())
+
+    def _run(self) -> None:
+        fd = -1
+        start = time.monotonic()
+        ticks = 0
+        while self.running:
+            ticks += 1
+            time.sleep(max(0.0, start + ticks * self.BLOCK / 16_000 - time.monotonic()))
+            self._heard_from_speakers()
+            block = self._block()
+            if fd < 0:
+                try:
+                    fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
+                except OSError:  # no one listens: the sound is lost
+                    continue
+            try:
+                os.write(fd, block)
+            except BlockingIOError:  # the listener reads no more, but holds it open: lost
+                pass
+            except BrokenPipeError:
+                os.close(fd)
+                fd = -1
+        if fd >= 0:
+            os.close(fd)

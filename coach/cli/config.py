@@ -79,6 +79,27 @@ def _language(value: Any) -> str:
     return tag
 
 
+def _flag(value: Any) -> bool:
+    """true or false; from the environment also 1/0, yes/no, on/off."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _wake_word(value: Any) -> str:
+    from coach.play.recogniser import ListenError, check_wake_word
+
+    try:
+        return check_wake_word(_text(value))
+    except ListenError as err:
+        raise ValueError(str(err).partition(": ")[2]) from err
+
+
 def _engine(value: Any) -> str:
     from coach.speech.engine import engine_names
 
@@ -159,6 +180,13 @@ def keys(formats: Callable[[], Sequence[str]], sample_rates: tuple[int, ...]) ->
             None,
         ),
         Key("routines", "the folder your own routines live in", _folder, None),
+        Key("listen", "coach play takes spoken commands (like --listen)", _flag, False),
+        Key(
+            "wake-word",
+            'said before each spoken command (like --wake-word), e.g. "coach"; unset: none',
+            _wake_word,
+            None,
+        ),
     )
 
 

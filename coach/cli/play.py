@@ -13,7 +13,13 @@ from pathlib import Path
 import click
 import platformdirs
 
-from coach.cli.group import DEFAULT_ROUTINE, EXIT_INTERRUPTED, EXIT_TERMINATED, cli
+from coach.cli.group import (
+    DEFAULT_ROUTINE,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    cli,
+    configured,
+)
 from coach.cli.options import (
     check_speed,
     complete_routines,
@@ -23,7 +29,14 @@ from coach.cli.options import (
     session_options,
     session_speech,
 )
-from coach.errors import AudioDeviceError, CoachError, OutputError, PlanError, TargetError
+from coach.errors import (
+    AudioDeviceError,
+    CoachError,
+    OutputError,
+    PlanError,
+    TargetError,
+    UsageError,
+)
 from coach.export.writer import check_target, export_session
 from coach.files import check_distinct, open_log
 from coach.play.clock import MonotonicClock
@@ -37,8 +50,9 @@ from coach.play.history import (
     scan_history,
 )
 from coach.play.log import change_json, fired_json
-from coach.play.output import Opening, SimpleaudioOutput
+from coach.play.output import LoggedOutput, Opening, Output, SimpleaudioOutput, SpeakingLog
 from coach.play.player import play_session
+from coach.play.recogniser import check_listening
 from coach.play.sources import SourceContext, open_sources, source_kind
 from coach.play.transport import Change, Display, Displays, Fired, StopReason
 from coach.render.build import Draft, load_sounds, opening_text, time_to_ready
@@ -68,6 +82,17 @@ from coach.timeline.schedule import minutes_seconds, stopped_where
     help="Also take commands from this source (the terminal's keys always count).",
 )
 @click.option(
+    "--listen/--no-listen",
+    default=None,
+    help='Take spoken commands from the microphone: "pause", "resume", "next", "back", '
+    '"slower", "faster", "longer", "stop" (config: listen).',
+)
+@click.option(
+    "--wake-word",
+    metavar="WORD",
+    help='With --listen, obey only commands said after this word ("coach, pause").',
+)
+@click.option(
     "--log",
     "log_path",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -85,6 +110,8 @@ def play(
     force: bool,
     quiet: bool,
     controls: tuple[str, ...],
+    listen: bool | None,
+    wake_word: str | None,
     log_path: Path | None,
 ) -> None:
     """Play a session out loud: every cue and chime on time, hands-free.
@@ -111,9 +138,17 @@ def play(
         raise TargetError(f"{log_path}: cannot write the log: no such folder {log_path.parent}")
     for name in controls:
         source_kind(name)  # an unknown source is said before anything is rendered
+    options: dict[str, str] = {}
+    if listen if listen is not None else configured("listen"):
+        controls = (*controls, "voice")
+        wake_word = wake_word if wake_word is not None else configured("wake-word")
+        options["wake-word"] = check_listening(wake_word)
+    elif wake_word is not None:
+        raise UsageError("--wake-word works with --listen; add --listen")
     loaded = read_routine(routine)
     if from_exercise is not None:
         exercise_named(loaded, from_exercise)  # a wrong name is said before anything else
+    output: Output
     try:
         output = SimpleaudioOutput()
     except CoachError as err:
@@ -132,6 +167,8 @@ def play(
             err=True,
         )
         return
+    speaking = SpeakingLog()
+    output = LoggedOutput(output, speaking)  # a microphone must not obey coach's own voice
     clock = MonotonicClock()
     speech = session_speech(loaded, rate, voice, engine)
     with contextlib.ExitStack() as stack:
@@ -139,7 +176,7 @@ def play(
         opening = None if draft is None else open_early(loaded, speech, output, clock, draft)
         commands = None
         if draft is not None:  # opened as the title starts: heard while the rest renders
-            context = SourceContext(sys.stdin, os.environ, draft.timeline)
+            context = SourceContext(sys.stdin, os.environ, draft.timeline, speaking, options)
             commands = stack.enter_context(open_sources(controls, context))
         try:
             session = prepare(loaded, pace, length, rate, voice, engine, live=True, speech=speech)
@@ -150,7 +187,9 @@ def play(
         timeline = session.timeline
         if commands is None:
             commands = stack.enter_context(
-                open_sources(controls, SourceContext(sys.stdin, os.environ, timeline))
+                open_sources(
+                    controls, SourceContext(sys.stdin, os.environ, timeline, speaking, options)
+                )
             )
         for observer in commands.observers:
             observer.replanned(timeline)  # the session as planned with its real speech
@@ -225,7 +264,7 @@ def draft_plan(
 def open_early(
     routine: Routine,
     speech: SpeechCache,
-    output: SimpleaudioOutput,
+    output: Output,
     clock: MonotonicClock,
     draft: Draft,
 ) -> Opening | None:

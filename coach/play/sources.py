@@ -13,9 +13,10 @@ import contextlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
+from coach.play.output import SpeakingLog
 from coach.play.transport import Command, Controls, Display
 from coach.registry import Registry
 from coach.timeline.events import Timeline
@@ -23,6 +24,7 @@ from coach.timeline.events import Timeline
 BUILT_IN = {
     "keys": "coach.play.keys",
     "mpris": "coach.play.mpris",
+    "voice": "coach.play.listen",
 }
 """The command sources coach ships: name → the module that defines its ``SOURCE``."""
 
@@ -34,6 +36,10 @@ class SourceContext:
     stdin: TextIO
     env: Mapping[str, str]
     timeline: Timeline
+    speaking: SpeakingLog | None = None
+    """When coach's own sound plays: what a microphone hears then is not a command."""
+    options: Mapping[str, str] = field(default_factory=dict)
+    """Settings for sources, by name (``wake-word``)."""
 
 
 @dataclass(frozen=True, slots=True)

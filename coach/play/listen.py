@@ -1,0 +1,194 @@
+"""A command source: spoken commands from the microphone (``coach play --listen``).
+
+"pause", "resume", "next", "back", "slower", "faster", "longer" and "stop",
+after the wake word when one is set ("coach, pause"). Capture runs in
+PortAudio's thread (sounddevice) and recognition in one of its own, so a clip
+is never delayed by either; commands only queue, and the player takes them in
+order with the keys'. coach never obeys itself: what the microphone hears while
+coach's own sound plays (and its echo just after) is dropped, unheard.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
+
+from coach.play.output import SpeakingLog
+from coach.play.recogniser import SAMPLE_RATE_HZ, Heard, Recogniser
+from coach.play.sources import SourceContext, SourceKind
+from coach.play.transport import Command, Controls, Fired
+from coach.timeline.events import Timeline
+
+BLOCK_FRAMES = 320
+"""20 ms of samples a callback."""
+SILENT_AFTER_S = 2.0
+"""A microphone that sends nothing this long has gone (unplugged, its stream broke)."""
+AHEAD_S = 1.0
+"""... and so has one that sends more than this ahead of real time."""
+MAX_PENDING = 16
+
+COMMANDS = {
+    "next": Command.NEXT,
+    "back": Command.BACK,
+    "slower": Command.SLOWER,
+    "faster": Command.FASTER,
+    "longer": Command.LONGER,
+    "stop": Command.QUIT,
+}
+"""Words that always mean the same; "pause" and "resume" depend on whether it is paused."""
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"coach: {message}\n")
+    sys.stderr.flush()
+
+
+class Listener:
+    """The recogniser fed from the microphone: a command source that also sees what plays."""
+
+    def __init__(self, recogniser: Recogniser, speaking: SpeakingLog | None) -> None:
+        self.recogniser = recogniser
+        self.speaking = speaking
+        self.blocks: queue.Queue[tuple[float, bytes] | None] = queue.Queue()
+        self.commands: deque[Command] = deque()
+        self.heard: list[Heard] = []
+        self.paused = False
+        self.gone = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="coach-listen", daemon=True)
+        self._fed_s = 0.0
+        self._last_block = time.monotonic()
+        self._first_block: float | None = None
+        self._frames = 0
+        self._told = False
+        self.abort: type[BaseException] = RuntimeError
+        """Raised in the callback to stop the stream (sounddevice.CallbackAbort)."""
+
+    # -- PortAudio's thread --
+    def captured(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
+        now = time.monotonic()
+        if self._first_block is None:
+            self._first_block = now
+        self._frames += frames
+        if self._frames / SAMPLE_RATE_HZ > now - self._first_block + AHEAD_S:
+            # faster than time: a device that broke (at its end, ALSA hands back nothing,
+            # and PortAudio asks again at once); listening on would take a core
+            self.gone.set()
+            raise self.abort
+        self._last_block = now
+        self.blocks.put((now, bytes(indata)))
+
+    def finished(self) -> None:
+        """PortAudio ended the stream (an error, or the abort above)."""
+        if self._thread.is_alive():
+            self.gone.set()
+
+    # -- the listener's thread --
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self.blocks.get()) is not None:
+            captured_at, samples = item
+            block_s = len(samples) / 2 / SAMPLE_RATE_HZ
+            self._fed_s += block_s
+            if self._own(captured_at - block_s, captured_at):
+                self.recogniser.reset()  # coach speaks: nothing said now is a command
+            for heard in self.recogniser.feed(samples):
+                # the utterance on the monotonic clock, from this block's end
+                start = captured_at - (self._fed_s - heard.start_s)
+                end = captured_at - (self._fed_s - heard.end_s)
+                if not self._own(start, end):
+                    self.obey(heard)
+
+    def _own(self, start_s: float, end_s: float) -> bool:
+        return self.speaking is not None and self.speaking.overlaps(start_s, end_s)
+
+    def obey(self, heard: Heard) -> None:
+        self.heard.append(heard)
+        if heard.word in ("pause", "resume"):
+            if (heard.word == "pause") == self.paused:
+                return  # "pause" while paused, "resume" while playing: nothing to do
+            self.paused = not self.paused  # at once: a "resume" right after is not lost
+            command = Command.PAUSE
+        else:
+            command = COMMANDS[heard.word]
+        if command is Command.QUIT:
+            self.commands.clear()
+        elif len(self.commands) >= MAX_PENDING:
+            return
+        self.commands.append(command)
+
+    def stop(self) -> None:
+        self.blocks.put(None)
+        self._thread.join(2.0)
+
+    # -- the session's thread: the command source and the display --
+    def poll(self) -> Command | None:
+        if time.monotonic() - self._last_block > SILENT_AFTER_S:
+            self.gone.set()
+        if self.gone.is_set() and not self._told:
+            self._told = True
+            what = "stopped working" if self._first_block is not None else "sends no sound"
+            warn(f"the microphone {what}; voice commands are off for this session")
+        return self.commands.popleft() if self.commands else None
+
+    def fired(self, fired: Fired) -> None:
+        pass
+
+    def replanned(self, timeline: Timeline) -> None:
+        pass
+
+    def tick(self, position_s: float, paused: bool, waiting: bool = False) -> None:
+        if not self.commands:  # a queued pause or resume is still on its way
+            self.paused = paused or waiting
+
+
+@contextlib.contextmanager
+def open_listener(context: SourceContext) -> Iterator[Controls | None]:
+    """The microphone while the block runs; None, said in one line, where there is none."""
+    recogniser = Recogniser(context.options.get("wake-word") or None)
+    try:
+        import sounddevice
+    except OSError as err:  # PortAudio is missing (Debian: libportaudio2)
+        warn(f"no microphone: PortAudio cannot load ({err}); playing without voice commands")
+        yield None
+        return
+    listener = Listener(recogniser, context.speaking)
+    listener.abort = sounddevice.CallbackAbort
+    try:
+        stream = sounddevice.RawInputStream(
+            samplerate=SAMPLE_RATE_HZ,
+            channels=1,
+            dtype="int16",
+            blocksize=BLOCK_FRAMES,
+            callback=listener.captured,
+            finished_callback=listener.finished,
+        )
+        stream.start()
+    except Exception as err:  # sounddevice.PortAudioError: no capture device, busy, refused
+        warn(f"no microphone ({err}); playing without voice commands")
+        yield None
+        return
+    listener.start()
+    try:
+        yield listener
+    finally:
+        with contextlib.suppress(Exception):  # a stream that broke mid-session
+            stream.abort()
+            stream.close()
+        listener.stop()
+
+
+SOURCE = SourceKind(
+    "voice",
+    open=open_listener,
+    help='spoken commands (--listen): "pause", "resume", "next", "back", "slower", '
+    '"faster", "longer", "stop"',
+    default=False,
+)

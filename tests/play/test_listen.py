@@ -1,0 +1,332 @@
+"""Spoken commands: the recogniser on real eSpeak NG speech, then real sessions through ALSA.
+
+A ``Room`` writes what a microphone hears, in real time, into the FIFO that
+ALSA's ``file`` plugin hands coach as its capture device (``infile``): a noise
+floor, words said on cue and, in one test, coach's own sound as echo. The
+assertions read the captured audio, the --log and the history.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soxr
+
+from coach.audio import Clip
+from coach.language.table import TABLE
+from coach.play.listen import Listener
+from coach.play.output import SpeakingLog
+from coach.play.recogniser import (
+    SAMPLE_RATE_HZ,
+    WORDS,
+    ListenError,
+    Recogniser,
+    check_wake_word,
+)
+from coach.play.transport import Command
+from coach.speech.engine import SpeechSettings
+from coach.speech.espeak import start
+from tests.alsa_capture import Room, capture_home, listening_home
+from tests.conftest import DATA, coach_command
+from tests.play.test_mpris import clip_pcm
+
+QUIET = DATA / "quiet.yaml"
+VOICE = "gmw/en-us"
+EN = TABLE["en"]
+
+
+@pytest.fixture(scope="module")
+def engine() -> Any:
+    return start()
+
+
+def spoken(engine: Any, text: str) -> np.ndarray:
+    """``text`` said by eSpeak NG, at 16 kHz."""
+    clip: Clip = engine.render(text, SpeechSettings(voice=VOICE))
+    samples = np.frombuffer(clip.pcm, dtype=np.int16).astype(np.float32)
+    return np.asarray(soxr.resample(samples, clip.sample_rate_hz, SAMPLE_RATE_HZ))
+
+
+def in_room(*parts: np.ndarray, gap_s: float = 1.0) -> bytes:
+    """The parts with silence between, over a faint noise floor, as a microphone gives them."""
+    gap = np.zeros(int(gap_s * SAMPLE_RATE_HZ), np.float32)
+    signal = np.concatenate([x for part in parts for x in (gap, part)] + [gap])
+    noise = np.random.default_rng(5).normal(0, 20, len(signal))
+    return bytes(np.clip(signal + noise, -32768, 32767).astype(np.int16).tobytes())
+
+
+def heard(recogniser: Recogniser, pcm: bytes) -> list[str]:
+    words = []
+    for offset in range(0, len(pcm), 640):  # 20 ms blocks, as the microphone sends them
+        words += [h.word for h in recogniser.feed(pcm[offset : offset + 640])]
+    return words
+
+
+# --- the recogniser on its own ---------------------------------------------------------------
+
+
+def test_each_command_word_is_heard_and_none_is_taken_for_another(engine: Any) -> None:
+    got = heard(Recogniser(), in_room(*(spoken(engine, word) for word in WORDS)))
+    assert len(got) >= len(WORDS) - 2, got  # eSpeak NG builds differ a little
+    right = [w for w in got if w in WORDS]
+    assert right == [w for w in WORDS if w in right], got  # in order, never a wrong one
+
+
+def test_a_sentence_is_never_taken_for_a_command(engine: Any) -> None:
+    cues = [
+        "Roll slowly up and down the back of your thigh to find the sore spots.",
+        "Now move the ball to the outside of your calf and roll the same way.",
+        "Pause on it and breathe, and ease off if it gets sharp.",
+    ]
+    assert heard(Recogniser(), in_room(*(spoken(engine, cue) for cue in cues))) == []
+
+
+def test_with_a_wake_word_only_what_follows_it_counts(engine: Any) -> None:
+    pcm = in_room(spoken(engine, "pause"), spoken(engine, "coach, pause"), spoken(engine, "next"))
+    assert heard(Recogniser("coach"), pcm) == ["pause"]
+    assert "next" in heard(Recogniser(), pcm)
+
+
+@pytest.mark.parametrize("word", ["xyzzyqq", "", "coach!", "a b c d", "ﬁve"])
+def test_a_wake_word_it_cannot_hear_is_refused(word: str) -> None:
+    with pytest.raises(ListenError, match="wake word"):
+        check_wake_word(word)
+    assert check_wake_word(" Coach ") == "coach"
+
+
+def test_what_is_heard_while_coach_speaks_is_never_obeyed(engine: Any) -> None:
+    """The listener, fed blocks stamped on the monotonic clock, drops what overlaps own sound."""
+    pcm = in_room(spoken(engine, "next"))
+    for gated in (False, True):
+        speaking = SpeakingLog()
+        listener = Listener(Recogniser(), speaking)
+        now = time.monotonic()
+        if gated:  # coach spoke over the middle of it
+            speaking.spoke(now + 1.1, now + 1.3)
+        for n, offset in enumerate(range(0, len(pcm), 640)):  # stamped as heard, 20 ms apart
+            listener.blocks.put((now + (n + 1) * 0.02, pcm[offset : offset + 640]))
+        listener.start()
+        listener.stop()
+        assert [h.word for h in listener.heard] == ([] if gated else ["next"])
+
+
+def test_pause_and_resume_mean_what_they_say_whatever_came_before() -> None:
+    from coach.play.recogniser import Heard
+
+    listener = Listener(Recogniser(), None)
+    for word in ("resume", "pause", "pause", "resume", "stop"):
+        listener.obey(Heard(word, 0, 0))
+    assert list(listener.commands) == [Command.QUIT]  # stop wins over what waits
+    listener.commands.clear()
+    for word in ("resume", "pause", "pause", "resume", "faster"):
+        listener.obey(Heard(word, 0, 0))
+    assert list(listener.commands) == [Command.PAUSE, Command.PAUSE, Command.FASTER]
+    listener.commands.clear()
+    listener.tick(3.0, paused=True)  # the player says it is paused (a key did it)
+    listener.obey(Heard("resume", 0, 0))
+    assert list(listener.commands) == [Command.PAUSE]
+
+
+# --- real sessions, through ALSA -------------------------------------------------------------
+
+
+class Session:
+    def __init__(self, tmp_path: Path, routine: Path, *args: str, echo: bool = False) -> None:
+        self.env, self.capture, fifo = listening_home(tmp_path)
+        self.env["XDG_DATA_HOME"] = str(tmp_path / "data")
+        self.room = Room(fifo, self.capture, echo=echo)
+        self.log = tmp_path / "log.jsonl"
+        play = [*coach_command(), "play", str(routine), "--quiet", "--listen"]
+        self.proc = subprocess.Popen(
+            [*play, "--log", str(self.log), *args],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def lines(self) -> list[dict[str, Any]]:
+        text = self.log.read_text() if self.log.exists() else ""
+        return [json.loads(line) for line in text.splitlines() if line.endswith("}")]
+
+    def wait_for(self, check: Any, what: str, timeout_s: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not check():
+            assert self.proc.poll() is None, (what, self.proc.communicate())
+            assert time.monotonic() < deadline, f"never: {what}"
+            time.sleep(0.02)
+
+    def say(self, samples: np.ndarray) -> None:
+        self.room.wait_quiet(1.2)
+        self.room.say(samples)
+
+    def command(self, samples: np.ndarray, done: Any, what: str) -> None:
+        """Say it until it is done, three times at most, as a person repeats what was missed."""
+        for _ in range(3):
+            self.say(samples)
+            deadline = time.monotonic() + 6.0
+            while time.monotonic() < deadline:
+                if done():
+                    return
+                time.sleep(0.02)
+        raise AssertionError(f"never: {what}")
+
+    def finish(self) -> tuple[int, str]:
+        _, err = self.proc.communicate(timeout=120)
+        self.room.close()
+        return self.proc.returncode, err
+
+    def history(self) -> dict[str, Any]:
+        listed = subprocess.run(
+            [*coach_command(), "history", "--json"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return dict(json.loads(listed.stdout.splitlines()[-1]))
+
+
+@pytest.fixture
+def session_of(tmp_path: Path) -> Iterator[Any]:
+    made: list[Session] = []
+
+    def make(routine: Path = QUIET, *args: str, echo: bool = False) -> Session:
+        made.append(Session(tmp_path, routine, *args, echo=echo))
+        return made[-1]
+
+    yield make
+    for s in made:
+        if s.proc.poll() is None:
+            s.proc.kill()
+            s.proc.communicate()
+        s.room.close()
+
+
+def clip_in_capture(session: Session, text: str) -> bool:
+    """Whether coach has said ``text``: its clip, as coach renders it, is in what played."""
+    return bool(session.capture.exists() and clip_pcm(text) in session.capture.read_bytes())
+
+
+@pytest.mark.slow
+def test_a_session_is_paused_resumed_sped_up_skipped_and_stopped_by_voice(
+    session_of: Any, engine: Any
+) -> None:
+    s = session_of()
+    s.wait_for(lambda: any(line.get("sound") == "start" for line in s.lines()), "the first hold")
+    s.command(spoken(engine, "pause"), lambda: clip_in_capture(s, EN.paused), "Paused said")
+    s.command(spoken(engine, "resume"), lambda: clip_in_capture(s, EN.resuming), "Resuming")
+    s.command(
+        spoken(engine, "faster"),
+        lambda: clip_in_capture(s, EN.faster),
+        "Faster said",
+    )
+    s.command(
+        spoken(engine, "next"),
+        lambda: any(line.get("exercise") == "Quads" for line in s.lines()),
+        "Quads",
+    )
+    s.command(spoken(engine, "stop"), lambda: s.proc.poll() is not None, "stopped")
+    status, errors = s.finish()
+    assert status == 0, errors
+    assert "Traceback" not in errors
+    assert errors.strip().startswith("coach: stopped at"), errors
+    changes = [line["change"] for line in s.lines() if "change" in line]
+    assert changes == ["faster"]
+    last = s.history()
+    assert last["stopped_by"] == "quit"
+    assert last["pace_end"] == pytest.approx(1.25)
+
+
+@pytest.mark.slow
+def test_coach_never_obeys_its_own_voice(tmp_path: Path, session_of: Any, engine: Any) -> None:
+    """Its own cues, heard back through the room, are command words; the session ignores them."""
+    routine = tmp_path / "words.yaml"
+    routine.write_text(
+        "title: Words\nsections:\n  - name: Test\n    exercises:\n"
+        "      - name: Calves\n        setup: Stop.\n        hold: 16s\n"
+        "        cues: [Next., Pause., Faster., Back.]\n"
+    )
+    s = session_of(routine, echo=True)
+    status, errors = s.finish()
+    assert status == 0, errors
+    assert "Traceback" not in errors
+    assert not [line for line in s.lines() if "change" in line]
+    assert s.history()["completed"] is True
+    # and this could have failed: the cues it played, as played, are commands a recogniser obeys
+    cues = [clip_pcm(cue) for cue in ("Stop.", "Next.", "Pause.", "Faster.", "Back.")]
+    assert all(cue in s.capture.read_bytes() for cue in cues)
+    played = [np.frombuffer(cue, dtype=np.int16).astype(np.float32) for cue in cues]
+    said = heard(Recogniser(), in_room(*(soxr.resample(p, 22_050, SAMPLE_RATE_HZ) for p in played)))
+    assert len(set(said) & {"stop", "next", "pause", "faster", "back"}) >= 2, said
+
+
+@pytest.mark.slow
+def test_a_microphone_that_goes_away_is_said_once_and_the_session_goes_on(
+    session_of: Any,
+) -> None:
+    s = session_of(QUIET, "--pace", "4")
+    s.wait_for(lambda: any(line.get("sound") == "start" for line in s.lines()), "the first hold")
+    s.room.close()  # unplugged
+    status, errors = s.finish()
+    assert status == 0, errors
+    assert "Traceback" not in errors
+    assert errors.count("microphone") == 1, errors
+    assert s.history()["completed"] is True
+
+
+@pytest.mark.slow
+def test_listening_without_a_capture_device_says_so_and_plays(tmp_path: Path) -> None:
+    env, capture = capture_home(tmp_path)
+    rc = Path(env["HOME"]) / ".asoundrc"
+    speakers = rc.read_text().replace("pcm.!default", "pcm.speakers")
+    rc.write_text(  # playback only, as on a box with no microphone
+        'pcm.!default {\n  type asym\n  playback.pcm "speakers"\n  capture.pcm "nothing"\n}\n'
+        + speakers
+    )
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    done = subprocess.run(
+        [*coach_command(), "play", str(QUIET), "--quiet", "--listen", "--pace", "4"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("microphone") == 1, done.stderr  # no microphone, or no sound
+    assert capture.stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--wake-word", "xyzzyqq"], "wake word"),
+        (["--no-listen", "--wake-word", "coach"], "--listen"),
+    ],
+)
+def test_bad_listening_options_are_refused_before_anything_plays(
+    tmp_path: Path, args: list[str], says: str
+) -> None:
+    env, capture, _fifo = listening_home(tmp_path)
+    listen = [] if "--no-listen" in args else ["--listen"]
+    done = subprocess.run(
+        [*coach_command(), "play", str(QUIET), "--quiet", *listen, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+    assert not capture.exists()
