@@ -11,6 +11,7 @@ gate and with it (the gate drops utterances that overlap coach's own sound).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -31,11 +32,14 @@ GAP_S = 1.5
 BLOCK = 320  # 20 ms, as the microphone delivers them
 FLOOR_RMS = 20.0  # a quiet room's noise floor, in 16-bit units
 RNG = np.random.default_rng(7)
+VOICED = 300.0
+"""A sample louder than this (16-bit) is part of the word."""
+LIVE_S = 20.0
 
 
 def to_16k(pcm: bytes, rate: int) -> np.ndarray:
     samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32)
-    return soxr.resample(samples, rate, SAMPLE_RATE_HZ)
+    return np.asarray(soxr.resample(samples, rate, SAMPLE_RATE_HZ))
 
 
 def pink(n: int) -> np.ndarray:
@@ -43,7 +47,7 @@ def pink(n: int) -> np.ndarray:
     spectrum = np.fft.rfft(RNG.standard_normal(n))
     spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1))
     noise = np.fft.irfft(spectrum, n)
-    return noise / np.sqrt(np.mean(noise**2))
+    return np.asarray(noise / np.sqrt(np.mean(noise**2)))
 
 
 def command_stream(
@@ -58,8 +62,9 @@ def command_stream(
         gap = np.zeros(int(GAP_S * SAMPLE_RATE_HZ), np.float32)
         speech = to_16k(clip.pcm, clip.sample_rate_hz)
         parts += [gap, speech]
+        voiced = np.flatnonzero(np.abs(speech) > VOICED)  # the word ends here, not at the clip's
+        ends.append((word, (at + len(gap) + voiced[-1]) / SAMPLE_RATE_HZ))
         at += len(gap) + len(speech)
-        ends.append((word, at / SAMPLE_RATE_HZ))
     parts.append(np.zeros(int(GAP_S * SAMPLE_RATE_HZ), np.float32))
     return np.concatenate(parts), ends
 
@@ -113,6 +118,64 @@ def session_audio() -> tuple[bytes, list[tuple[float, float]]]:
     return as_heard(signal, "clean"), spans
 
 
+def cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def live() -> None:
+    """A real ``coach play --listen`` through ALSA: its CPU in a quiet hold, beside the same
+    session without it, and the time from the end of a spoken "pause"/"resume" to coach's
+    answer reaching the speakers."""
+    from tests.alsa_capture import Room, listening_home
+
+    engine = start()
+    words = {}
+    for word in ("pause", "resume"):
+        clip = engine.render(word, SpeechSettings(voice=VOICES[0]))
+        words[word] = to_16k(clip.pcm, clip.sample_rate_hz)
+    coach = str(Path(sys.executable).with_name("coach"))
+    quiet = Path(__file__).parent.parent / "tests" / "data" / "quiet.yaml"
+    cpu: dict[bool, float] = {}
+    latencies: list[float] = []
+    for listen in (False, True):
+        with tempfile.TemporaryDirectory() as folder:
+            env, capture, fifo = listening_home(Path(folder))
+            room = Room(fifo, capture)
+            args = [coach, "play", str(quiet), "--quiet", *(["--listen"] if listen else [])]
+            proc = subprocess.Popen(args, env=env, stderr=subprocess.DEVNULL)
+            try:
+                time.sleep(11.0)  # into the first hold, 30 s of silence
+                before, started = cpu_s(proc.pid), time.monotonic()
+                time.sleep(LIVE_S if not listen else 8.0)
+                cpu[listen] = (cpu_s(proc.pid) - before) / (time.monotonic() - started)
+                for n in range(6 if listen else 0):
+                    room.wait_quiet(1.2)
+                    size = capture.stat().st_size
+                    samples = words["pause" if n % 2 == 0 else "resume"]
+                    voiced_s = np.flatnonzero(np.abs(samples) > VOICED)[-1] / SAMPLE_RATE_HZ
+                    room.say(samples)
+                    said_at = time.monotonic()
+                    while capture.stat().st_size == size and time.monotonic() - said_at < 5:
+                        time.sleep(0.002)
+                    if capture.stat().st_size > size:
+                        latencies.append(time.monotonic() - said_at - voiced_s)
+            finally:
+                proc.kill()
+                proc.wait()
+                room.close()
+    print(
+        f"live, in a quiet hold: coach play {cpu[False]:.1%} of one core, "
+        f"with --listen {cpu[True]:.1%} (listening costs {cpu[True] - cpu[False]:.1%})"
+    )
+    if latencies:
+        print(
+            f"live, end of a spoken pause/resume to coach's answer at the speakers: median "
+            f"{np.median(latencies) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms "
+            f"({len(latencies)} of 6 obeyed)"
+        )
+
+
 def main() -> None:
     engine = start()
     conditions = ("clean", "-20 dB", "10 dB SNR")
@@ -122,7 +185,7 @@ def main() -> None:
         print(f"{'voice':<22}" + "".join(f"{c:>12}" for c in conditions))
         totals = dict.fromkeys(conditions, 0)
         latencies: list[float] = []
-        per_word = {w: 0 for w in WORDS}
+        per_word = {(w, c): 0 for w in WORDS for c in conditions}
         for voice in VOICES:
             signal, ends = command_stream(engine, voice, wake)
             row = []
@@ -134,16 +197,14 @@ def main() -> None:
                 row.append(right)
                 latencies += [r for r in results if not np.isnan(r)]
                 for (word, _end), r in zip(ends, results, strict=True):
-                    per_word[word] += not np.isnan(r)
+                    per_word[word, condition] += not np.isnan(r)
             print(f"{voice:<22}" + "".join(f"{r:>12}" for r in row))
         n = len(VOICES) * len(WORDS)
         print(f"{'all':<22}" + "".join(f"{totals[c] / n:>12.0%}" for c in conditions))
-        print(
-            "per command (all voices and conditions): "
-            + ", ".join(
-                f"{w} {c / (len(VOICES) * len(conditions)):.0%}" for w, c in per_word.items()
-            )
-        )
+        print(f"{'per command':<22}" + "".join(f"{c:>12}" for c in conditions))
+        for word in WORDS:
+            shares = [per_word[word, c] / len(VOICES) for c in conditions]
+            print(f"  {word:<20}" + "".join(f"{share:>12.0%}" for share in shares))
         if latencies:
             print(
                 f"end of word to command known: median {np.median(latencies) * 1000:.0f} ms, "
@@ -161,8 +222,9 @@ def main() -> None:
             f"smr-full's own speech ({audio_s / 60:.0f} min), "
             f"{f'wake word {wake!r}' if wake else 'no wake word'}: "
             f"false triggers {len(heard)} ungated ({', '.join(h[0] for h in heard[:8])}), "
-            f"{len(gated)} gated; CPU {cpu_s / audio_s:.1%} of one core"
+            f"{len(gated)} gated; recogniser CPU {cpu_s / audio_s:.1%} of one core"
         )
+    live()
     print(
         "targets: >= 95% clean, >= 85% at 10 dB SNR, 0 false triggers, <= 15% of a core, <= 500 ms"
     )

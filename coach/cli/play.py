@@ -117,7 +117,9 @@ def play(
     """Play a session out loud: every cue and chime on time, hands-free.
 
     ROUTINE defaults to smr-legs. Keys, no Enter needed: space pauses and
-    resumes, n skips to the next exercise, b restarts this one, q quits.
+    resumes, n skips to the next exercise, b restarts this one, q quits;
+    with --listen, say "pause", "resume", "next", "back", "slower",
+    "faster", "longer" or "stop".
     Ctrl-C stops at once. With no audio output, --fallback writes the session
     to a file instead (--force replaces one left by an earlier run).
 
@@ -127,6 +129,7 @@ def play(
       coach play smr-back --pace 0.75 --rate 140
       coach play smr-full --from lats
       coach play --fallback legs.wav --force
+      coach play --listen --wake-word coach
     """
     pace = check_speed(pace, length)
     check_distinct({"ROUTINE": routine_file(routine), "--fallback": fallback, "--log": log_path})

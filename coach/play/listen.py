@@ -167,6 +167,7 @@ def open_listener(context: SourceContext) -> Iterator[Controls | None]:
             channels=1,
             dtype="int16",
             blocksize=BLOCK_FRAMES,
+            latency="low",  # a command is acted on as soon as it is said
             callback=listener.captured,
             finished_callback=listener.finished,
         )

@@ -26,7 +26,7 @@ MIN_UTTERANCE_S = 0.2
 MAX_COMMAND_S = 1.6
 """Speech longer than this is not a command (plus ``WAKE_S`` with a wake word)."""
 WAKE_S = 0.9
-WINDOW_S = 0.3
+WINDOW_S = 0.25
 """The endpointer's window: an utterance has ended after this much without speech."""
 
 
