@@ -216,7 +216,7 @@ def clip_in_capture(session: Session, text: str) -> bool:
 
 
 @pytest.mark.slow
-def test_a_session_is_paused_resumed_sped_up_skipped_and_stopped_by_voice(
+def test_a_session_is_paused_resumed_slowed_skipped_and_stopped_by_voice(
     session_of: Any, engine: Any
 ) -> None:
     s = session_of()
@@ -224,9 +224,9 @@ def test_a_session_is_paused_resumed_sped_up_skipped_and_stopped_by_voice(
     s.command(spoken(engine, "pause"), lambda: clip_in_capture(s, EN.paused), "Paused said")
     s.command(spoken(engine, "resume"), lambda: clip_in_capture(s, EN.resuming), "Resuming")
     s.command(
-        spoken(engine, "faster"),
-        lambda: clip_in_capture(s, EN.faster),
-        "Faster said",
+        spoken(engine, "slower"),
+        lambda: clip_in_capture(s, EN.slower),
+        "Slower said",
     )
     s.command(
         spoken(engine, "next"),
@@ -239,10 +239,10 @@ def test_a_session_is_paused_resumed_sped_up_skipped_and_stopped_by_voice(
     assert "Traceback" not in errors
     assert errors.strip().startswith("coach: stopped at"), errors
     changes = [line["change"] for line in s.lines() if "change" in line]
-    assert changes == ["faster"]
+    assert changes == ["slower"]
     last = s.history()
     assert last["stopped_by"] == "quit"
-    assert last["pace_end"] == pytest.approx(1.25)
+    assert last["pace_end"] == pytest.approx(0.8)
 
 
 @pytest.mark.slow
