@@ -22,8 +22,8 @@ import numpy as np
 import soundfile
 import soxr
 
-from coach.play.output import SpeakingLog
 from coach.play.recogniser import SAMPLE_RATE_HZ, WORDS, Recogniser
+from coach.play.speaking import SpeakingLog
 from coach.speech.engine import SpeechSettings
 from coach.speech.espeak import start
 

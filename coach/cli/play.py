@@ -50,10 +50,11 @@ from coach.play.history import (
     scan_history,
 )
 from coach.play.log import change_json, fired_json
-from coach.play.output import LoggedOutput, Opening, Output, SimpleaudioOutput, SpeakingLog
+from coach.play.output import LoggedOutput, Opening, Output, SimpleaudioOutput
 from coach.play.player import play_session
 from coach.play.recogniser import check_listening
 from coach.play.sources import SourceContext, open_sources, source_kind
+from coach.play.speaking import SpeakingLog
 from coach.play.transport import Change, Display, Displays, Fired, StopReason
 from coach.render.build import Draft, load_sounds, opening_text, time_to_ready
 from coach.routine.model import Routine

@@ -19,9 +19,9 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from coach.play.output import SpeakingLog
 from coach.play.recogniser import SAMPLE_RATE_HZ, Heard, Recogniser
 from coach.play.sources import SourceContext, SourceKind
+from coach.play.speaking import SpeakingLog
 from coach.play.transport import Command, Controls, Fired
 from coach.timeline.events import Timeline
 

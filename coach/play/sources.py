@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from coach.play.output import SpeakingLog
+from coach.play.speaking import SpeakingLog
 from coach.play.transport import Command, Controls, Display
 from coach.registry import Registry
 from coach.timeline.events import Timeline

@@ -22,7 +22,6 @@ import soxr
 from coach.audio import Clip
 from coach.language.table import TABLE
 from coach.play.listen import Listener
-from coach.play.output import SpeakingLog
 from coach.play.recogniser import (
     SAMPLE_RATE_HZ,
     WORDS,
@@ -30,6 +29,7 @@ from coach.play.recogniser import (
     Recogniser,
     check_wake_word,
 )
+from coach.play.speaking import SpeakingLog
 from coach.play.transport import Command
 from coach.speech.engine import SpeechSettings
 from coach.speech.espeak import start
