@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pytest
 
@@ -84,6 +86,18 @@ def as_at_a_shell() -> None:
 def coach_command() -> list[str]:
     """The installed console script, run as a user would."""
     return [str(Path(sys.executable).with_name("coach"))]
+
+
+def last_history(env: dict[str, str]) -> dict[str, Any]:
+    """The newest entry of `coach history --json`, as a user with this environment sees it."""
+    listed = subprocess.run(
+        [*coach_command(), "history", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(listed.stdout.splitlines()[-1]))
 
 
 def written_holds(routine: object) -> list[tuple[float, bool, int]]:

@@ -143,7 +143,8 @@ def play(
     for name in controls:
         source_kind(name)  # an unknown source is said before anything is rendered
     options: dict[str, str] = {}
-    if listen if listen is not None else configured("listen"):
+    listening = configured("listen") if listen is None else listen
+    if listening:
         controls = (*controls, "voice")
         wake_word = wake_word if wake_word is not None else configured("wake-word")
         options["wake-word"] = check_listening(wake_word)

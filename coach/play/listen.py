@@ -61,7 +61,6 @@ class Listener:
         self.paused = False
         self.gone = threading.Event()
         self._thread = threading.Thread(target=self._run, name="coach-listen", daemon=True)
-        self._fed_s = 0.0
         self._last_block = time.monotonic()
         self._first_block: float | None = None
         self._frames = 0
@@ -96,13 +95,12 @@ class Listener:
         while (item := self.blocks.get()) is not None:
             captured_at, samples = item
             block_s = len(samples) / 2 / SAMPLE_RATE_HZ
-            self._fed_s += block_s
             if self._own(captured_at - block_s, captured_at):
                 self.recogniser.reset()  # coach speaks: nothing said now is a command
             for heard in self.recogniser.feed(samples):
                 # the utterance on the monotonic clock, from this block's end
-                start = captured_at - (self._fed_s - heard.start_s)
-                end = captured_at - (self._fed_s - heard.end_s)
+                start = captured_at - (self.recogniser.fed_s - heard.start_s)
+                end = captured_at - (self.recogniser.fed_s - heard.end_s)
                 if not self._own(start, end):
                     self.obey(heard)
 

@@ -10,6 +10,7 @@ wheel: nothing is downloaded.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,8 +55,12 @@ def _pocketsphinx() -> Any:
     return pocketsphinx
 
 
+@functools.cache
 def check_wake_word(wake_word: str) -> str:
     """The wake word as the recogniser hears it (lower case), checked against its dictionary.
+
+    Cached: the config, ``coach play`` and the recogniser each ask, and the
+    dictionary (3.5 MB) is read once.
 
     Raises:
         ListenError: pocketsphinx is missing, or it does not know the word.
@@ -105,7 +110,6 @@ class Recogniser:
         self.decoder.add_jsgf_string("commands", grammar(self.wake_word))
         self.decoder.activate_search("commands")
         self.endpointer = ps.Endpointer(window=WINDOW_S, sample_rate=SAMPLE_RATE_HZ)
-        self.window_s = WINDOW_S
         self.frame_bytes: int = self.endpointer.frame_bytes
         self.max_s = MAX_COMMAND_S + (WAKE_S if self.wake_word else 0.0)
         self._pending = b""
@@ -117,6 +121,11 @@ class Recogniser:
     @property
     def in_speech(self) -> bool:
         return bool(self.endpointer.in_speech)
+
+    @property
+    def fed_s(self) -> float:
+        """Seconds of samples fed so far: the stream time of the last sample given."""
+        return self._seconds(self._fed + len(self._pending))
 
     def feed(self, samples: bytes) -> list[Heard]:
         """The commands whose utterances ended in these samples, in order."""
@@ -145,7 +154,7 @@ class Recogniser:
             self._start_s = self._seconds(self._fed - len(speech))
         if not self._too_long:
             self._speech += speech
-            if len(self._speech) / 2 / SAMPLE_RATE_HZ > self.max_s + self.window_s:
+            if self._seconds(len(self._speech)) > self.max_s + WINDOW_S:
                 self._too_long = True  # a sentence, not a command: never decoded
                 self._speech.clear()
         if not self.in_speech:  # it ended
@@ -159,7 +168,7 @@ class Recogniser:
 
     def decode(self, speech: bytes) -> str | None:
         """The command in one utterance, or None."""
-        seconds = len(speech) / 2 / SAMPLE_RATE_HZ - self.window_s
+        seconds = self._seconds(len(speech)) - WINDOW_S
         if seconds < MIN_UTTERANCE_S:
             return None
         self.decoder.start_utt()

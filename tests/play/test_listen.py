@@ -34,7 +34,7 @@ from coach.play.transport import Command
 from coach.speech.engine import SpeechSettings
 from coach.speech.espeak import start
 from tests.alsa_capture import Room, capture_home, listening_home
-from tests.conftest import DATA, coach_command
+from tests.conftest import DATA, coach_command, last_history
 from tests.play.test_mpris import clip_pcm
 
 QUIET = DATA / "quiet.yaml"
@@ -184,14 +184,7 @@ class Session:
         return self.proc.returncode, err
 
     def history(self) -> dict[str, Any]:
-        listed = subprocess.run(
-            [*coach_command(), "history", "--json"],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return dict(json.loads(listed.stdout.splitlines()[-1]))
+        return last_history(self.env)
 
 
 @pytest.fixture

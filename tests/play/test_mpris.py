@@ -27,7 +27,7 @@ from coach.routine.reader import load_routine
 from coach.speech.cache import SpeechCache, SpeechSettings
 from coach.timeline.events import Pacing
 from tests.alsa_capture import capture_home
-from tests.conftest import SHORT, SOUND_S, coach_command, fake_speech_s
+from tests.conftest import SHORT, SOUND_S, coach_command, fake_speech_s, last_history
 from tests.play.test_player import TINY
 
 DEST = "org.mpris.MediaPlayer2.coach"
@@ -257,14 +257,7 @@ def test_a_session_is_paused_resumed_sped_up_skipped_and_stopped_over_the_bus(
     en = TABLE["en"]
     for said in (en.paused, en.resuming, en.faster):
         assert clip_pcm(said) in audio, said
-    history = subprocess.run(
-        [*coach_command(), "history", "--json"],
-        env=played.env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    last = json.loads(history.stdout.splitlines()[-1])
+    last = last_history(played.env)
     assert last["stopped_by"] == "quit"
     assert last["pace_end"] == pytest.approx(1.953)
 
