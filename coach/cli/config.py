@@ -162,6 +162,13 @@ def keys(formats: Callable[[], Sequence[str]], sample_rates: tuple[int, ...]) ->
             "espeak",
         ),
         Key(
+            "neural",
+            "speak with your Piper voice for the routine's language, when you have one "
+            "(needs coach[neural])",
+            _flag,
+            False,
+        ),
+        Key(
             "language",
             "what coach speaks for a routine that does not say",
             _language,

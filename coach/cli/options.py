@@ -18,7 +18,7 @@ from click.shell_completion import CompletionItem
 from coach.cli.config import Settings, load_config
 from coach.cli.group import config_keys, config_path, current_settings
 from coach.durations import format_duration, parse_duration
-from coach.errors import CoachError, PlanError
+from coach.errors import CoachError, PlanError, VoiceError
 from coach.language.table import primary
 from coach.plan.ceiling import MAX_SESSION_S
 from coach.play.display import Progress
@@ -32,7 +32,9 @@ from coach.speech.engine import (
     DEFAULT_ENGINE,
     DEFAULT_RATE_WPM,
     SpeechSettings,
+    Voice,
     engine_kind,
+    split_voice,
     voice_named,
 )
 
@@ -87,6 +89,21 @@ def complete_voices(
     return [CompletionItem(v.id, help=v.name) for v in found if v.id.startswith(incomplete)]
 
 
+def _voice(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--voice ENGINE:VOICE`` picks the engine too (``piper:~/voices/x.onnx``)."""
+    engine = ctx.params.get("engine") or DEFAULT_ENGINE
+    voice, named = split_voice(value, engine)
+    if named != engine:
+        if ctx.get_parameter_source("engine") is ParameterSource.COMMANDLINE:
+            raise click.BadParameter(
+                f"{value!r} is a {named} voice, but --engine is {engine}; leave out one of them"
+            )
+        ctx.params["engine"] = named
+    if voice is not None and not voice.strip():
+        raise click.BadParameter(f"{value!r} names no voice; `coach voices` lists them")
+    return voice
+
+
 def session_options(command: F) -> F:
     """--pace/--length/--rate/--voice/--engine: the same on show, export and play."""
     options = [
@@ -112,8 +129,9 @@ def session_options(command: F) -> F:
         click.option(
             "--voice",
             metavar="ID",
-            help="Voice to speak with (see `coach voices`).",
+            help="Voice to speak with (see `coach voices`); piper:PATH for a Piper voice file.",
             shell_complete=complete_voices,
+            callback=_voice,
         ),
         click.option(
             "--engine",
@@ -138,7 +156,31 @@ def session_speech(
 ) -> SpeechCache:
     """The speech cache a session of ``routine`` renders with: ``voice``, or the engine's
     voice for the routine's language."""
-    return make_speech(rate, voice or engine_kind(engine).default_voice(routine.language), engine)
+    voice, engine = speaker(routine.language, voice, engine)
+    return make_speech(rate, voice, engine)
+
+
+def speaker(
+    language: str, voice: str | None, engine: str = DEFAULT_ENGINE
+) -> tuple[str | None, str]:
+    """The voice and engine that speak ``language``: ``voice`` if given; else, when the config
+    prefers neural voices (``neural = true``), the user's Piper voice for the language if
+    there is one (unless --engine says otherwise); else the engine's voice for it."""
+    voice, engine = split_voice(voice, engine)
+    if voice is None and engine == DEFAULT_ENGINE and _prefers_neural():
+        from coach.speech.piper import voice_for
+
+        neural = voice_for(language)
+        if neural is not None:
+            return neural, "piper"
+    return voice or engine_kind(engine).default_voice(language), engine
+
+
+def _prefers_neural() -> bool:
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.get_parameter_source("engine") is ParameterSource.COMMANDLINE:
+        return False
+    return bool(current_settings().configured("neural"))
 
 
 def check_speed(pace: float | None, length: float | None) -> float | None:
@@ -198,11 +240,27 @@ def voice_mismatch(voice: str, language: str, engine: str = DEFAULT_ENGINE) -> s
     Raises:
         VoiceError: there is no such voice.
     """
+    named, engine = split_voice(voice, engine)
     kind = engine_kind(engine)
-    found = voice_named(kind.start(), voice)
+    started = kind.start()
+    describe: Callable[[str], Voice] | None = getattr(started, "voice", None)
+    found = (
+        describe(named or voice) if describe is not None else voice_named(started, named or voice)
+    )
     spoken = {primary(tag) for tag in found.languages}
     if not spoken or primary(language) in spoken:
         return None
+    if kind.one_language:
+        other = kind.default_voice(language)
+        instead = (
+            f"use {kind.name}:{other}"
+            if other
+            else f"get a {language} voice, or use --engine espeak"
+        )
+        raise VoiceError(
+            f"voice {found.id} speaks {', '.join(found.languages)} only, but the routine is in "
+            f"{language}; {instead}"
+        )
     return (
         f"voice {found.id} speaks {', '.join(found.languages)}, but the routine is in "
         f"{language}; leave out --voice to use {kind.default_voice(language) or 'its default'}"

@@ -10,7 +10,15 @@ import click
 
 from coach.audio import SAMPLE_RATE_HZ
 from coach.cli.group import DEFAULT_ROUTINE, cli, configured
-from coach.cli.options import check_speed, complete_routines, prepare, routine_file, session_options
+from coach.cli.options import (
+    check_speed,
+    complete_routines,
+    prepare,
+    read_routine,
+    routine_file,
+    session_options,
+    speaker,
+)
 from coach.errors import (
     OutputError,
 )
@@ -63,9 +71,12 @@ def show(
       coach show smr-legs --pace 2
       coach show smr-legs --length 10m --json > legs.json
     """
-    session = prepare(routine, pace, length, rate, voice, engine)
+    loaded = read_routine(routine)
+    session = prepare(loaded, pace, length, rate, voice, engine)
     if as_json:
-        click.echo(json.dumps(timeline_json(session.timeline), indent=2))
+        spoken_by, engine = speaker(loaded.language, voice, engine)
+        document = timeline_json(session.timeline) | {"engine": engine, "voice": spoken_by}
+        click.echo(json.dumps(document, indent=2))
     else:
         click.echo(format_schedule(session.timeline))
 

@@ -65,12 +65,16 @@ class SpeechCache:
             self._engine = (self._engine_factory or self.kind.start)()
         return self._engine
 
+    @functools.cached_property
+    def _voice_key(self) -> str:
+        return self.kind.voice_key(self.settings.voice)
+
     def _key(self, text: str) -> str:
         identity = "\0".join(
             (
                 str(CACHE_FORMAT),
                 self.identity,
-                self.settings.voice or "default",
+                self._voice_key,
                 str(self.settings.rate_wpm),
                 text,
             )

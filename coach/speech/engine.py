@@ -23,6 +23,7 @@ MAX_RATE_WPM = 400
 
 BUILT_IN = {
     "espeak": "coach.speech.espeak",
+    "piper": "coach.speech.piper",  # needs the neural extra (ONNX Runtime) to start
 }
 """The engines coach ships: name → the module that defines its ``ENGINE``."""
 
@@ -76,6 +77,10 @@ class EngineKind:
     """Worker processes may render for it, each with an engine of its own."""
     default_voice: Callable[[str], str | None] = lambda language: None
     """The voice that speaks a language tag by default (None: the engine's own default)."""
+    voice_key: Callable[[str | None], str] = lambda voice: voice or "default"
+    """What a voice's audio depends on, for the cache: its name, or its file's content."""
+    one_language: bool = False
+    """A voice speaks its own language only: a routine in another is refused, not warned of."""
 
 
 ENGINES: Registry[EngineKind] = Registry(
@@ -95,6 +100,20 @@ def engine_kind(name: str) -> EngineKind:
         UsageError: no engine has that name (the message lists those that do).
     """
     return ENGINES.load(name)
+
+
+def split_voice(voice: str | None, engine: str) -> tuple[str | None, str]:
+    """``--voice piper:PATH`` → (``PATH``, ``piper``): a voice may name its engine.
+
+    Raises:
+        UsageError: it names an engine that is not the one asked for.
+    """
+    if voice is None:
+        return None, engine
+    prefix, colon, rest = voice.partition(":")
+    if not colon or (prefix not in ENGINES.built_in and prefix not in engine_names()):
+        return voice, engine
+    return rest, prefix
 
 
 def voice_named(engine: Engine, voice: str) -> Voice:

@@ -42,6 +42,7 @@ _RATE = 1
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _ENDPAUSE = 0x1000
+_IPA = 0x02
 
 _SynthCallback = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
@@ -174,6 +175,42 @@ class EspeakEngine:
         finally:
             _ctypes.dlclose(lib._handle)
         return b"".join(chunks)
+
+
+def phonemes(text: str, voice: str) -> list[str]:
+    """``text`` as eSpeak NG's IPA phonemes in ``voice``, one string per clause.
+
+    What Piper-format voices are trained on (its ``phonemize_espeak``); each
+    call uses a library in its first state, as ``EspeakEngine`` renders.
+
+    Raises:
+        VoiceError: eSpeak NG has no such voice.
+        SpeechError: eSpeak NG could not start.
+    """
+    library, data = _library()
+    copy = _private_copy(library)
+    with _COPY_LOCKS.setdefault(copy, threading.Lock()):
+        lib = ctypes.CDLL(str(copy), mode=os.RTLD_LOCAL | os.RTLD_DEEPBIND)
+        try:
+            _chunks, _callback = initialise_library(lib, data.encode() if data else None)
+            apply_settings(lib, SpeechSettings(voice=voice))
+            lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+            lib.espeak_TextToPhonemes.argtypes = [
+                ctypes.POINTER(ctypes.c_char_p),
+                ctypes.c_int,
+                ctypes.c_int,
+            ]
+            buffer = ctypes.create_string_buffer(text.encode())
+            pointer = ctypes.c_char_p(ctypes.addressof(buffer))
+            clauses: list[str] = []
+            while pointer.value:
+                found = lib.espeak_TextToPhonemes(ctypes.byref(pointer), _CHARS_UTF8, _IPA)
+                if found:
+                    clauses.append(found.decode(errors="replace"))
+            lib.espeak_Terminate()
+        finally:
+            _ctypes.dlclose(lib._handle)
+    return clauses
 
 
 _COPY_LOCKS: dict[Path, threading.Lock] = {}

@@ -1,0 +1,383 @@
+"""The neural engine through its real code: ONNX Runtime running a Piper-format voice.
+
+The voice is built here (tests/piper_voice.py): no packaged voice is licence-clean.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from coach.audio import SAMPLE_RATE_HZ, level_speech
+from coach.speech.cache import SpeechCache
+from coach.speech.engine import SpeechSettings
+from coach.speech.piper import PiperEngine, find_voice, read_voice
+from tests.alsa_capture import capture_home
+from tests.conftest import coach_command
+from tests.piper_voice import build_voice
+
+CUE = "Roll slowly along the calf, then switch sides."
+
+
+@pytest.fixture(scope="module")
+def voice(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_voice(tmp_path_factory.mktemp("voices"))
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A user of their own: cache, data (the voices folder) and config."""
+    for name in ("cache", "data", "config"):
+        (tmp_path / name).mkdir()
+    return {
+        **os.environ,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+
+
+def coach(
+    *args: str, env: dict[str, str], timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*coach_command(), *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def one_line(run: subprocess.CompletedProcess[str], status: int) -> str:
+    """A refusal: this status, one line on stderr, nothing on stdout, no traceback."""
+    assert run.returncode == status, run.stderr
+    assert run.stdout == ""
+    assert "Traceback" not in run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    return lines[0]
+
+
+def wavs(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.wav")) if folder.exists() else []
+
+
+def dominant_hz(pcm: bytes) -> float:
+    values = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    spectrum = np.abs(np.fft.rfft(values))
+    return float(np.fft.rfftfreq(len(values), 1 / SAMPLE_RATE_HZ)[int(spectrum.argmax())])
+
+
+def test_the_engine_renders_what_the_voice_says(voice: Path) -> None:
+    engine = PiperEngine()
+    clip = engine.render(CUE, SpeechSettings(voice=str(voice), engine="piper"))
+    assert clip.sample_rate_hz == SAMPLE_RATE_HZ
+    # the tone voice pitches each phoneme at 140 + 7 x its id: only voiced ids sound
+    found = read_voice(voice)
+    ids = [i for sentence in engine.phoneme_ids(found, CUE) for i in sentence]
+    assert ids[0] == found.phoneme_ids["^"]
+    assert ids[-1] == found.phoneme_ids["$"]
+    assert set(ids[2:-1:2]) == {found.phoneme_ids["_"]}  # each phoneme, then the pad
+    assert {found.phoneme_ids[","], found.phoneme_ids["."]} <= set(ids)  # punctuation kept
+    voiced = [i for i in ids if i >= 8]
+    assert len(voiced) > 20
+    pitches = {140 + 7 * i for i in voiced}
+    assert min(abs(dominant_hz(clip.pcm) - p) for p in pitches) < 3
+
+
+def test_rate_maps_to_the_length_scale(voice: Path) -> None:
+    engine = PiperEngine()
+    slow = engine.render(CUE, SpeechSettings(voice=str(voice), rate_wpm=80, engine="piper"))
+    usual = engine.render(CUE, SpeechSettings(voice=str(voice), engine="piper"))
+    fast = engine.render(CUE, SpeechSettings(voice=str(voice), rate_wpm=320, engine="piper"))
+    assert slow.duration_s / usual.duration_s == pytest.approx(2.0, rel=0.05)
+    assert fast.duration_s / usual.duration_s == pytest.approx(0.5, rel=0.05)
+
+
+def test_a_voice_at_another_sample_rate_is_resampled(tmp_path: Path) -> None:
+    low = build_voice(tmp_path, "en_US-tones-low", sample_rate=16000)
+    usual = build_voice(tmp_path, "en_US-tones-medium")
+    engine = PiperEngine()
+    a = engine.render(CUE, SpeechSettings(voice=str(low), engine="piper"))
+    b = engine.render(CUE, SpeechSettings(voice=str(usual), engine="piper"))
+    assert a.sample_rate_hz == SAMPLE_RATE_HZ
+    assert a.duration_s == pytest.approx(b.duration_s, abs=0.02)
+
+
+def test_the_cache_is_keyed_by_the_voice_files_content(tmp_path: Path, voice: Path) -> None:
+    folder = tmp_path / "cache"
+    first = SpeechCache(folder, SpeechSettings(voice=str(voice), engine="piper"))
+    clip = first.clip(CUE)
+    assert first.rendered == 1
+    assert clip == level_speech(PiperEngine().render(CUE, first.settings))
+    # the same files elsewhere: the same key, nothing rendered
+    copy = tmp_path / "elsewhere" / voice.name
+    copy.parent.mkdir()
+    shutil.copy(voice, copy)
+    shutil.copy(f"{voice}.json", f"{copy}.json")
+    moved = SpeechCache(folder, SpeechSettings(voice=str(copy), engine="piper"))
+    assert moved.clip(CUE) == clip
+    assert moved.rendered == 0
+    # other content at that path (a voice at another sample rate): rendered again
+    build_voice(copy.parent, copy.name.removesuffix(".onnx"), sample_rate=16000)
+    changed = SpeechCache(folder, SpeechSettings(voice=str(copy), engine="piper"))
+    changed.clip(CUE)
+    assert changed.rendered == 1
+
+
+def test_a_cold_render_in_workers_gives_the_same_clips(tmp_path: Path, voice: Path) -> None:
+    texts = [f"Hold number {n}, breathe out slowly." for n in range(24)]
+    settings = SpeechSettings(voice=str(voice), engine="piper")
+    together = SpeechCache(tmp_path / "a", settings)
+    together.render_all(texts, workers=2)
+    alone = SpeechCache(tmp_path / "b", settings)
+    alone.render_all(texts, workers=1)
+    assert together.rendered == alone.rendered == 24
+    assert all(together.clip(t) == alone.clip(t) for t in texts)
+
+
+def test_export_and_play_smr_legs_speak_with_the_piper_voice(
+    tmp_path: Path, voice: Path, env: dict[str, str]
+) -> None:
+    out = tmp_path / "legs.wav"
+    exported = coach("export", "smr-legs", "-o", str(out), "--voice", f"piper:{voice}", env=env)
+    assert exported.returncode == 0, exported.stderr
+    planned = json.loads(
+        coach("show", "smr-legs", "--voice", f"piper:{voice}", "--json", env=env).stdout
+    )
+    assert (planned["engine"], planned["voice"]) == ("piper", str(voice))
+    speech = SpeechCache(
+        Path(env["XDG_CACHE_HOME"]) / "coach" / "speech",
+        SpeechSettings(voice=str(voice), engine="piper"),
+        lambda: None,  # type: ignore[arg-type,return-value]  # cached only: never renders
+    )
+    samples, rate = soundfile.read(out, dtype="int16")
+    assert rate == SAMPLE_RATE_HZ
+    says = [e for e in planned["events"] if e["kind"] == "say"]
+    for event in says[:3] + says[-2:]:
+        clip = speech.clip(event["text"])
+        start = round(event["at_s"] * SAMPLE_RATE_HZ)
+        assert samples[start : start + clip.frames].tobytes() == clip.pcm
+    # eSpeak NG's own export of the same routine differs: the voice was not ignored
+    espeak = tmp_path / "espeak.wav"
+    assert coach("export", "smr-legs", "-o", str(espeak), env=env).returncode == 0
+    assert espeak.read_bytes() != out.read_bytes()
+
+
+@pytest.mark.slow
+def test_play_smr_legs_live_plays_exactly_the_voice_clips(
+    tmp_path: Path, voice: Path, env: dict[str, str]
+) -> None:
+    home, capture = capture_home(tmp_path)
+    run_env = {**env, "HOME": home["HOME"]}
+    log = tmp_path / "log.jsonl"
+    args = ["smr-legs", "--from", "calves", "--pace", "4", "--voice", f"piper:{voice}"]
+    played = coach("play", *args, "--quiet", "--log", str(log), env=run_env)
+    assert played.returncode == 0, played.stderr
+    speech = SpeechCache(
+        Path(env["XDG_CACHE_HOME"]) / "coach" / "speech",
+        SpeechSettings(voice=str(voice), engine="piper"),
+        lambda: None,  # type: ignore[arg-type,return-value]
+    )
+    from coach.render.build import load_sounds
+
+    sounds = {s.value: c for s, c in load_sounds().items()}
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert any(line["kind"] == "say" for line in lines)
+    expected = b"".join(
+        speech.clip(line["text"]).pcm if line["kind"] == "say" else sounds[line["sound"]].pcm
+        for line in lines
+    )
+    assert capture.read_bytes() == expected  # what export writes at those times, played
+
+
+def test_voices_lists_the_folder_and_installed_packages_with_their_language(
+    tmp_path: Path, voice: Path, env: dict[str, str]
+) -> None:
+    folder = Path(env["XDG_DATA_HOME"]) / "coach" / "voices"
+    build_voice(folder, "de_DE-tones-medium", language="de_DE", espeak_voice="de")
+    site = tmp_path / "site"
+    build_voice(site / "x_piper_voice" / "data", "en_GB-tones-low", language="en_GB")
+    info = site / "x_piper_voice-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: x-piper-voice\nVersion: 1.0\n")
+    (info / "RECORD").write_text(
+        "x_piper_voice/data/en_GB-tones-low.onnx,,\nx_piper_voice/data/en_GB-tones-low.onnx.json,,\n"
+    )
+    with_site = {**env, "PYTHONPATH": os.pathsep.join([str(site), env.get("PYTHONPATH", "")])}
+    listed = coach("voices", "--engine", "piper", env=with_site)
+    assert listed.returncode == 0, listed.stderr
+    rows = {line.split()[0]: line for line in listed.stdout.splitlines()}
+    assert set(rows) == {"de_DE-tones-medium", "en_GB-tones-low"}
+    assert "de-DE" in rows["de_DE-tones-medium"]
+    assert "en-GB" in rows["en_GB-tones-low"]
+    german = coach("voices", "--engine", "piper", "--language", "de", env=with_site)
+    assert german.stdout.split()[0] == "de_DE-tones-medium"
+    assert len(german.stdout.splitlines()) == 1
+    # a voice named by its id is found where it lives
+    out = tmp_path / "x.wav"
+    by_id = coach(
+        "export",
+        str(Path(__file__).parent.parent / "data" / "tiny.yaml"),
+        "-o",
+        str(out),
+        "--voice",
+        "piper:en_GB-tones-low",
+        env=with_site,
+    )
+    assert by_id.returncode == 0, by_id.stderr
+
+
+def test_a_config_that_prefers_neural_voices_picks_the_routines_language(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    folder = Path(env["XDG_DATA_HOME"]) / "coach" / "voices"
+    english = build_voice(folder, "en_US-tones-medium")
+    (Path(env["XDG_CONFIG_HOME"]) / "coach").mkdir()
+    (Path(env["XDG_CONFIG_HOME"]) / "coach" / "config.toml").write_text("neural = true\n")
+
+    def said_by(*args: str) -> tuple[str, str]:
+        shown = coach("show", *args, "--json", env=env)
+        assert shown.returncode == 0, shown.stderr
+        document = json.loads(shown.stdout)
+        return document["engine"], document["voice"]
+
+    assert said_by("smr-legs") == ("piper", "en_US-tones-medium")
+    # a language with no neural voice of the user's: eSpeak NG's voice for it
+    assert said_by("smr-legs-de")[0] == "espeak"
+    # --engine on the command line wins over the preference
+    assert said_by("smr-legs", "--engine", "espeak")[0] == "espeak"
+    out = tmp_path / "legs.wav"
+    exported = coach("export", "smr-legs", "-o", str(out), env=env)
+    assert exported.returncode == 0, exported.stderr
+    by_path = tmp_path / "by-path.wav"
+    assert (
+        coach(
+            "export", "smr-legs", "-o", str(by_path), "--voice", f"piper:{english}", env=env
+        ).returncode
+        == 0
+    )
+    assert out.read_bytes() == by_path.read_bytes()
+
+
+def test_without_the_neural_extra_it_says_how_to_get_it(
+    tmp_path: Path, voice: Path, env: dict[str, str]
+) -> None:
+    blocked = tmp_path / "blocked" / "onnxruntime"
+    blocked.mkdir(parents=True)
+    (blocked / "__init__.py").write_text("raise ImportError('no onnxruntime here')\n")
+    no_extra = {**env, "PYTHONPATH": str(blocked.parent)}
+    out = tmp_path / "x.wav"
+    run = coach("export", "smr-legs", "-o", str(out), "--voice", f"piper:{voice}", env=no_extra)
+    assert "coach[neural]" in one_line(run, 2)
+    assert not out.exists()
+    assert wavs(Path(env["XDG_CACHE_HOME"])) == []
+
+
+def damaged(tmp_path: Path, voice: Path, name: str) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    target = folder / voice.name
+    shutil.copy(voice, target)
+    shutil.copy(f"{voice}.json", f"{target}.json")
+    return target
+
+
+@pytest.mark.parametrize(
+    "harm",
+    [
+        "no model",
+        "no config",
+        "model is noise",
+        "model cut short",
+        "config is not json",
+        "config lacks the map",
+        "config nests deep",
+        "model is a fifo",
+        "model is a folder",
+        "not a piper model",
+        "infinite scale",
+    ],
+)
+def test_a_missing_or_damaged_voice_is_one_line_and_leaves_nothing_cached(
+    tmp_path: Path, voice: Path, env: dict[str, str], harm: str
+) -> None:
+    target = damaged(tmp_path, voice, "voice")
+    config = Path(f"{target}.json")
+    data = json.loads(config.read_text())
+    if harm == "no model":
+        target.unlink()
+    elif harm == "no config":
+        config.unlink()
+    elif harm == "model is noise":
+        target.write_bytes(os.urandom(4096))
+    elif harm == "model cut short":
+        target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    elif harm == "config is not json":
+        config.write_bytes(b"\xff\xfe{nope")
+    elif harm == "config lacks the map":
+        del data["phoneme_id_map"]
+        config.write_text(json.dumps(data))
+    elif harm == "config nests deep":
+        config.write_text("[" * 100_000 + "]" * 100_000)
+    elif harm == "model is a fifo":
+        target.unlink()
+        os.mkfifo(target)
+    elif harm == "model is a folder":
+        target.unlink()
+        target.mkdir()
+    elif harm == "not a piper model":
+        import onnx
+        from onnx import TensorProto, helper
+
+        graph = helper.make_graph(
+            [helper.make_node("Identity", ["x"], ["y"])],
+            "other",
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])],
+        )
+        onnx.save(helper.make_model(graph), target)
+    elif harm == "infinite scale":
+        data["inference"]["length_scale"] = float("inf")
+        config.write_text(json.dumps(data))
+    out = tmp_path / "x.wav"
+    run = coach("export", "smr-legs", "-o", str(out), "--voice", f"piper:{target}", env=env)
+    line = one_line(run, 2)
+    assert str(target.name) in line
+    assert not out.exists()
+    assert wavs(Path(env["XDG_CACHE_HOME"]) / "coach" / "speech") == []
+
+
+def test_a_voice_of_another_language_is_refused(
+    tmp_path: Path, voice: Path, env: dict[str, str]
+) -> None:
+    out = tmp_path / "x.wav"
+    run = coach("export", "smr-legs-de", "-o", str(out), "--voice", f"piper:{voice}", env=env)
+    line = one_line(run, 2)
+    assert "en-US" in line
+    assert "smr-legs-de" in line or " de" in line
+    assert not out.exists()
+
+
+def test_bad_voice_options_are_one_line(voice: Path, env: dict[str, str]) -> None:
+    conflict = coach("show", "smr-legs", "--engine", "espeak", "--voice", f"piper:{voice}", env=env)
+    empty = coach("show", "smr-legs", "--voice", "piper:", env=env)
+    for refused in (conflict, empty):  # click's usage error: its Error line says which
+        assert refused.returncode == 2
+        assert refused.stdout == ""
+        assert "Traceback" not in refused.stderr
+        assert "Error: Invalid value for '--voice'" in refused.stderr
+    unknown = coach("show", "smr-legs", "--voice", "piper:no-such-voice", env=env)
+    assert "no-such-voice" in one_line(unknown, 2)
+    no_voice = coach("show", "smr-legs", "--engine", "piper", env=env)
+    assert "--voice piper:PATH" in one_line(no_voice, 2)
+
+
+def test_find_voice_reads_a_path_or_an_id(voice: Path) -> None:
+    assert find_voice(str(voice)).id == "en_US-tones-medium"
+    assert find_voice(f"{voice}.json").model == voice
+    assert read_voice(voice).language == "en-US"
