@@ -19,6 +19,7 @@ from bench import (
     bench_pace,
     bench_render,
     bench_startup,
+    bench_voices,
 )
 
 BENCHES = {
@@ -33,6 +34,7 @@ BENCHES = {
     "pace": bench_pace.main,
     "history": bench_history.main,
     "listen": bench_listen.main,
+    "voices": bench_voices.main,
 }
 
 

@@ -14,7 +14,7 @@ import platformdirs
 
 from coach import __version__
 from coach.cli.group import cli, configured, current_settings
-from coach.cli.options import complete_routines, make_speech, prepare, read_routine
+from coach.cli.options import complete_routines, make_speech, prepare, read_routine, speaker
 from coach.durations import format_duration
 from coach.errors import (
     PlanError,
@@ -73,14 +73,14 @@ def list_routines(rate: int, as_json: bool) -> None:
     sounds = load_sounds()
     kind = engine_kind(configured("engine") or DEFAULT_ENGINE)
 
-    caches: dict[str | None, SpeechCache] = {}
+    caches: dict[tuple[str | None, str], SpeechCache] = {}
 
     def speech_for(routine: Routine) -> SpeechCache:
         """One cache per voice, shared by every routine it speaks."""
-        voice = configured("voice") or kind.default_voice(routine.language)
-        if voice not in caches:
-            caches[voice] = make_speech(rate, voice, kind.name)
-        return caches[voice]
+        said_by = speaker(routine.language, configured("voice"), kind.name)
+        if said_by not in caches:
+            caches[said_by] = make_speech(rate, *said_by)
+        return caches[said_by]
 
     def prepare(routines: list[Routine]) -> None:
         """Render what every routine to be measured says, together: in parallel, once."""
@@ -95,7 +95,10 @@ def list_routines(rate: int, as_json: bool) -> None:
         return build_session(routine, speech_for(routine), sounds).timeline.total_s
 
     cache = Path(platformdirs.user_cache_dir("coach")) / "list.json"
-    said_by = f"{configured('voice')}|{configured('language')}|{speech_identity(kind)}"
+    said_by = (
+        f"{configured('voice')}|{configured('language')}|{configured('neural')}|"
+        f"{speech_identity(kind)}"
+    )
     key = f"{__version__}|{rate}|{said_by}"
     settings = current_settings()
     listed = list_library(

@@ -95,7 +95,5 @@ def voices(language: str | None, engine: str | None) -> None:
         shown += 1
     if not shown:
         which = f" for {language!r}" if language is not None else ""
-        click.echo(
-            f"coach: no voices{which}; `coach voices` lists them all, with their languages",
-            err=True,
-        )
+        fix = kind.get_voices() or "`coach voices` lists them all, with their languages"
+        click.echo(f"coach: no {kind.name} voices{which}; {fix}", err=True)

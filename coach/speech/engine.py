@@ -81,6 +81,8 @@ class EngineKind:
     """What a voice's audio depends on, for the cache: its name, or its file's content."""
     one_language: bool = False
     """A voice speaks its own language only: a routine in another is refused, not warned of."""
+    get_voices: Callable[[], str] = lambda: ""
+    """How to get voices, said when the user has none (empty: the engine has its own)."""
 
 
 ENGINES: Registry[EngineKind] = Registry(

@@ -228,12 +228,34 @@ def voice_for(language: str) -> str | None:
 
 
 @functools.cache
-def _digest(model: Path, size: int, mtime_ns: int, config_size: int, config_mtime_ns: int) -> str:
-    digest = hashlib.sha256()
+def _digest(model: Path, stamp: str) -> str:
+    """A digest of the model and its config; ``stamp`` (their sizes, times and inodes) keys a
+    note of it in the user's cache, so that a warm start does not read 60 MB to know it."""
+    import platformdirs
+
+    from coach.files import write_text_atomic
+
+    note = Path(platformdirs.user_cache_dir("coach")) / "voices"
+    note /= hashlib.sha256(str(model).encode()).hexdigest()[:32] + ".json"
+    try:
+        known = json.loads(note.read_text(encoding="utf-8"))
+        if isinstance(known, dict) and known.get("stamp") == stamp:
+            digest = known.get("sha256")
+            if isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{64}", digest):
+                return digest
+    except (OSError, ValueError, RecursionError):
+        pass  # no note, or a damaged one: the files are read
+    whole = hashlib.sha256()
     for file in (model, _config_path(model)):
         with file.open("rb") as stream:
-            digest.update(hashlib.file_digest(stream, "sha256").digest())
-    return digest.hexdigest()
+            whole.update(hashlib.file_digest(stream, "sha256").digest())
+    digest = whole.hexdigest()
+    try:
+        note.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(note, json.dumps({"model": str(model), "stamp": stamp, "sha256": digest}))
+    except OSError:
+        pass  # a read-only cache only costs the reading
+    return digest
 
 
 def voice_key(voice: str | None) -> str:
@@ -245,15 +267,10 @@ def voice_key(voice: str | None) -> str:
     if voice is None:
         raise _no_voice()
     found = find_voice(voice)
-    model, config = found.model.stat(), _config_path(found.model).stat()
     try:
-        return _digest(
-            found.model.resolve(),
-            model.st_size,
-            model.st_mtime_ns,
-            config.st_size,
-            config.st_mtime_ns,
-        )
+        files = (found.model.stat(), _config_path(found.model).stat())
+        stamp = "|".join(f"{f.st_size}:{f.st_mtime_ns}:{f.st_ino}:{f.st_dev}" for f in files)
+        return _digest(found.model.resolve(), stamp)
     except OSError as err:
         raise VoiceError(f"{found.model}: cannot be read ({err.strerror}); check the file") from err
 
@@ -414,4 +431,8 @@ ENGINE = EngineKind(
     default_voice=voice_for,
     voice_key=voice_key,
     one_language=True,
+    get_voices=lambda: (
+        f"put a voice's X.onnx and X.onnx.json in {voices_folder()}, or name one with "
+        "--voice piper:PATH (the README's Neural voices says where to get one)"
+    ),
 )

@@ -296,5 +296,5 @@ def test_voices_for_a_language_with_none_says_so() -> None:
     assert result.returncode == 0
     assert result.stdout == ""
     assert result.stderr == (
-        "coach: no voices for 'zz'; `coach voices` lists them all, with their languages\n"
+        "coach: no espeak voices for 'zz'; `coach voices` lists them all, with their languages\n"
     )

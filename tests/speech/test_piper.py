@@ -381,3 +381,22 @@ def test_find_voice_reads_a_path_or_an_id(voice: Path) -> None:
     assert find_voice(str(voice)).id == "en_US-tones-medium"
     assert find_voice(f"{voice}.json").model == voice
     assert read_voice(voice).language == "en-US"
+
+
+def test_a_damaged_note_of_a_voices_digest_is_read_past(tmp_path: Path, voice: Path) -> None:
+    from coach.speech import piper
+
+    copy = damaged(tmp_path, voice, "copy")
+    piper._digest.cache_clear()
+    key = piper.voice_key(str(copy))
+    notes = sorted((Path(os.environ["XDG_CACHE_HOME"]) / "coach" / "voices").glob("*.json"))
+    assert notes
+    for garbage in ("{", "[" * 50_000, json.dumps({"stamp": "x", "sha256": "0" * 64}), "\0\0"):
+        for note in notes:
+            note.write_text(garbage)
+        piper._digest.cache_clear()
+        assert piper.voice_key(str(copy)) == key
+    # the note is kept by the files' size, time and inode: a changed file is read again
+    copy.write_bytes(copy.read_bytes() + b"\0")
+    piper._digest.cache_clear()
+    assert piper.voice_key(str(copy)) != key

@@ -1,0 +1,189 @@
+"""Each speech engine side by side: speed, first call, memory, a cold smr-full, intelligibility.
+
+Engines measured: eSpeak NG, and the neural engine (piper) with every Piper voice
+named in ``COACH_BENCH_VOICES`` (paths, ``:``-separated) or kept in the voices
+folder, and always with the tests' tone voice (tests/piper_voice.py). The tone
+voice is not speech: its row measures what the engine costs around a model (the
+phonemes, ONNX Runtime, levelling, the cache), and its word error rate only
+shows that the recogniser is not fooled by sound that is not speech.
+
+- **RTF** (real-time factor): render time / audio length, for a 10-word cue and a
+  40-word paragraph, each the best of three after a first call.
+- **first call**: from starting the engine to the first cue's clip, in a fresh process.
+- **memory**: that process's peak resident size after the paragraph, beside the
+  same process's size before the engine started (Python, numpy).
+- **cold smr-full**: ``coach export smr-full`` into an empty cache (every cue
+  rendered, in worker processes over every core), wall time.
+- **WER**: pocketsphinx (its en-us model ships in its wheel) transcribes 40 fixed
+  cues of smr-full spoken by the engine; word error rate against the text. No
+  package ships natural speech of these cues, so there is no human control row.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+CUE = "Roll slowly along the outside of your thigh, then stop."
+PARAGRAPH = (
+    "Sit on the floor with the ball under your left glute. Cross your left ankle over "
+    "your right thigh, lean toward the left side, and roll slowly until you find a tender "
+    "spot. Hold it there and breathe out, letting the muscle soften before you move on."
+)
+WER_CUES = 40
+
+
+def cues() -> list[str]:
+    """The first 40 distinct cues smr-full says, in order (a fixed set: the bundled routine)."""
+    shown = subprocess.run(
+        [str(Path(sys.executable).with_name("coach")), "show", "smr-full", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    texts = [e["text"] for e in json.loads(shown.stdout)["events"] if e["kind"] == "say"]
+    return list(dict.fromkeys(texts))[:WER_CUES]
+
+
+def words(text: str) -> list[str]:
+    return re.sub(r"[^a-z' ]+", " ", text.lower().replace("-", " ")).split()
+
+
+def word_errors(reference: list[str], heard: list[str]) -> int:
+    """Substitutions, insertions and deletions: the edit distance over words."""
+    row = list(range(len(heard) + 1))
+    for i, want in enumerate(reference, 1):
+        previous, row[0] = row[0], i
+        for j, got in enumerate(heard, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (want != got))
+    return row[-1]
+
+
+def one(engine: str, voice: str | None, texts: list[str]) -> dict[str, Any]:
+    """Measured in this (fresh) process: first call, RTF, memory, WER."""
+    import numpy as np
+    import soxr
+    from pocketsphinx import Decoder
+
+    from coach.speech.engine import SpeechSettings, engine_kind
+
+    before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    settings = SpeechSettings(voice=voice, engine=engine)
+    started = time.perf_counter()
+    running = engine_kind(engine).start()
+    running.render(CUE, settings)
+    first_s = time.perf_counter() - started
+
+    def rtf(text: str) -> float:
+        best = float("inf")
+        for _ in range(3):
+            began = time.perf_counter()
+            clip = running.render(text, settings)
+            best = min(best, (time.perf_counter() - began) / clip.duration_s)
+        return best
+
+    rtf_cue, rtf_paragraph = rtf(CUE), rtf(PARAGRAPH)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    decoder = Decoder(loglevel="FATAL")
+    errors = total = 0
+    for text in texts:
+        clip = running.render(text, settings)
+        samples = np.frombuffer(clip.pcm, dtype=np.int16).astype(np.float32)
+        audio = soxr.resample(samples, clip.sample_rate_hz, 16000).astype(np.int16)
+        decoder.start_utt()
+        decoder.process_raw(audio.tobytes(), full_utt=True)
+        decoder.end_utt()
+        hypothesis = decoder.hyp()
+        reference = words(text)
+        errors += word_errors(reference, words(hypothesis.hypstr if hypothesis else ""))
+        total += len(reference)
+    return {
+        "first_s": first_s,
+        "rtf_cue": rtf_cue,
+        "rtf_paragraph": rtf_paragraph,
+        "before_mb": before_mb,
+        "peak_mb": peak_mb,
+        "wer": errors / total,
+    }
+
+
+def cold_export(engine: str, voice: str | None) -> float:
+    """``coach export smr-full`` into an empty cache: wall seconds."""
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "XDG_CACHE_HOME": folder}
+        command = [str(Path(sys.executable).with_name("coach")), "export", "smr-full"]
+        command += ["-o", f"{folder}/full.wav", "--engine", engine]
+        if voice is not None:
+            command += ["--voice", voice]
+        began = time.perf_counter()
+        subprocess.run(command, env=env, check=True, capture_output=True)
+        return time.perf_counter() - began
+
+
+def engines(folder: Path) -> list[tuple[str, str, str | None]]:
+    """(label, engine, voice) for every engine and voice measured."""
+    from coach.speech.piper import found_voices
+    from tests.piper_voice import build_voice
+
+    rows: list[tuple[str, str, str | None]] = [("eSpeak NG (en-us)", "espeak", "gmw/en-us")]
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        print("(the neural extra is not installed: pip install -e '.[neural]' for its rows)")
+        return rows
+    named = [Path(p) for p in os.environ.get("COACH_BENCH_VOICES", "").split(":") if p]
+    for voice in [*named, *(v.model for v in found_voices())]:
+        rows.append((f"piper: {voice.name.removesuffix('.onnx')}", "piper", str(voice)))
+    tones = build_voice(folder)
+    rows.append(("piper: tones (test voice, not speech)", "piper", str(tones)))
+    return rows
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--one":
+        engine, voice = sys.argv[2], sys.argv[3] or None
+        print(json.dumps(one(engine, voice, json.loads(sys.stdin.read()))))
+        return
+    texts = cues()
+    with tempfile.TemporaryDirectory() as folder:
+        results = []
+        for label, engine, voice in engines(Path(folder)):
+            measured = subprocess.run(
+                [sys.executable, "-m", "bench.bench_voices", "--one", engine, voice or ""],
+                input=json.dumps(texts),
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            figures = json.loads(measured.stdout)
+            figures["cold_s"] = cold_export(engine, voice)
+            results.append((label, figures))
+    base = results[0][1]
+    print(
+        f"{len(texts)} cues of smr-full for WER; RTF = render time / audio length (lower is faster)"
+    )
+    header = (
+        f"{'engine':<40} {'RTF cue':>8} {'RTF 40w':>8} {'first':>7} {'memory':>15} "
+        f"{'cold smr-full':>14} {'WER':>5}"
+    )
+    print(header)
+    for label, f in results:
+        memory = f"{f['peak_mb']:.0f} MB ({f['before_mb']:.0f})"
+        cold = f"{f['cold_s']:.1f} s x{f['cold_s'] / base['cold_s']:.1f}"
+        print(
+            f"{label:<40} {f['rtf_cue']:>8.3f} {f['rtf_paragraph']:>8.3f} "
+            f"{f['first_s']:>6.2f}s {memory:>15} {cold:>14} {f['wer']:>5.0%}"
+        )
+    print("memory: peak resident size (in brackets: the same process before the engine started)")
+
+
+if __name__ == "__main__":
+    main()
