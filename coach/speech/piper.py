@@ -23,6 +23,7 @@ import json
 import math
 import re
 import threading
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,13 @@ def read_voice(path: Path) -> PiperVoice:
         raise VoiceError(f"{config}: is too big for a voice's config; download the voice again")
     if path.stat().st_size > MAX_VOICE_BYTES:
         raise VoiceError(f"{path}: is too big for a voice; download the voice again")
+    stamp = (path.stat().st_mtime_ns, config.stat().st_size, config.stat().st_mtime_ns)
+    return _read_config(path, config, stamp)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_config(path: Path, config: Path, stamp: tuple[int, int, int]) -> PiperVoice:
+    """The voice, read once a process while its files stay as they are (``stamp``)."""
     try:
         data = json.loads(config.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
@@ -349,29 +357,24 @@ class PiperEngine:
         return self._sessions[key]
 
     def phoneme_ids(self, voice: PiperVoice, text: str) -> list[list[int]]:
-        """``text`` as Piper's ids, one list per sentence (symbols the voice lacks are left out)."""
-        from coach.speech.espeak import phonemes
+        """``text`` as Piper's ids, one list per sentence (symbols the voice lacks are left out).
 
-        sentences = []
-        for sentence in _SENTENCE.split(text.strip()):
-            spoken: list[str] = []
-            for part in _CLAUSE.split(sentence):
-                if not part.strip():
-                    continue
-                if _CLAUSE.fullmatch(part):
-                    spoken.append(part)
-                else:
-                    spoken.append(" ".join(phonemes(part, voice.espeak_voice)))
-                    spoken.append(" ")
-            ids = [voice.phoneme_ids[BOS]]
-            pad = voice.phoneme_ids[PAD]
-            for symbol in "".join(spoken).strip():
-                if symbol in voice.phoneme_ids:
-                    ids += [voice.phoneme_ids[symbol], pad]
-            ids.append(voice.phoneme_ids[EOS])
-            if len(ids) > 2:
-                sentences.append(ids)
-        return sentences
+        As Piper phonemizes: eSpeak NG's IPA for each clause, its punctuation kept
+        after it (a comma, then a space), decomposed (NFD: "ç" is "c" and a cedilla).
+
+        Raises:
+            VoiceError: the voice's config names an eSpeak NG voice there is not.
+        """
+        return [ids for said in _sentences(voice, text) if (ids := self._ids(voice, said))]
+
+    def _ids(self, voice: PiperVoice, phonemes: str) -> list[int]:
+        known, pad = voice.phoneme_ids, voice.phoneme_ids[PAD]
+        ids = [known[BOS]]
+        for symbol in unicodedata.normalize("NFD", phonemes):
+            if symbol in known:
+                ids += [known[symbol], pad]
+        ids.append(known[EOS])
+        return ids if len(ids) > 2 else []
 
     def render(self, text: str, settings: SpeechSettings) -> Clip:
         """``text`` in the voice, at ``settings.rate_wpm`` (as the voice's length scale).
@@ -398,9 +401,12 @@ class PiperEngine:
                     inputs["sid"] = np.array([0], dtype=np.int64)
                 try:
                     audio = session.run(None, inputs)[0]
-                except Exception as err:
-                    raise SpeechError(
-                        f"{voice.model}: the voice failed on {text!r} ({str(err)[:160]})"
+                except MemoryError as err:
+                    raise SpeechError(f"{voice.model}: out of memory speaking {text!r}") from err
+                except Exception as err:  # a model that loads but cannot run: damaged
+                    raise VoiceError(
+                        f"{voice.model}: the voice failed on {text!r} ({str(err)[:160]}); "
+                        "download the voice again"
                     ) from err
                 pieces.append(np.asarray(audio, dtype=np.float32).reshape(-1))
         samples = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
@@ -413,6 +419,29 @@ class PiperEngine:
             samples = soxr.resample(samples, voice.sample_rate_hz, SAMPLE_RATE_HZ, quality="HQ")
         pcm = np.clip(np.round(samples * 32767), -32768, 32767).astype("<i2")
         return Clip(pcm.tobytes(), SAMPLE_RATE_HZ)
+
+
+def _sentences(voice: PiperVoice, text: str) -> list[str]:
+    """Each sentence of ``text`` as the phonemes Piper would give its voice."""
+    from coach.speech.espeak import phonemes
+
+    sentences = []
+    for sentence in _SENTENCE.split(text.strip()):
+        spoken = ""
+        for part in _CLAUSE.split(sentence):
+            if _CLAUSE.fullmatch(part):
+                spoken = spoken.rstrip() + part + " "
+            elif part.strip():
+                try:
+                    spoken += " ".join(phonemes(part, voice.espeak_voice)) + " "
+                except VoiceError as err:
+                    raise VoiceError(
+                        f"{_config_path(voice.model)}: asks for eSpeak NG's voice "
+                        f"{voice.espeak_voice!r}, which this eSpeak NG does not have; "
+                        "download the voice again, or install espeak-ng"
+                    ) from err
+        sentences.append(spoken.strip())
+    return sentences
 
 
 def _listed(voice: PiperVoice) -> Voice:

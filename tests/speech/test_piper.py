@@ -83,6 +83,9 @@ def test_the_engine_renders_what_the_voice_says(voice: Path) -> None:
     assert ids[-1] == found.phoneme_ids["$"]
     assert set(ids[2:-1:2]) == {found.phoneme_ids["_"]}  # each phoneme, then the pad
     assert {found.phoneme_ids[","], found.phoneme_ids["."]} <= set(ids)  # punctuation kept
+    comma = ids.index(found.phoneme_ids[","])  # right after its clause, as Piper writes it
+    assert ids[comma - 2] != found.phoneme_ids[" "]
+    assert ids[comma + 2] == found.phoneme_ids[" "]
     voiced = [i for i in ids if i >= 8]
     assert len(voiced) > 20
     pitches = {140 + 7 * i for i in voiced}
@@ -301,6 +304,7 @@ def damaged(tmp_path: Path, voice: Path, name: str) -> Path:
         "model is a folder",
         "not a piper model",
         "infinite scale",
+        "unknown espeak voice",
     ],
 )
 def test_a_missing_or_damaged_voice_is_one_line_and_leaves_nothing_cached(
@@ -343,6 +347,9 @@ def test_a_missing_or_damaged_voice_is_one_line_and_leaves_nothing_cached(
         onnx.save(helper.make_model(graph), target)
     elif harm == "infinite scale":
         data["inference"]["length_scale"] = float("inf")
+        config.write_text(json.dumps(data))
+    elif harm == "unknown espeak voice":
+        data["espeak"]["voice"] = "xx-nope"
         config.write_text(json.dumps(data))
     out = tmp_path / "x.wav"
     run = coach("export", "smr-legs", "-o", str(out), "--voice", f"piper:{target}", env=env)
