@@ -130,7 +130,7 @@ def cold_export(engine: str, voice: str | None) -> float:
 
 def engines(folder: Path) -> list[tuple[str, str, str | None]]:
     """(label, engine, voice) for every engine and voice measured."""
-    from coach.speech.piper import found_voices
+    from coach.speech.piper_voices import found_voices
     from tests.piper_voice import build_voice
 
     rows: list[tuple[str, str, str | None]] = [("eSpeak NG (en-us)", "espeak", "gmw/en-us")]

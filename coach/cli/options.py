@@ -168,7 +168,7 @@ def speaker(
     there is one (unless --engine says otherwise); else the engine's voice for it."""
     voice, engine = split_voice(voice, engine)
     if voice is None and engine == DEFAULT_ENGINE and _prefers_neural():
-        from coach.speech.piper import voice_for
+        from coach.speech.piper_voices import voice_for
 
         neural = voice_for(language)
         if neural is not None:

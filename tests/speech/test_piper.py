@@ -18,7 +18,8 @@ import soundfile
 from coach.audio import SAMPLE_RATE_HZ, level_speech
 from coach.speech.cache import SpeechCache
 from coach.speech.engine import SpeechSettings
-from coach.speech.piper import PiperEngine, find_voice, read_voice
+from coach.speech.piper import PiperEngine
+from coach.speech.piper_voices import find_voice, read_voice
 from tests.alsa_capture import capture_home
 from tests.conftest import coach_command
 from tests.piper_voice import build_voice
@@ -252,6 +253,12 @@ def test_a_config_that_prefers_neural_voices_picks_the_routines_language(
     assert said_by("smr-legs") == ("piper", "en_US-tones-medium")
     # a language with no neural voice of the user's: eSpeak NG's voice for it
     assert said_by("smr-legs-de")[0] == "espeak"
+    # and once there is one, that voice, for that language only
+    build_voice(folder, "de_DE-tones-medium", language="de_DE", espeak_voice="de")
+    assert said_by("smr-legs-de") == ("piper", "de_DE-tones-medium")
+    assert said_by("smr-legs") == ("piper", "en_US-tones-medium")
+    german = coach("export", "smr-legs-de", "-o", str(tmp_path / "de.wav"), env=env)
+    assert german.returncode == 0, german.stderr
     # --engine on the command line wins over the preference
     assert said_by("smr-legs", "--engine", "espeak")[0] == "espeak"
     out = tmp_path / "legs.wav"
@@ -391,7 +398,7 @@ def test_find_voice_reads_a_path_or_an_id(voice: Path) -> None:
 
 
 def test_a_damaged_note_of_a_voices_digest_is_read_past(tmp_path: Path, voice: Path) -> None:
-    from coach.speech import piper
+    from coach.speech import piper_voices as piper
 
     copy = damaged(tmp_path, voice, "copy")
     piper._digest.cache_clear()

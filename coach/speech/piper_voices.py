@@ -1,0 +1,268 @@
+"""Piper-format voices the user has: reading them, finding them, and their cache key.
+
+A Piper voice is two files side by side, ``X.onnx`` (a VITS model from phoneme
+ids to audio) and ``X.onnx.json`` (its sample rate, eSpeak NG voice, phoneme →
+id map and inference scales). They are found in the voices folder
+(``~/.local/share/coach/voices/``), in installed packages that ship voices (a
+``coach.voices`` entry point naming a module whose folder holds them, or a
+distribution named ``*-piper-voice``), or by path. A voice's id is its file's
+name without ``.onnx``; its cache key is a digest of its two files' content.
+Nothing here needs the neural extra: ``coach voices`` and the config work without it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coach.errors import VoiceError
+from coach.language.table import primary
+
+PAD, BOS, EOS = "_", "^", "$"
+MAX_VOICE_BYTES = 2 * 1024**3
+"""A bigger "voice" is not one (Piper's largest are ~120 MB)."""
+MAX_CONFIG_BYTES = 8 * 1024**2
+
+
+def voices_folder() -> Path:
+    """Where the user keeps Piper voices: ``~/.local/share/coach/voices`` on Linux."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("coach")) / "voices"
+
+
+@dataclass(frozen=True, slots=True)
+class PiperVoice:
+    """A Piper voice's model file and what its config says."""
+
+    model: Path
+    sample_rate_hz: int
+    espeak_voice: str
+    language: str
+    """A BCP 47 tag: ``en-US``."""
+    phoneme_ids: dict[str, int]
+    noise_scale: float
+    length_scale: float
+    noise_w: float
+    speakers: int
+
+    @property
+    def id(self) -> str:
+        return self.model.name.removesuffix(".onnx")
+
+
+def config_path(model: Path) -> Path:
+    return model.with_name(model.name + ".json")
+
+
+def read_voice(path: Path) -> PiperVoice:
+    """The voice whose model is ``path`` (``X.onnx``; ``X.onnx.json`` beside it).
+
+    Raises:
+        VoiceError: either file is missing, unreadable or not a Piper voice's.
+    """
+    if path.name.endswith(".onnx.json"):
+        path = path.with_name(path.name.removesuffix(".json"))
+    if path.is_dir():
+        raise VoiceError(f"{path}: is a folder; give the voice's .onnx file")
+    if not path.name.endswith(".onnx"):
+        raise VoiceError(
+            f"{path}: is not a Piper voice; give its .onnx file (X.onnx + X.onnx.json)"
+        )
+    config = config_path(path)
+    for file in (path, config):
+        if not file.exists():
+            raise VoiceError(
+                f"{file}: no such file; a Piper voice is two files, X.onnx and X.onnx.json, "
+                "side by side: download both"
+            )
+        if not file.is_file():
+            raise VoiceError(f"{file}: is not a regular file; give the voice's own files")
+    if config.stat().st_size > MAX_CONFIG_BYTES:
+        raise VoiceError(f"{config}: is too big for a voice's config; download the voice again")
+    if path.stat().st_size > MAX_VOICE_BYTES:
+        raise VoiceError(f"{path}: is too big for a voice; download the voice again")
+    stamp = (path.stat().st_mtime_ns, config.stat().st_size, config.stat().st_mtime_ns)
+    return _read_config(path, config, stamp)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_config(path: Path, config: Path, stamp: tuple[int, int, int]) -> PiperVoice:
+    """The voice, read once a process while its files stay as they are (``stamp``)."""
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        reason = err.strerror if isinstance(err, OSError) else "it is not JSON"
+        raise VoiceError(f"{config}: cannot be read ({reason}); download the voice again") from err
+    try:
+        return _parse(path, data)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:
+        raise VoiceError(
+            f"{config}: is not a Piper voice's config ({type(err).__name__}: {err}); "
+            "download the voice again"
+        ) from err
+
+
+def _parse(model: Path, data: Any) -> PiperVoice:
+    if data.get("phoneme_type", "espeak") != "espeak":
+        raise ValueError(f"phoneme_type {data['phoneme_type']!r} is not supported, only espeak")
+    ids = {str(k): int(v[0]) for k, v in data["phoneme_id_map"].items()}
+    for symbol in (PAD, BOS, EOS):
+        if symbol not in ids:
+            raise KeyError(f"phoneme_id_map has no {symbol!r}")
+    rate = int(data["audio"]["sample_rate"])
+    if not 8000 <= rate <= 96000:
+        raise ValueError(f"sample_rate {rate} is not one a voice has")
+    inference = data.get("inference", {})
+    scales = [
+        float(inference.get(k, d))
+        for k, d in (("noise_scale", 0.667), ("length_scale", 1), ("noise_w", 0.8))
+    ]
+    if not all(math.isfinite(s) and 0 <= s <= 10 for s in scales) or scales[1] == 0:
+        raise ValueError(f"inference scales {scales} are out of range")
+    language = data.get("language", {}).get("code") or data["espeak"]["voice"]
+    return PiperVoice(
+        model=model,
+        sample_rate_hz=rate,
+        espeak_voice=str(data["espeak"]["voice"]),
+        language=str(language).replace("_", "-"),
+        phoneme_ids=ids,
+        noise_scale=scales[0],
+        length_scale=scales[1],
+        noise_w=scales[2],
+        speakers=int(data.get("num_speakers", 1)),
+    )
+
+
+@functools.cache
+def _package_folders() -> tuple[Path, ...]:
+    """Folders of installed packages that ship voices (they do not change while coach runs)."""
+    return tuple(dict.fromkeys(_scan_packages()))
+
+
+def _scan_packages() -> Iterator[Path]:
+    from importlib.metadata import distributions, entry_points
+    from importlib.util import find_spec
+
+    for point in entry_points(group="coach.voices"):
+        spec = find_spec(point.value.partition(":")[0])
+        if spec is not None and spec.origin:
+            yield Path(spec.origin).parent
+    for dist in distributions():
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+        if name.endswith("-piper-voice"):
+            for file in dist.files or ():
+                if str(file).endswith(".onnx"):
+                    yield Path(str(dist.locate_file(file))).parent
+
+
+def found_voices() -> tuple[PiperVoice, ...]:
+    """Every voice the user has: the voices folder's first, then installed packages'.
+
+    A damaged voice is left out (naming it by path says what is wrong with it).
+    """
+    folders = [voices_folder(), *_package_folders()]
+    seen: dict[str, PiperVoice] = {}
+    for folder in dict.fromkeys(folders):
+        try:
+            models = sorted(folder.rglob("*.onnx"))
+        except OSError:
+            continue
+        for model in models:
+            try:
+                voice = read_voice(model)
+            except VoiceError:
+                continue
+            seen.setdefault(voice.id, voice)
+    return tuple(seen.values())
+
+
+def find_voice(voice: str) -> PiperVoice:
+    """The voice ``voice`` names: a path to its ``.onnx``, or the id of one the user has.
+
+    Raises:
+        VoiceError: there is none.
+    """
+    if "/" in voice or voice.endswith(".onnx") or voice.endswith(".onnx.json"):
+        return read_voice(Path(voice).expanduser())
+    for found in found_voices():
+        if found.id == voice:
+            return found
+    raise VoiceError(
+        f'no Piper voice "{voice}"; put its .onnx and .onnx.json in {voices_folder()} '
+        "or give its path (--voice piper:PATH); `coach voices --engine piper` lists yours"
+    )
+
+
+def voice_for(language: str) -> str | None:
+    """The id of the user's voice for ``language``: the same tag first, then the language."""
+    voices = found_voices()
+    for found in voices:
+        if found.language.lower() == language.lower():
+            return found.id
+    for found in voices:
+        if primary(found.language) == primary(language):
+            return found.id
+    return None
+
+
+@functools.cache
+def _digest(model: Path, stamp: str) -> str:
+    """A digest of the model and its config; ``stamp`` (their sizes, times and inodes) keys a
+    note of it in the user's cache, so that a warm start does not read 60 MB to know it."""
+    import platformdirs
+
+    from coach.files import write_text_atomic
+
+    note = Path(platformdirs.user_cache_dir("coach")) / "voices"
+    note /= hashlib.sha256(str(model).encode()).hexdigest()[:32] + ".json"
+    try:
+        known = json.loads(note.read_text(encoding="utf-8"))
+        if isinstance(known, dict) and known.get("stamp") == stamp:
+            digest = known.get("sha256")
+            if isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{64}", digest):
+                return digest
+    except (OSError, ValueError, RecursionError):
+        pass  # no note, or a damaged one: the files are read
+    whole = hashlib.sha256()
+    for file in (model, config_path(model)):
+        with file.open("rb") as stream:
+            whole.update(hashlib.file_digest(stream, "sha256").digest())
+    digest = whole.hexdigest()
+    try:
+        note.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(note, json.dumps({"model": str(model), "stamp": stamp, "sha256": digest}))
+    except OSError:
+        pass  # a read-only cache only costs the reading
+    return digest
+
+
+def voice_key(voice: str | None) -> str:
+    """What a voice's audio depends on: its files' content (not its path or name).
+
+    Raises:
+        VoiceError: no voice is named, or there is no such voice.
+    """
+    if voice is None:
+        raise no_voice()
+    found = find_voice(voice)
+    try:
+        files = (found.model.stat(), config_path(found.model).stat())
+        stamp = "|".join(f"{f.st_size}:{f.st_mtime_ns}:{f.st_ino}:{f.st_dev}" for f in files)
+        return _digest(found.model.resolve(), stamp)
+    except OSError as err:
+        raise VoiceError(f"{found.model}: cannot be read ({err.strerror}); check the file") from err
+
+
+def no_voice() -> VoiceError:
+    return VoiceError(
+        "the piper engine needs a voice: --voice piper:PATH, or a voice for the routine's "
+        f"language in {voices_folder()}; `coach voices --engine piper` lists yours"
+    )
