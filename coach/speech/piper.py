@@ -65,11 +65,8 @@ class PiperEngine:
     """Piper voices through ONNX Runtime: each voice's model is loaded once, when first used."""
 
     def __init__(self) -> None:
-        from importlib.util import find_spec
-
-        # imported when a voice is first loaded: a warm start never pays for it
-        if find_spec("onnxruntime") is None:
-            raise NeuralMissingError()
+        # ONNX Runtime is imported when a voice is first loaded: a warm start never pays for
+        # it, and listing voices or playing cached speech works without the extra
         self._sessions: dict[Path, tuple[PiperVoice, Any]] = {}
         self._lock = threading.Lock()
 
@@ -90,7 +87,7 @@ class PiperEngine:
         if key not in self._sessions:
             try:
                 import onnxruntime
-            except ImportError as err:  # there, but broken
+            except ImportError as err:
                 raise NeuralMissingError() from err
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = 1  # the workers are the parallelism: one per core

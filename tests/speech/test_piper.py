@@ -286,6 +286,18 @@ def test_without_the_neural_extra_it_says_how_to_get_it(
     assert "coach[neural]" in one_line(run, 2)
     assert not out.exists()
     assert wavs(Path(env["XDG_CACHE_HOME"])) == []
+    # what needs no model still works: the voices are listed, cached speech is played
+    build_voice(Path(env["XDG_DATA_HOME"]) / "coach" / "voices")
+    listed = coach("voices", "--engine", "piper", env=no_extra)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.split()[0] == "en_US-tones-medium"
+    tiny = str(Path(__file__).parent.parent / "data" / "tiny.yaml")
+    args = ["export", tiny, "-o", str(out), "--voice", f"piper:{voice}"]
+    assert coach(*args, env=env).returncode == 0
+    out.unlink()
+    warm = coach(*args, env=no_extra)
+    assert warm.returncode == 0, warm.stderr
+    assert out.exists()
 
 
 def damaged(tmp_path: Path, voice: Path, name: str) -> Path:
