@@ -17,7 +17,7 @@ from coach.cli.options import (
     read_routine,
     routine_file,
     session_options,
-    speaker,
+    session_speech,
 )
 from coach.errors import (
     OutputError,
@@ -72,11 +72,11 @@ def show(
       coach show smr-legs --length 10m --json > legs.json
     """
     loaded = read_routine(routine)
-    session = prepare(loaded, pace, length, rate, voice, engine)
+    speech = session_speech(loaded, rate, voice, engine)
+    session = prepare(loaded, pace, length, rate, voice, engine, speech=speech)
     if as_json:
-        spoken_by, engine = speaker(loaded.language, voice, engine)
-        document = timeline_json(session.timeline) | {"engine": engine, "voice": spoken_by}
-        click.echo(json.dumps(document, indent=2))
+        spoken_by = {"engine": speech.settings.engine, "voice": speech.settings.voice}
+        click.echo(json.dumps(timeline_json(session.timeline) | spoken_by, indent=2))
     else:
         click.echo(format_schedule(session.timeline))
 

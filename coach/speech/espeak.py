@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import _ctypes
 import atexit
+import contextlib
 import ctypes
 import ctypes.util
 import functools
@@ -28,6 +29,7 @@ import platform
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +121,6 @@ class EspeakEngine:
         library, data = _library()
         self._data = data.encode() if data is not None else None
         self._copy = _private_copy(library)
-        self._lock = _COPY_LOCKS.setdefault(self._copy, threading.Lock())
         self._voices: tuple[Voice, ...] | None = None
         self._checked: set[str] = set()
 
@@ -159,22 +160,36 @@ class EspeakEngine:
         if settings.voice is not None and settings.voice not in self._checked:
             self.voice(settings.voice)  # eSpeak NG itself falls back to another voice
             self._checked.add(settings.voice)
-        with self._lock:  # one fresh instance at a time: they share the copy's file
-            pcm = self._synthesize(text, settings)
+        with fresh_instance(self._copy, self._data, settings) as (lib, chunks):
+            speak_into(lib, text)
+        pcm = b"".join(chunks)
         if not pcm:
             raise SpeechError(f'the speech engine produced no audio for "{text}"')
         return Clip(pcm, SAMPLE_RATE_HZ)
 
-    def _synthesize(self, text: str, settings: SpeechSettings) -> bytes:
-        lib = ctypes.CDLL(str(self._copy), mode=os.RTLD_LOCAL | os.RTLD_DEEPBIND)
+
+@contextlib.contextmanager
+def fresh_instance(
+    copy: Path, data: bytes | None, settings: SpeechSettings
+) -> Iterator[tuple[ctypes.CDLL, list[bytes]]]:
+    """A libespeak-ng in its first state, at ``settings``, and the list it renders into.
+
+    Loaded from the private ``copy`` and closed again afterwards; one at a time
+    per copy, since they share its file (two engines in one process included).
+
+    Raises:
+        VoiceError: eSpeak NG has no such voice.
+        SpeechError: eSpeak NG could not start.
+    """
+    with _COPY_LOCKS.setdefault(copy, threading.Lock()):
+        lib = ctypes.CDLL(str(copy), mode=os.RTLD_LOCAL | os.RTLD_DEEPBIND)
         try:
-            chunks, _callback = initialise_library(lib, self._data)
+            chunks, _callback = initialise_library(lib, data)  # alive until Terminate
             apply_settings(lib, settings)
-            speak_into(lib, text)
+            yield lib, chunks
             lib.espeak_Terminate()
         finally:
             _ctypes.dlclose(lib._handle)
-        return b"".join(chunks)
 
 
 def phonemes(text: str, voice: str) -> list[str]:
@@ -188,28 +203,24 @@ def phonemes(text: str, voice: str) -> list[str]:
         SpeechError: eSpeak NG could not start.
     """
     library, data = _library()
-    copy = _private_copy(library)
-    with _COPY_LOCKS.setdefault(copy, threading.Lock()):
-        lib = ctypes.CDLL(str(copy), mode=os.RTLD_LOCAL | os.RTLD_DEEPBIND)
-        try:
-            _chunks, _callback = initialise_library(lib, data.encode() if data else None)
-            apply_settings(lib, SpeechSettings(voice=voice))
-            lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
-            lib.espeak_TextToPhonemes.argtypes = [
-                ctypes.POINTER(ctypes.c_char_p),
-                ctypes.c_int,
-                ctypes.c_int,
-            ]
-            buffer = ctypes.create_string_buffer(text.encode())
-            pointer = ctypes.c_char_p(ctypes.addressof(buffer))
-            clauses: list[str] = []
-            while pointer.value:
-                found = lib.espeak_TextToPhonemes(ctypes.byref(pointer), _CHARS_UTF8, _IPA)
-                if found:
-                    clauses.append(found.decode(errors="replace"))
-            lib.espeak_Terminate()
-        finally:
-            _ctypes.dlclose(lib._handle)
+    settings = SpeechSettings(voice=voice)
+    with fresh_instance(_private_copy(library), data.encode() if data else None, settings) as (
+        lib,
+        _chunks,
+    ):
+        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        lib.espeak_TextToPhonemes.argtypes = [
+            ctypes.POINTER(ctypes.c_char_p),
+            ctypes.c_int,
+            ctypes.c_int,
+        ]
+        buffer = ctypes.create_string_buffer(text.encode())
+        pointer = ctypes.c_char_p(ctypes.addressof(buffer))
+        clauses: list[str] = []
+        while pointer.value:
+            found = lib.espeak_TextToPhonemes(ctypes.byref(pointer), _CHARS_UTF8, _IPA)
+            if found:
+                clauses.append(found.decode(errors="replace"))
     return clauses
 
 

@@ -68,6 +68,8 @@ class PiperEngine:
         # ONNX Runtime is imported when a voice is first loaded: a warm start never pays for
         # it, and listing voices or playing cached speech works without the extra
         self._sessions: dict[Path, tuple[PiperVoice, Any]] = {}
+        self._named: dict[str, tuple[PiperVoice, Any]] = {}
+        """Each voice as settings name it: found (a folder searched) once, not once a cue."""
         self._lock = threading.Lock()
 
     def voices(self) -> tuple[Voice, ...]:
@@ -82,6 +84,8 @@ class PiperEngine:
         return _listed(find_voice(voice))
 
     def _session(self, voice: str) -> tuple[PiperVoice, Any]:
+        if voice in self._named:
+            return self._named[voice]
         found = find_voice(voice)
         key = found.model.resolve()
         if key not in self._sessions:
@@ -112,7 +116,8 @@ class PiperEngine:
                     "give a Piper voice's .onnx"
                 )
             self._sessions[key] = (found, session)
-        return self._sessions[key]
+        self._named[voice] = self._sessions[key]
+        return self._named[voice]
 
     def phoneme_ids(self, voice: PiperVoice, text: str) -> list[list[int]]:
         """``text`` as Piper's ids, one list per sentence (symbols the voice lacks are left out).
