@@ -23,7 +23,7 @@ RUNS = 3
 NAIVE = """
 import sys
 from pathlib import Path
-from coach.play.history import _parse
+from coach.history import _parse
 entries = [e for e in map(_parse, Path(sys.argv[1]).read_bytes().split(b"\\n")) if e]
 for entry in entries[-int(sys.argv[2]):][::-1] if sys.argv[2] != "all" else entries:
     print(entry)

@@ -22,7 +22,7 @@ import numpy as np
 import soundfile
 import soxr
 
-from coach.play.recogniser import SAMPLE_RATE_HZ, WORDS, Recogniser
+from coach.control.recogniser import SAMPLE_RATE_HZ, WORDS, Recogniser
 from coach.play.speaking import SpeakingLog
 from coach.speech.engine import SpeechSettings
 from coach.speech.espeak import start

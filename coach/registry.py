@@ -11,11 +11,23 @@ from __future__ import annotations
 import functools
 import importlib
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from coach.errors import CoachError, UsageError
+from coach.settings import Key
 
-T = TypeVar("T")
+
+class Kind(Protocol):
+    """What every registered extension has: a name, and the settings it brings."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def settings(self) -> tuple[Key, ...]: ...
+
+
+T = TypeVar("T", bound=Kind)
 
 
 @dataclass(frozen=True)
@@ -58,10 +70,28 @@ class Registry(Generic[T]):
         module, _, attr = place.partition(":")
         try:
             found = getattr(importlib.import_module(module), attr or self.attr)
-        except (ImportError, AttributeError) as err:
+        except Exception as err:  # a plugin's own code may raise anything as it is imported
             raise CoachError(f"{self.kind} {name!r} could not be loaded ({place}): {err}") from err
         if not isinstance(found, self.type) or getattr(found, "name", None) != name:
             raise CoachError(
                 f"{self.kind} {name!r}: {place} is not a {self.type.__name__} named so"
             )
         return found
+
+    def kinds(self, *, installed: bool = True) -> list[T]:
+        """Every extension that loads: the built-in ones, then (``installed``) packages'.
+
+        One that cannot load is left out here; it is said where it is asked for by name,
+        so a broken plugin never stops what does not use it.
+        """
+        found = []
+        for name in self.names() if installed else list(self.built_in):
+            try:
+                found.append(self.load(name))
+            except CoachError:
+                continue
+        return found
+
+    def settings(self, *, installed: bool = True) -> tuple[Key, ...]:
+        """The settings every extension of this kind declares, in registry order."""
+        return tuple(key for kind in self.kinds(installed=installed) for key in kind.settings)

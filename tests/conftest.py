@@ -50,7 +50,7 @@ SOUND_S = {
 """Stand-in sound lengths for the pure core (about the bundled sounds')."""
 
 
-from tests.fakes import fake_speech_s  # noqa: E402  (shared with the tone engine)
+from coach.testing import fake_speech_s  # noqa: E402  (shared with the tone engine)
 
 __all__ = ["fake_speech_s"]
 

@@ -25,9 +25,11 @@ LAYERS = {
     "coach.speech": 5,
     "coach.render": 6,
     "coach.play": 7,
+    "coach.control": 7,
     "coach.export": 7,
     "coach.cli": 8,
     "coach.__main__": 9,
+    "coach.testing": 9,
 }
 """Each module's layer, by its longest listed prefix: a module imports only its own or lower."""
 SINKS = ("coach.play", "coach.export")
@@ -87,7 +89,8 @@ def test_a_sink_never_imports_the_speech_engine_or_the_other_sink() -> None:
 
 
 def test_there_are_no_import_cycles() -> None:
-    graph = {module_name(p): imports_of(p, top_level_only=True) - {module_name(p)} for p in MODULES}
+    """Not even through an import inside a function, which only hides a cycle until it runs."""
+    graph = {module_name(p): imports_of(p) - {module_name(p)} for p in MODULES}
     state: dict[str, str] = {}
     cycles: list[list[str]] = []
 

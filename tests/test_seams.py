@@ -1,8 +1,9 @@
-"""Each seam takes a newcomer's extension: one module (tests/fakes.py) and one registry line.
+"""Each seam takes a newcomer's extension: one module (coach.testing's) and one registry line.
 
 The line here is an entry point in an installed package's metadata, as another
 package would register its engine, command source or format; the CLI is the
-real one, run as a user runs it.
+real one, run as a user runs it. The source brings its own setting and option
+(``script``, ``--script``), which coach learns from the source alone.
 """
 
 from __future__ import annotations
@@ -17,21 +18,21 @@ import pytest
 import soundfile
 
 from coach.audio import SAMPLE_RATE_HZ
+from coach.testing import TONE_HZ, fake_speech_s
 from tests.alsa_capture import capture_home
 from tests.conftest import DATA, coach_command
-from tests.fakes import SCRIPT_ENV, TONE_HZ, fake_speech_s
 
 ROOT = Path(__file__).parent.parent
 TINY = DATA / "tiny.yaml"
 ENTRY_POINTS = """\
 [coach.engines]
-tones = tests.fakes
+tones = coach.testing
 
 [coach.command_sources]
-scripted = tests.fakes
+scripted = coach.testing
 
 [coach.encoders]
-raw = tests.fakes:RAW
+raw = coach.testing:RAW
 """
 
 
@@ -136,8 +137,8 @@ def test_a_new_command_source_drives_a_real_session(tmp_path: Path) -> None:
     args = [str(TINY), "--engine", "tones", "--quiet", "--log", str(log)]
     # a burst, each heard in order: pause, resume, the next exercise, faster; later quit
     # ("Paused. Press space to go on." and "Resuming in 3, 2, 1." take their time)
-    script = {SCRIPT_ENV: "1 pause, 1 pause, 1 next, 1 faster, 14 quit"}
-    played = coach("play", *args, "--control", "scripted", env={**env, **script})
+    script = "1 pause, 1 pause, 1 next, 1 faster, 14 quit"
+    played = coach("play", *args, "--script", script, env=env)
     assert played.returncode == 0, played.stderr
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     changes = [i for i, line in enumerate(lines) if "change" in line]
@@ -156,11 +157,75 @@ def test_a_new_command_source_drives_a_real_session(tmp_path: Path) -> None:
     assert 8.0 < heard < 15.0
     entry = json.loads(coach("history", "--json", "--last", "1", env=env).stdout)
     assert (entry["stopped_by"], entry["pace_end"]) == ("quit", 1.25)
-    # the source is opened only when asked for: without --control the script is not obeyed
+    # its setting, from the environment, opens it as its option does
+    by_setting = coach("play", *args, env={**env, "COACH_SCRIPT": "1 quit"})
+    assert by_setting.returncode == 0, by_setting.stderr
+    assert (
+        json.loads(coach("history", "--json", "--last", "1", env=env).stdout)["stopped_by"]
+        == "quit"
+    )
+    # the source is opened only when asked for: without its option or setting, nothing quits
     log.unlink()
-    plain = coach("play", *args, "--pace", "2", env={**env, **script})
+    plain = coach("play", *args, "--pace", "2", "--control", "scripted", env=env)
     assert plain.returncode == 0, plain.stderr
     assert json.loads(coach("history", "--json", "--last", "1", env=env).stdout)["completed"]
     unknown = coach("play", str(TINY), "--control", "nope", env=env)
     assert unknown.returncode == 2
     assert "scripted" in unknown.stderr
+
+
+def test_a_plugin_brings_its_setting_and_option_to_config_help_and_play(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    helped = coach("play", "--help", env=env)
+    assert helped.returncode == 0, helped.stderr
+    assert "--script STEPS" in helped.stdout
+    config = tmp_path / "config.toml"
+    config.write_text('script = "2 quit"\n')
+    configured = coach("config", "--json", env={**env, "COACH_CONFIG": str(config)})
+    assert configured.returncode == 0, configured.stderr
+    shown = {s["name"]: s for s in json.loads(configured.stdout)["settings"]}
+    assert shown["script"]["source"] == f"{config}:1"
+    assert "COACH_SCRIPT" in coach("config", "--help", env=env).stdout
+    # the plugin's own parser judges its value, in the file as on the command line
+    config.write_text('script = "soon quit"\n')
+    refused = coach("show", str(TINY), env={**env, "COACH_CONFIG": str(config)})
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"coach: {config}:1: 'script' must be steps like")
+    bad = coach("play", str(TINY), "--script", "soon quit", env=env)
+    assert bad.returncode == 2
+    assert "--script" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+BROKEN = """\
+[coach.engines]
+broken = no_such_module_anywhere
+
+[coach.command_sources]
+broken = tests.no_such_module
+
+[coach.encoders]
+broken = coach.testing:NOT_THERE
+"""
+
+
+def test_a_broken_plugin_never_stops_what_does_not_use_it(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    info = tmp_path / "site" / "coach_broken-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: coach-broken\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(BROKEN)
+    for args in (["show", str(TINY)], ["config"], ["play", "--help"], ["export", "--help"]):
+        result = coach(*args, env=env)
+        assert result.returncode == 0, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    for args in (
+        ["show", str(TINY), "--engine", "broken"],
+        ["export", str(TINY), "-o", str(tmp_path / "x.broken")],
+    ):
+        named = coach(*args, env=env)
+        assert named.returncode != 0
+        assert len(named.stderr.splitlines()) == 1, named.stderr
+        assert "'broken' could not be loaded" in named.stderr or "broken" in named.stderr

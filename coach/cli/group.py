@@ -19,7 +19,9 @@ from coach import __version__
 from coach.errors import CoachError, RoutineError
 
 if TYPE_CHECKING:
-    from coach.cli.config import Key, Settings
+    from coach.cli.config import Settings
+    from coach.registry import Registry
+    from coach.settings import Key
 
 DEFAULT_ROUTINE = "smr-legs"
 EXIT_INTERRUPTED = 130
@@ -153,7 +155,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     from coach.cli.config import ConfigError, Settings, default_settings, load_config
 
     try:
-        settings = load_config(config_path(), os.environ, config_keys())
+        settings = load_config(config_path(), os.environ, config_keys(), every_key)
     except ConfigError as err:
         # Said when a command runs (CoachCommand): --help and completion still work.
         ctx.meta[CONFIG_ERROR] = err
@@ -164,20 +166,49 @@ def cli(ctx: click.Context, debug: bool) -> None:
     speed = {name: value for name, value in speed.items() if value is not None}
     sample_rate = configured("sample-rate")
     ctx.default_map = {
-        "show": speed,
-        "play": speed,
+        "show": dict(speed),
+        "play": dict(speed),
         "export": speed | ({"sample_rate": sample_rate} if sample_rate else {}),
         "list": {"rate": speed["rate"]} if "rate" in speed else {},
     }
+    for setting in settings.values():  # each kind's options, as its settings say
+        if setting.key.option is not None and setting.source != "default":
+            for command in setting.key.commands:
+                ctx.default_map.setdefault(command, {})[setting.key.param] = setting.value
+
+
+def registries() -> tuple[Registry[Any], ...]:
+    """The three kinds of extension: speech engines, command sources, export formats."""
+    from coach.control.sources import SOURCES
+    from coach.export.formats import FORMATS
+    from coach.speech.engine import ENGINES
+
+    return ENGINES, SOURCES, FORMATS
+
+
+@functools.cache
+def core_keys() -> tuple[Key, ...]:
+    """coach's own settings (formats and sample rates as the encoders know them)."""
+    from coach.cli.config import keys
+    from coach.export.formats import format_names, sample_rates
+
+    return keys(format_names, sample_rates)
 
 
 @functools.cache
 def config_keys() -> tuple[Key, ...]:
-    """The keys a config may set (formats and sample rates as the encoders know them)."""
-    from coach.cli.config import keys
-    from coach.export.formats import SAMPLE_RATES_HZ, format_names
+    """coach's own settings, then those its built-in kinds declare."""
+    built_in = (key for kinds in registries() for key in kinds.settings(installed=False))
+    return core_keys() + tuple(built_in)
 
-    return keys(format_names, SAMPLE_RATES_HZ)
+
+@functools.cache
+def every_key() -> tuple[Key, ...]:
+    """``config_keys`` and the settings of installed packages' kinds (it scans packages)."""
+    known = config_keys()
+    names = {key.name for key in known}
+    found = (key for kinds in registries() for key in kinds.settings())
+    return known + tuple(key for key in found if key.name not in names)
 
 
 def config_path() -> Path:

@@ -7,8 +7,9 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import platformdirs
@@ -16,29 +17,36 @@ from click.core import ParameterSource
 from click.shell_completion import CompletionItem
 
 from coach.cli.config import Settings, load_config
-from coach.cli.group import config_keys, config_path, current_settings
+from coach.cli.group import config_keys, config_path, core_keys, current_settings, every_key
+from coach.cli.progress import Progress
 from coach.durations import format_duration, parse_duration
-from coach.errors import CoachError, PlanError, VoiceError
+from coach.errors import CoachError, PlanError, UsageError, VoiceError
 from coach.language.table import primary
 from coach.plan.ceiling import MAX_SESSION_S
-from coach.play.display import Progress
+from coach.registry import Kind, Registry
 from coach.render.build import build_session, load_sounds
 from coach.render.session import Session
 from coach.routine.model import Routine
 from coach.routine.reader import load_routine
 from coach.routine.shelf import Shelf
+from coach.settings import Key, in_force
 from coach.speech.cache import SpeechCache
 from coach.speech.engine import (
     DEFAULT_ENGINE,
     DEFAULT_RATE_WPM,
+    ENGINES,
+    MAX_RATE_WPM,
+    MIN_RATE_WPM,
     SpeechSettings,
     Voice,
     engine_kind,
     split_voice,
     voice_named,
 )
+from coach.timeline.events import MAX_PACE, MIN_PACE
 
 F = TypeVar("F", bound=Callable[..., Any])
+K = TypeVar("K", bound=Kind)
 
 
 def read_routine(ref: str | Path) -> Routine:
@@ -109,9 +117,10 @@ def session_options(command: F) -> F:
     options = [
         click.option(
             "--pace",
-            type=click.FloatRange(0.25, 4.0),
+            type=click.FloatRange(MIN_PACE, MAX_PACE),
             default=None,
-            help="Time runs this many times faster: holds and rests last 1/PACE (0.25 to 4).",
+            help="Time runs this many times faster: holds and rests last 1/PACE "
+            f"({MIN_PACE:g} to {MAX_PACE:g}).",
         ),
         click.option(
             "--length",
@@ -121,7 +130,7 @@ def session_options(command: F) -> F:
         ),
         click.option(
             "--rate",
-            type=click.IntRange(80, 400),
+            type=click.IntRange(MIN_RATE_WPM, MAX_RATE_WPM),
             default=DEFAULT_RATE_WPM,
             show_default=True,
             help="Speaking rate in words a minute.",
@@ -145,6 +154,91 @@ def session_options(command: F) -> F:
     return functools.reduce(lambda cmd, opt: opt(cmd), reversed(options), command)
 
 
+if TYPE_CHECKING:  # generic from click 8.3 on; plain before
+    _ParamType = click.ParamType[Any, Any]
+else:
+    _ParamType = click.ParamType
+
+
+class SettingType(_ParamType):
+    """A kind's setting on the command line, parsed as the config parses it."""
+
+    def __init__(self, key: Key) -> None:
+        self.key = key
+        self.name = (key.metavar or "value").lower()
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return self.key.parse(value)
+        except ValueError as err:
+            self.fail(f"{err}, got {value!r}", param, ctx)
+
+
+def _option_keys(command: str) -> list[Key]:
+    return [key for key in every_key() if key.option is not None and command in key.commands]
+
+
+def kind_options(command: str) -> Callable[[F], F]:
+    """The options ``command`` takes for the kinds' settings, as each kind declares them."""
+
+    def add(function: F) -> F:
+        for key in reversed(_option_keys(command)):
+            assert key.option is not None
+            kind: dict[str, Any] = {} if key.is_flag else {"type": SettingType(key)}
+            option = click.option(
+                key.option, key.param, default=None, metavar=key.metavar, help=key.meaning, **kind
+            )
+            function = option(function)
+        return function
+
+    return add
+
+
+def kind_settings(command: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Every kind's setting in force, by name: ``command``'s own option for it (taken out of
+    ``params``; the config's value where not given), else the config's, else its default.
+
+    Raises:
+        UsageError: an option was given without the flag it works with.
+    """
+    settings = current_settings()
+    given = {key.name: settings.configured(key.name) for key in every_key()}
+    options = _option_keys(command)
+    given |= {key.name: params.pop(key.param) for key in options}
+    values = in_force(every_key(), given)
+    for key in options:
+        if key.needs is not None and _given(key.param) and not values.get(key.needs):
+            flag = next(k.option for k in options if k.name == key.needs) or key.needs
+            flag = flag.split("/")[0]
+            raise UsageError(f"{key.option} works with {flag}; add {flag}")
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOptions:
+    """--pace, --length, --rate, --voice and --engine as a command was given them."""
+
+    pace: float | None
+    length: float | None
+    rate: int
+    voice: str | None
+    engine: str
+
+    @classmethod
+    def checked(cls, params: dict[str, Any]) -> SessionOptions:
+        """From a command's parameters, the pace as ``check_speed`` leaves it.
+
+        Raises:
+            PlanError: --pace and --length both given.
+        """
+        given = cls(**params)
+        return cls(check_speed(given.pace, given.length), *given.as_args()[1:])
+
+    def as_args(self) -> tuple[float | None, float | None, int, str | None, str]:
+        """In ``prepare``'s order."""
+        return self.pace, self.length, self.rate, self.voice, self.engine
+
+
 def make_speech(rate: int, voice: str | None, engine: str = DEFAULT_ENGINE) -> SpeechCache:
     """The user's speech cache, for this engine, voice and rate."""
     folder = Path(platformdirs.user_cache_dir("coach")) / "speech"
@@ -163,24 +257,40 @@ def session_speech(
 def speaker(
     language: str, voice: str | None, engine: str = DEFAULT_ENGINE
 ) -> tuple[str | None, str]:
-    """The voice and engine that speak ``language``: ``voice`` if given; else, when the config
-    prefers neural voices (``neural = true``), the user's Piper voice for the language if
-    there is one (unless --engine says otherwise); else the engine's voice for it."""
+    """The voice and engine that speak ``language``: ``voice`` if given; else a voice of
+    another engine that the user's settings of it prefer (``neural = true``: the Piper
+    voice for the language), unless --engine says which; else the engine's voice for it."""
     voice, engine = split_voice(voice, engine)
-    if voice is None and engine == DEFAULT_ENGINE and _prefers_neural():
-        from coach.speech.piper_voices import voice_for
-
-        neural = voice_for(language)
-        if neural is not None:
-            return neural, "piper"
+    if voice is None and engine == DEFAULT_ENGINE and not _given("engine"):
+        for kind, options in configured_kinds(ENGINES):
+            preferred = kind.prefer(language, options)
+            if preferred is not None:
+                return preferred, kind.name
     return voice or engine_kind(engine).default_voice(language), engine
 
 
-def _prefers_neural() -> bool:
+def _given(param: str) -> bool:
     ctx = click.get_current_context(silent=True)
-    if ctx is not None and ctx.get_parameter_source("engine") is ParameterSource.COMMANDLINE:
-        return False
-    return bool(current_settings().configured("neural"))
+    return ctx is not None and ctx.get_parameter_source(param) is ParameterSource.COMMANDLINE
+
+
+def configured_kinds(kinds: Registry[K]) -> list[tuple[K, dict[str, Any]]]:
+    """The extensions some of whose own settings the user set, each with its settings in
+    force; none are loaded (nor packages scanned) where the user set none of a kind's."""
+    settings = current_settings()
+    core = {key.name for key in core_keys()}
+    named = {
+        name
+        for name, setting in settings.values.items()
+        if setting.source != "default" and name not in core
+    }
+    if not named:
+        return []
+    return [
+        (kind, settings.in_force(kind.settings))
+        for kind in kinds.kinds()
+        if any(key.name in named for key in kind.settings)
+    ]
 
 
 def check_speed(pace: float | None, length: float | None) -> float | None:

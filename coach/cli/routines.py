@@ -15,6 +15,7 @@ import platformdirs
 from coach import __version__
 from coach.cli.group import cli, configured, current_settings
 from coach.cli.options import complete_routines, make_speech, prepare, read_routine, speaker
+from coach.cli.progress import Progress
 from coach.durations import format_duration
 from coach.errors import (
     PlanError,
@@ -26,7 +27,6 @@ from coach.errors import (
 from coach.files import check_new_file, write_text_atomic
 from coach.language.phrases import Written
 from coach.language.table import phrases_for
-from coach.play.display import Progress
 from coach.render.build import build_session, load_sounds, session_texts
 from coach.resources import (
     bundled_routines,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
 
-from coach.audio import SAMPLE_RATE_HZ
 from coach.cli.group import DEFAULT_ROUTINE, cli, configured
 from coach.cli.options import (
     check_speed,
@@ -19,14 +19,14 @@ from coach.cli.options import (
     session_options,
     session_speech,
 )
+from coach.cli.progress import Progress
 from coach.errors import (
     OutputError,
 )
 from coach.export.chapters import format_vtt
-from coach.export.formats import SAMPLE_RATES_HZ, format_names
+from coach.export.formats import format_names, sample_rates
 from coach.export.writer import check_target, export_session
 from coach.files import check_distinct, check_new_file, write_text_atomic
-from coach.play.display import Progress
 from coach.timeline.schedule import (
     format_schedule,
     minutes_seconds,
@@ -34,15 +34,16 @@ from coach.timeline.schedule import (
 )
 
 
-class FormatChoice(click.Choice[str]):
-    """The formats there are, looked up when --format is given or shown, not at start-up."""
+class RegistryChoice(click.Choice[str]):
+    """Choices the registry knows (formats, their rates), looked up when given or shown."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: Callable[[], Sequence[str]]) -> None:
+        self.options = options
         super().__init__(())
 
     @property
     def choices(self) -> tuple[str, ...]:
-        return tuple(sorted(format_names()))
+        return tuple(self.options())
 
     @choices.setter
     def choices(self, value: tuple[str, ...]) -> None:
@@ -89,20 +90,19 @@ def show(
     "target",
     required=True,
     type=click.Path(path_type=Path),
-    help="The audio file to write: .wav, .flac, .ogg or .mp3.",
+    help="The audio file to write; its ending names the format (see --format).",
 )
 @click.option(
     "--format",
     "format_name",
-    type=FormatChoice(),
+    type=RegistryChoice(lambda: sorted(format_names())),
     help="The format, whatever the file name says.",
 )
 @click.option(
     "--sample-rate",
-    type=click.Choice([str(r) for r in SAMPLE_RATES_HZ]),
-    default=str(SAMPLE_RATE_HZ),
-    show_default=True,
-    help="Samples a second; the default is the speech's own, smallest for the same quality.",
+    type=RegistryChoice(lambda: [str(rate) for rate in sample_rates()]),
+    help="Samples a second; by default the speech's own (smallest for the same quality) "
+    "where the format carries it, else the format's nearest above it.",
 )
 @click.option(
     "--cues",
@@ -117,7 +117,7 @@ def export(
     routine: str,
     target: Path,
     format_name: str | None,
-    sample_rate: str,
+    sample_rate: str | None,
     cues_path: Path | None,
     force: bool,
     pace: float | None,
@@ -151,7 +151,7 @@ def export(
             target,
             force=force,
             format_name=format_name,
-            sample_rate_hz=int(sample_rate),
+            sample_rate_hz=int(sample_rate) if sample_rate else None,
             progress=progress.update,
         )
     if cues_path is not None:

@@ -3,32 +3,54 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
 from click.shell_completion import get_completion_class
 
-from coach.audio import SAMPLE_RATE_HZ
-from coach.cli.group import cli, config_path, configured, current_settings
+from coach.cli.config import Settings, load_config
+from coach.cli.group import cli, config_path, configured, every_key
 from coach.language.table import REGIONAL_VOICES, TABLE, primary
 from coach.speech.engine import DEFAULT_ENGINE, engine_kind
 
 
-@cli.command("config")
+class SettingsHelp(click.Command):
+    """Help that ends with every setting there is, as coach and each kind declare it."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Settings (in the config file, or as a variable)"):
+            formatter.write_dl([(f"{k.name}, {k.variable}", k.meaning) for k in every_key()])
+        super().format_epilog(ctx, formatter)
+
+
+def settings_table() -> str:
+    """Every setting as a Markdown table, for the README (a test keeps the two the same)."""
+    rows = ["| setting | variable | meaning |", "| --- | --- | --- |"]
+    for key in every_key():
+        option = f" ({key.option.split('/')[0]})" if key.option else ""
+        rows.append(f"| `{key.name}`{option} | `{key.variable}` | {key.meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+@cli.command("config", cls=SettingsHelp)
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
-def show_config(as_json: bool) -> None:
+@click.option("--markdown", is_flag=True, hidden=True, help="Print the README's settings table.")
+def show_config(as_json: bool, markdown: bool) -> None:
     """Show each setting in force and where it came from: default, file or environment.
 
-    The config file is TOML (set COACH_CONFIG to use another); COACH_PACE,
-    COACH_RATE, COACH_VOICE, COACH_LANGUAGE, COACH_SAMPLE_RATE, COACH_FORMAT and
-    COACH_ROUTINES override it, and a command's own options override both.
+    The config file is TOML (set COACH_CONFIG to use another); each setting's
+    COACH_ variable overrides it, and a command's own options override both.
 
     \b
     Examples:
       coach config
       COACH_RATE=140 coach config --json
     """
-    settings = current_settings()
+    if markdown:
+        click.echo(settings_table(), nl=False)
+        return
+    settings = Settings(load_config(config_path(), os.environ, every_key()))
     shown = {
         name: str(setting.value) if isinstance(setting.value, Path) else setting.value
         for name, setting in settings.values.items()
@@ -43,13 +65,14 @@ def show_config(as_json: bool) -> None:
         return
     found = "" if config_path().is_file() else " (none yet)"
     click.echo(f"config file: {config_path()}{found}")
+    values = {
+        name: setting.key.unset if shown[name] is None else str(shown[name])
+        for name, setting in settings.values.items()
+    }
+    names_w = max(map(len, values))
+    values_w = max(map(len, values.values()))
     for name, setting in settings.values.items():
-        value = shown[name]
-        if value is None:
-            value = {"voice": "the language's own", "sample-rate": str(SAMPLE_RATE_HZ)}.get(
-                name, "by the file name"
-            )
-        click.echo(f"{name:<12} {value!s:<28} {setting.source}")
+        click.echo(f"{name:<{names_w}}  {values[name]:<{values_w}}  {setting.source}")
 
 
 @cli.command()

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from coach.audio import SAMPLE_RATE_HZ
+from coach.errors import TargetError
 from coach.registry import Registry
+from coach.settings import Key
 from coach.timeline.events import Timeline
 
 if TYPE_CHECKING:
@@ -50,6 +53,27 @@ class Format:
     tag: Callable[[Path, Timeline], None] = no_tags
     """Title, routine and chapters written into the finished file."""
     sample_rates_hz: tuple[int, ...] = SAMPLE_RATES_HZ
+    """The rates it can carry; where the speech's own is not one, it is written at the
+    nearest above it (``rate_hz``)."""
+    settings: tuple[Key, ...] = ()
+    """What it can be told: config settings (and options of ``export``, where a key says so)."""
+
+    def rate_hz(self, asked: int | None = None) -> int:
+        """The rate to write at: ``asked``, else the speech's own where this format carries it,
+        else the nearest above it (Opus: 24,000), else its highest.
+
+        Raises:
+            TargetError: it cannot carry ``asked``.
+        """
+        if asked is not None:
+            if asked not in self.sample_rates_hz:
+                rates = ", ".join(str(r) for r in self.sample_rates_hz)
+                raise TargetError(
+                    f"--sample-rate {asked} is not supported for {self.name}; use one of {rates}"
+                )
+            return asked
+        above = [rate for rate in self.sample_rates_hz if rate >= SAMPLE_RATE_HZ]
+        return min(above) if above else max(self.sample_rates_hz)
 
 
 FORMATS: Registry[Format] = Registry("format", Format, BUILT_IN, "coach.encoders", attr="FORMAT")
@@ -58,6 +82,11 @@ FORMATS: Registry[Format] = Registry("format", Format, BUILT_IN, "coach.encoders
 def format_names() -> list[str]:
     """Every format's name: the built-in ones, then those of installed packages."""
     return FORMATS.names()
+
+
+def sample_rates() -> list[int]:
+    """Every rate some format can carry, lowest first."""
+    return sorted({rate for kind in FORMATS.kinds() for rate in kind.sample_rates_hz})
 
 
 def format_named(name: str) -> Format:

@@ -1,17 +1,25 @@
-"""The built-in formats: WAV, FLAC, Ogg Vorbis and MP3 through libsndfile, as one table."""
+"""The built-in formats libsndfile writes: WAV, FLAC, Ogg Vorbis and MP3, as one table.
+
+``sound_file`` and ``vorbis_comments`` serve any other format libsndfile writes too
+(``coach.export.opus``).
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
 from coach.export.formats import Encoder, Format, no_tags
 from coach.timeline.events import Timeline
 
 
-def _encoder(container: str, subtype: str) -> Any:
+def sound_file(
+    container: str, subtype: str
+) -> Callable[[Path, int], AbstractContextManager[Encoder]]:
+    """An encoder of libsndfile's: ``container`` and ``subtype`` as soundfile names them."""
+
     @contextlib.contextmanager
     def open_file(path: Path, sample_rate_hz: int) -> Iterator[Encoder]:
         import soundfile
@@ -25,23 +33,25 @@ def _encoder(container: str, subtype: str) -> Any:
 
 
 def id3(path: Path, timeline: Timeline) -> None:
+    """Title, routine and chapters as ID3 frames (MP3)."""
     from coach.export.tags import write_id3
 
     write_id3(path, timeline)
 
 
-def _vorbis(path: Path, timeline: Timeline) -> None:
+def vorbis_comments(path: Path, timeline: Timeline) -> None:
+    """Title, routine and chapters as Vorbis comments (FLAC, and Ogg: Vorbis, Opus)."""
     from coach.export.tags import write_vorbis_comments
 
     write_vorbis_comments(path, timeline)
 
 
 WAV, FLAC, OGG, MP3 = (
-    Format(name, _encoder(container, subtype), tag)
+    Format(name, sound_file(container, subtype), tag)
     for name, container, subtype, tag in (
         ("wav", "WAV", "PCM_16", no_tags),
-        ("flac", "FLAC", "PCM_16", _vorbis),
-        ("ogg", "OGG", "VORBIS", _vorbis),
+        ("flac", "FLAC", "PCM_16", vorbis_comments),
+        ("ogg", "OGG", "VORBIS", vorbis_comments),
         ("mp3", "MP3", "MPEG_LAYER_III", id3),
     )
 )

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import mutagen
-from mutagen.flac import FLAC
+from mutagen._vorbis import VCommentDict
 from mutagen.id3 import CHAP, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags
 from mutagen.id3._tags import save_frame
-from mutagen.oggvorbis import OggVorbis
 
 from coach.export.chapters import chapters, vtt_time
 from coach.timeline.events import Timeline
@@ -71,8 +70,10 @@ def write_id3(path: Path, timeline: Timeline) -> None:
 def write_vorbis_comments(path: Path, timeline: Timeline) -> None:
     """Title, album (the routine), artist and chapters as Vorbis comments (Ogg, FLAC)."""
     audio: Any = mutagen.File(path)
-    if not isinstance(audio, OggVorbis | FLAC):
-        raise OSError(f"{path}: not an Ogg Vorbis or FLAC file")
+    if audio is not None and audio.tags is None:
+        audio.add_tags()  # a FLAC file may come with no comment block
+    if audio is None or not isinstance(audio.tags, VCommentDict):
+        raise OSError(f"{path}: not a file that carries Vorbis comments (FLAC, Ogg)")
     audio["TITLE"] = timeline.title
     audio["ALBUM"] = timeline.routine
     audio["ARTIST"] = ARTIST

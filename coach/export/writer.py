@@ -118,21 +118,18 @@ def export_session(
     *,
     force: bool = False,
     format_name: str | None = None,
-    sample_rate_hz: int = SAMPLE_RATE_HZ,
+    sample_rate_hz: int | None = None,
     progress: Callable[[float], None] = lambda fraction: None,
 ) -> ExportResult:
-    """Write the session to ``target`` in the format its name (or ``format_name``) says.
+    """Write the session to ``target`` in the format its name (or ``format_name``) says, at
+    ``sample_rate_hz`` (None: the format's own, ``Format.rate_hz``).
 
     Raises:
         TargetError: the target or an option cannot work (checked before any work).
         OutputError: the file cannot be written, with nothing left behind.
     """
     fmt = check_target(target, force=force, format_name=format_name)
-    if sample_rate_hz not in fmt.sample_rates_hz:
-        rates = ", ".join(str(r) for r in fmt.sample_rates_hz)
-        raise TargetError(
-            f"--sample-rate {sample_rate_hz} is not supported for {fmt.name}; use one of {rates}"
-        )
+    sample_rate_hz = fmt.rate_hz(sample_rate_hz)
     total = sample_offset(session.timeline.total_s, sample_rate_hz)
     frames = 0
     try:

@@ -8,10 +8,8 @@ from __future__ import annotations
 from coach.plan.replan import equivalent_position
 from coach.play.transport import Command
 from coach.render.session import ReplanError, Session
-from coach.timeline.events import EPSILON_S, MAX_PACE, MIN_PACE, Sound, Timeline
+from coach.timeline.events import EPSILON_S, MAX_PACE, MIN_PACE, PACE_STEP, Sound, Timeline
 
-PACE_STEP = 1.25
-"""`+` and `-` change the pace by this factor."""
 LONGER_S = 30.0
 """`h` makes the hold under way this many seconds longer (at the pace of the moment)."""
 CHANGES = (Command.FASTER, Command.SLOWER, Command.LONGER)

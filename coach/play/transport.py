@@ -12,6 +12,9 @@ from typing import Protocol
 
 from coach.timeline.events import Event, Timeline
 
+MAX_PENDING = 16
+"""Commands a source keeps waiting at most: a flood beyond this is refused, the session goes on."""
+
 
 class Command(Enum):
     PAUSE = "pause"  # also resumes

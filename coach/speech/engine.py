@@ -8,13 +8,14 @@ is a module that defines ``ENGINE = EngineKind(...)`` plus one line, in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from coach.audio import Clip
 from coach.errors import SpeechError, VoiceError
 from coach.registry import Registry
+from coach.settings import Key
 
 DEFAULT_ENGINE = "espeak"
 DEFAULT_RATE_WPM = 160
@@ -83,6 +84,11 @@ class EngineKind:
     """A voice speaks its own language only: a routine in another is refused, not warned of."""
     get_voices: Callable[[], str] = lambda: ""
     """How to get voices, said when the user has none (empty: the engine has its own)."""
+    settings: tuple[Key, ...] = ()
+    """What it can be told: config settings (and options, where a key names its commands)."""
+    prefer: Callable[[str, Mapping[str, Any]], str | None] = lambda language, options: None
+    """A voice of its own that the user's settings (its ``settings`` in force, by name) prefer
+    for a language over the default engine's; None: none."""
 
 
 ENGINES: Registry[EngineKind] = Registry(

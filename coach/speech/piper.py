@@ -21,6 +21,7 @@ from typing import Any
 
 from coach.audio import SAMPLE_RATE_HZ, Clip
 from coach.errors import SpeechError, UsageError, VoiceError
+from coach.settings import Key, flag
 from coach.speech.engine import DEFAULT_RATE_WPM, Engine, EngineKind, SpeechSettings, Voice
 from coach.speech.piper_voices import (
     BOS,
@@ -227,4 +228,14 @@ ENGINE = EngineKind(
         f"put a voice's X.onnx and X.onnx.json in {voices_folder()}, or name one with "
         "--voice piper:PATH (the README's Neural voices says where to get one)"
     ),
+    settings=(
+        Key(
+            "neural",
+            "Speak with your Piper voice for the routine's language, when you have one "
+            "(needs coach[neural]).",
+            flag,
+            False,
+        ),
+    ),
+    prefer=lambda language, options: voice_for(language) if options.get("neural") else None,
 )

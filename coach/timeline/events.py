@@ -14,6 +14,8 @@ from coach.routine.model import Side
 
 MIN_PACE = 0.25
 MAX_PACE = 4.0
+PACE_STEP = 1.25
+"""One step faster or slower, live (a key, a media player's Rate, a spoken word)."""
 
 EPSILON_S = 1e-6
 """Float slack when comparing times that sit on whole milliseconds."""

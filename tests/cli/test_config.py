@@ -88,7 +88,10 @@ def test_the_routines_setting_moves_the_folder(env: dict[str, str], tmp_path: Pa
         ('rate = "fast"\n', "{path}:1: 'rate' must be a whole number from 80 to 400, got 'fast'"),
         ("\n\nvoce = 'x'\n", "{path}:3: unknown setting 'voce'; did you mean 'voice'?"),
         ('language = "xx"\n', "{path}:1: 'language' must be one of de, en, es, fr, it, nl, pl, pt"),
-        ("format = 'aac'\n", "{path}:1: 'format' must be one of wav, flac, ogg, mp3, got 'aac'"),
+        (
+            "format = 'aac'\n",
+            "{path}:1: 'format' must be one of wav, flac, ogg, mp3, got 'aac'",
+        ),
         ("pace = \n", "{path}:1: not valid TOML (Invalid value)"),
         ("pace = inf\n", "{path}:1: 'pace' must be a number from 0.25 to 4, got inf"),
         # before: OverflowError tracebacks (int(inf)), a silent 150, a RuntimeError
@@ -263,3 +266,13 @@ def test_completion_offers_routine_names_and_voices(env: dict[str, str]) -> None
 def test_a_byte_order_mark_is_not_a_setting(env: dict[str, str]) -> None:
     write_config(env, "\ufeffrate = 150\n")
     assert sources(env)["rate"][0] == 150
+
+
+def test_the_readme_lists_every_setting_as_declared() -> None:
+    """The README's table is made from the declarations (``coach config --markdown``)."""
+    from coach.cli.settings import settings_table
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- settings:", 1)[1].split("-->", 1)[1].split("<!-- /settings -->")[0]
+    assert block.strip() == settings_table().strip()
+    assert "`COACH_WAKE_WORD`" in block  # a kind's setting is there beside coach's own

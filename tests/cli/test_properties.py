@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 import coach.cli.options
 from coach.cli.group import cli
 from coach.speech.cache import SpeechCache, SpeechSettings
-from tests.fakes import ToneEngine
+from coach.testing import ToneEngine
 
 EXAMPLE_LIMIT_S = 30
 """One example taking this long is a hang."""

@@ -301,7 +301,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
 def test_progress_bar_only_on_a_terminal() -> None:
     import io
 
-    from coach.play.display import Progress
+    from coach.cli.progress import Progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -22,9 +22,9 @@ from coach.render.build import load_sounds, opening_text, session_plan
 from coach.render.session import Session
 from coach.routine.reader import load_routine
 from coach.speech.cache import SpeechCache, SpeechSettings
+from coach.testing import FakeClock, FakeOutput, fake_speech_s
 from tests.alsa_capture import capture_home
 from tests.conftest import SHORT, as_at_a_shell, coach_command
-from tests.fakes import FakeClock, FakeOutput, fake_speech_s
 from tests.play.test_player import planned_json
 from tests.play.test_player import session as session  # a fixture
 

@@ -26,10 +26,10 @@ from coach.render.build import build_session, load_sounds
 from coach.render.session import Session
 from coach.routine.reader import load_routine
 from coach.speech.cache import SpeechCache, SpeechSettings
+from coach.testing import FakeClock, FakeControls, FakeOutput
 from coach.timeline.events import Event
 from tests.alsa_capture import capture_home
 from tests.conftest import DATA, SHORT, as_at_a_shell, coach_command
-from tests.fakes import FakeClock, FakeControls, FakeOutput
 
 TINY = DATA / "tiny.yaml"
 PAUSED, RESUMING = TABLE["en"].paused, TABLE["en"].resuming
@@ -394,7 +394,7 @@ def test_the_player_speaks_only_from_the_session(session: Session) -> None:
 
 def test_shared_types_do_not_pull_in_the_player() -> None:
     code = (
-        "import sys, coach.play.display, coach.play.keys, coach.timeline.schedule, coach.play.transport;"
+        "import sys, coach.play.display, coach.control.keys, coach.timeline.schedule, coach.play.transport;"
         "print(sorted(m for m in sys.modules if m in ('coach.play.player', 'coach.play.output')))"
     )
     out = subprocess.run(
@@ -495,7 +495,7 @@ def test_q_wins_over_the_keys_it_came_with(tmp_path: Path) -> None:
 
 
 def test_terminal_keys_queue_every_key_and_q_first() -> None:
-    from coach.play.keys import TerminalKeys
+    from coach.control.keys import TerminalKeys
 
     read, write = os.pipe()
     try:

@@ -22,10 +22,10 @@ from coach.render.build import changeable_texts
 from coach.render.session import Session
 from coach.routine.model import Routine
 from coach.routine.reader import load_routine
+from coach.testing import FakeClock, FakeControls, FakeOutput
 from coach.timeline.events import MIN_PACE, Pacing
 from tests.alsa_capture import capture_home
 from tests.conftest import SHORT, SOUND_S, fake_speech_s
-from tests.fakes import FakeClock, FakeControls, FakeOutput
 
 EN = TABLE["en"]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from coach.play.transport import Command
+from coach.testing import FakeClock, FakeControls, FakeOutput
 from tests.conftest import coach_command
-from tests.fakes import FakeClock, FakeControls, FakeOutput
 from tests.strategies import (
     EN,
     ready_session,

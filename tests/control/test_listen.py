@@ -20,22 +20,22 @@ import pytest
 import soxr
 
 from coach.audio import Clip
-from coach.language.table import TABLE
-from coach.play.listen import Listener
-from coach.play.recogniser import (
+from coach.control.listen import Listener
+from coach.control.recogniser import (
     SAMPLE_RATE_HZ,
     WORDS,
     ListenError,
     Recogniser,
     check_wake_word,
 )
+from coach.language.table import TABLE
 from coach.play.speaking import SpeakingLog
 from coach.play.transport import Command
 from coach.speech.engine import SpeechSettings
 from coach.speech.espeak import start
 from tests.alsa_capture import Room, capture_home, listening_home
 from tests.conftest import DATA, coach_command, last_history
-from tests.play.test_mpris import clip_pcm
+from tests.control.test_mpris import clip_pcm
 
 QUIET = DATA / "quiet.yaml"
 VOICE = "gmw/en-us"
@@ -118,7 +118,7 @@ def test_what_is_heard_while_coach_speaks_is_never_obeyed(engine: Any) -> None:
 
 
 def test_pause_and_resume_mean_what_they_say_whatever_came_before() -> None:
-    from coach.play.recogniser import Heard
+    from coach.control.recogniser import Heard
 
     listener = Listener(Recogniser(), None)
     for word in ("resume", "pause", "pause", "resume", "stop"):

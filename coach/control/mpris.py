@@ -18,137 +18,18 @@ on the session, nor the session on the bus.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import threading
-from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coach.language.table import phrases_for
-from coach.play.sources import SourceContext, SourceKind
+from coach.control.mpris_state import PlayerState
+from coach.control.sources import SourceContext, SourceKind
 from coach.play.transport import Command, Controls, Fired
-from coach.timeline.events import MAX_PACE, MIN_PACE, Timeline
+from coach.timeline.events import Timeline
 
-BUS_NAME = "org.mpris.MediaPlayer2.coach"
-MAX_PENDING = 16
-"""Commands waiting at most: a flood of calls beyond this is answered with an error."""
 CONNECT_TIMEOUT_S = 2.0
-PACE_STEP = 1.25
-"""The keys' step (``+`` and ``-``): a new Rate is reached in whole steps."""
-
-
-class Busy(Exception):
-    """Too many commands wait already: the call is refused, the session goes on."""
-
-
-@dataclass
-class PlayerState:
-    """What the bus shows and what it asked for, shared by the session and the bus thread."""
-
-    timeline: Timeline
-    status: str = "Playing"
-    pace: float = 1.0
-    position_s: float = 0.0
-    place: str = ""
-    track: int = 0
-    commands: deque[Command] = field(default_factory=deque)
-    changed: Any = None
-    """Called (on the session's thread) with the properties that changed."""
-
-    def metadata(self) -> dict[str, Any]:
-        """Plain values; the bus wraps them in variants."""
-        return {
-            "mpris:trackid": f"/org/mpris/MediaPlayer2/coach/track/{self.track}",
-            "mpris:length": round(self.timeline.total_s * 1_000_000),
-            "xesam:title": self.place or self.timeline.title,
-            "xesam:album": self.timeline.title,
-            "xesam:artist": ["coach"],
-        }
-
-    # -- asked for over the bus (any thread) --
-
-    def request(self, command: Command) -> None:
-        """Queue a command.
-
-        Raises:
-            Busy: ``MAX_PENDING`` commands wait already.
-        """
-        if command is Command.QUIT:
-            self.commands.clear()
-        elif len(self.commands) >= MAX_PENDING:
-            raise Busy
-        self.commands.append(command)
-
-    def play(self) -> None:
-        if self.status != "Playing":
-            self.status = "Playing"  # at once: a Pause right behind it is not lost
-            self.request(Command.PAUSE)
-
-    def pause(self) -> None:
-        if self.status == "Playing":
-            self.status = "Paused"
-            self.request(Command.PAUSE)
-
-    def play_pause(self) -> None:
-        if self.status == "Playing":
-            self.pause()
-        else:
-            self.play()
-
-    def set_rate(self, rate: float) -> None:
-        """The pace nearest ``rate`` in whole steps, within the limits; 0 pauses (as MPRIS says).
-
-        Raises:
-            ValueError: not a rate (negative, infinite, not a number).
-        """
-        if not math.isfinite(rate) or rate < 0:
-            raise ValueError(f"Rate must be a number from {MIN_PACE:g} to {MAX_PACE:g}")
-        if rate == 0:
-            self.pause()
-            return
-        target = min(MAX_PACE, max(MIN_PACE, rate))
-        steps = round(math.log(target / self.pace) / math.log(PACE_STEP))
-        command = Command.FASTER if steps > 0 else Command.SLOWER
-        for _ in range(abs(steps)):
-            self.request(command)
-
-    # -- told by the session (its thread) --
-
-    def poll(self) -> Command | None:
-        return self.commands.popleft() if self.commands else None
-
-    def fired(self, fired: Fired) -> None:
-        event = fired.event
-        place = self.phrases.place(event.exercise, event.step, event.side)
-        if event.exercise is not None and place != self.place:
-            self.place, self.track = place, self.track + 1
-            self._changed({"Metadata": self.metadata()})
-
-    def replanned(self, timeline: Timeline) -> None:
-        self.timeline, self.pace = timeline, timeline.pace
-        self._changed({"Rate": self.pace, "Metadata": self.metadata()})
-
-    def tick(self, position_s: float, paused: bool, waiting: bool = False) -> None:
-        self.position_s = position_s
-        status = "Paused" if paused or waiting else "Playing"
-        if status != self.status and not self.commands:  # a queued change is still on its way
-            self.status = status
-            self._changed({"PlaybackStatus": status})
-
-    def stopped(self) -> None:
-        self.status = "Stopped"
-        self._changed({"PlaybackStatus": "Stopped"})
-
-    @property
-    def phrases(self) -> Any:
-        return phrases_for(self.timeline.language)
-
-    def _changed(self, properties: dict[str, Any]) -> None:
-        if self.changed is not None:
-            self.changed(properties)
 
 
 def session_bus_address(env: dict[str, str] | Any) -> str | None:
@@ -186,14 +67,19 @@ class MprisSource:
         self._loop = loop
         self._stop = asyncio.Event()
         try:
-            from coach.play.mpris_bus import serve
+            from coach.control.mpris_bus import serve
 
-            loop.run_until_complete(serve(self))
+            loop.run_until_complete(serve(self.state, self.address, self._stop, self._served))
         except Exception as err:  # a bus that refuses or goes away: the session goes on
             self.error = f"{type(err).__name__}: {err}"
         finally:
             self._ready.set()
             loop.close()
+
+    def _served(self, name: str | None, announce: Any) -> None:
+        """On the bus under ``name`` (None: no name could be had), signalling with ``announce``."""
+        self.name, self._on_changed = name, announce
+        self._ready.set()
 
     def announce(self, properties: dict[str, Any]) -> None:
         """Signal changed properties, from the session's thread to the bus's."""

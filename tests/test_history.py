@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from coach.errors import OutputError
-from coach.play.history import Entry, append_entry, read_history
+from coach.history import Entry, append_entry, read_history
 from tests.conftest import coach_command
 
 ENTRY = Entry(
@@ -178,7 +178,7 @@ def test_no_history_yet_is_said(tmp_path: Path) -> None:
 def test_reading_backwards_gives_the_lines_forwards_reversed(
     tmp_path: Path, block: int, trailing: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import coach.play.history as history
+    import coach.history as history
 
     monkeypatch.setattr(history, "_BLOCK_BYTES", block)
     monkeypatch.setattr(history, "MAX_LINE_BYTES", 50)

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from coach.control.mpris import session_bus_address
+from coach.control.mpris_state import Busy, PlayerState
 from coach.language.table import TABLE
 from coach.plan.planner import plan_session
-from coach.play.mpris import MAX_PENDING, Busy, PlayerState, session_bus_address
-from coach.play.transport import Command
+from coach.play.transport import MAX_PENDING, Command
 from coach.routine.reader import load_routine
 from coach.speech.cache import SpeechCache, SpeechSettings
 from coach.timeline.events import Pacing

@@ -55,6 +55,19 @@ def _pocketsphinx() -> Any:
     return pocketsphinx
 
 
+def wake_word_shape(value: object) -> str:
+    """A wake word as a setting: one to three plain words (the recogniser checks them later,
+    only in the command that listens, so a config with one never needs it elsewhere).
+
+    Raises:
+        ValueError: not one to three words of letters.
+    """
+    words = str(value).strip().lower().split() if isinstance(value, str) else []
+    if not words or len(words) > 3 or not all(w.isalpha() and w.isascii() for w in words):
+        raise ValueError('must be one to three common English words in quotes, like "coach"')
+    return " ".join(words)
+
+
 @functools.cache
 def check_wake_word(wake_word: str) -> str:
     """The wake word as the recogniser hears it (lower case), checked against its dictionary.

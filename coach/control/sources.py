@@ -14,17 +14,18 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from coach.play.speaking import SpeakingLog
 from coach.play.transport import Command, Controls, Display
 from coach.registry import Registry
+from coach.settings import Key
 from coach.timeline.events import Timeline
 
 BUILT_IN = {
-    "keys": "coach.play.keys",
-    "mpris": "coach.play.mpris",
-    "voice": "coach.play.listen",
+    "keys": "coach.control.keys",
+    "mpris": "coach.control.mpris",
+    "voice": "coach.control.listen",
 }
 """The command sources coach ships: name → the module that defines its ``SOURCE``."""
 
@@ -38,8 +39,9 @@ class SourceContext:
     timeline: Timeline
     speaking: SpeakingLog | None = None
     """When coach's own sound plays: what a microphone hears then is not a command."""
-    options: Mapping[str, str] = field(default_factory=dict)
-    """Settings for sources, by name (``wake-word``)."""
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """The sources' settings in force, by name (``wake-word``): each source's ``settings``
+    from its option, the config or its default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,18 @@ class SourceKind:
     help: str = ""
     default: bool = True
     """Opened for every session; otherwise only when asked for by name (``--control``)."""
+    settings: tuple[Key, ...] = ()
+    """What it can be told: config settings, and the options ``coach play`` gains for them."""
+    opened_by: str | None = None
+    """A flag among its settings that opens it too (``listen``), like ``--control NAME``."""
+    check: Callable[[Mapping[str, Any]], None] = lambda options: None
+    """Raises a CoachError, before any sound, where it cannot work as asked (its library
+    missing, a setting it cannot use): given the settings in force, by name."""
+
+    def wanted(self, named: Sequence[str], options: Mapping[str, Any]) -> bool:
+        """Opened for this session: by default, by name, or by its own flag."""
+        flag = self.opened_by is not None and bool(options.get(self.opened_by))
+        return self.default or self.name in named or flag
 
 
 SOURCES: Registry[SourceKind] = Registry(
@@ -99,13 +113,24 @@ class Merged:
         return self.queue.popleft() if self.queue else None
 
 
-@contextlib.contextmanager
-def open_sources(names: Sequence[str], context: SourceContext) -> Iterator[Merged]:
-    """The default sources and those named, open while the block runs, merged into one."""
-    kinds = [source_kind(name) for name in source_names()]
-    wanted = [kind for kind in kinds if kind.default or kind.name in names]
+def wanted_sources(names: Sequence[str], options: Mapping[str, Any]) -> list[SourceKind]:
+    """The sources a session opens, each checked: the default ones, those named, and those
+    whose own flag is on. Said before any sound: an unknown name, a source that cannot work.
+
+    A broken plugin that is not asked for is left out, never in the way.
+    """
+    kinds = {kind.name: kind for kind in SOURCES.kinds()}
     for name in names:
-        source_kind(name)  # an unknown name is refused, before anything opens
+        kinds[name] = source_kind(name)  # an unknown or broken one named is refused
+    wanted = [kind for kind in kinds.values() if kind.wanted(names, options)]
+    for kind in wanted:
+        kind.check(options)
+    return wanted
+
+
+@contextlib.contextmanager
+def open_sources(wanted: Sequence[SourceKind], context: SourceContext) -> Iterator[Merged]:
+    """The sources ``wanted_sources`` chose, open while the block runs, merged into one."""
     with contextlib.ExitStack() as stack:
         opened = [stack.enter_context(kind.open(context)) for kind in wanted]
         yield Merged([source for source in opened if source is not None])

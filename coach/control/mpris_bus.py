@@ -1,11 +1,13 @@
-"""The MPRIS interfaces on the bus (dbus-fast), for ``coach.play.mpris``; loaded in its thread.
+"""The MPRIS interfaces on the bus (dbus-fast), for ``coach.control.mpris``; loaded in its thread.
 
 dbus-fast reads each method's D-Bus signature from its type annotations, and
 takes a postponed ``-> None`` for a value: so no ``from __future__ import annotations``.
 """
 
+import asyncio
 import os
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from dbus_fast import DBusError, ErrorType, NameFlag, PropertyAccess, RequestNameReply, Variant
 from dbus_fast.aio import MessageBus
@@ -20,12 +22,9 @@ from dbus_fast.annotations import (
 )
 from dbus_fast.service import ServiceInterface, dbus_property, method
 
-from coach.play.mpris import BUS_NAME, Busy, PlayerState
+from coach.control.mpris_state import BUS_NAME, Busy, PlayerState
 from coach.play.transport import Command
 from coach.timeline.events import MAX_PACE, MIN_PACE
-
-if TYPE_CHECKING:
-    from coach.play.mpris import MprisSource
 
 OBJECT_PATH = "/org/mpris/MediaPlayer2"
 DBusStrings = Annotated[list[str], DBusSignature("as")]
@@ -197,24 +196,30 @@ class Player(ServiceInterface):
         self.emit_properties_changed(properties)
 
 
-async def serve(source: "MprisSource") -> None:
-    """Connect, export both interfaces, take a name, and serve until the source closes.
+async def serve(
+    state: PlayerState,
+    address: str,
+    stop: asyncio.Event,
+    served: Callable[[str | None, Callable[[dict[str, Any]], None]], None],
+) -> None:
+    """Connect, export both interfaces, take a name, tell ``served`` it and how to signal,
+    and serve until ``stop`` is set.
 
     Raises:
         Exception: the bus refused (the source then opens as None).
     """
-    bus = await MessageBus(bus_address=source.address).connect()
+    bus = await MessageBus(bus_address=address).connect()
     try:
-        player = Player(source.state)
-        bus.export(OBJECT_PATH, Root(source.state))
+        player = Player(state)
+        bus.export(OBJECT_PATH, Root(state))
         bus.export(OBJECT_PATH, player)
+        taken = None
         for name in (BUS_NAME, f"{BUS_NAME}.instance{os.getpid()}"):
             reply = await bus.request_name(name, NameFlag.DO_NOT_QUEUE)
             if reply in (RequestNameReply.PRIMARY_OWNER, RequestNameReply.ALREADY_OWNER):
-                source.name = name
+                taken = name
                 break
-        source._on_changed = player.announce
-        source._ready.set()
-        await source._stop.wait()
+        served(taken, player.announce)
+        await stop.wait()
     finally:
         bus.disconnect()

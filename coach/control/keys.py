@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import TextIO
 
-from coach.play.sources import SourceKind
+from coach.control.sources import SourceKind
 from coach.play.transport import Command, Controls
 
 KEYS = {

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from coach.control.sources import Merged, SourceContext, open_sources, source_kind, source_names
 from coach.errors import UsageError
-from coach.play.sources import Merged, SourceContext, open_sources, source_kind, source_names
 from coach.play.transport import Command
 from coach.timeline.events import Timeline
 

@@ -16,13 +16,21 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from coach.play.recogniser import SAMPLE_RATE_HZ, Heard, Recogniser
-from coach.play.sources import SourceContext, SourceKind
+from coach.control.recogniser import (
+    SAMPLE_RATE_HZ,
+    WORDS,
+    Heard,
+    Recogniser,
+    check_listening,
+    wake_word_shape,
+)
+from coach.control.sources import SourceContext, SourceKind
 from coach.play.speaking import SpeakingLog
-from coach.play.transport import Command, Controls, Fired
+from coach.play.transport import MAX_PENDING, Command, Controls, Fired
+from coach.settings import Key, flag
 from coach.timeline.events import Timeline
 
 BLOCK_FRAMES = 320
@@ -31,7 +39,6 @@ SILENT_AFTER_S = 2.0
 """A microphone that sends nothing this long has gone (unplugged, its stream broke)."""
 AHEAD_S = 1.0
 """... and so has one that sends more than this ahead of real time."""
-MAX_PENDING = 16
 
 COMMANDS = {
     "next": Command.NEXT,
@@ -150,7 +157,7 @@ class Listener:
 @contextlib.contextmanager
 def open_listener(context: SourceContext) -> Iterator[Controls | None]:
     """The microphone while the block runs; None, said in one line, where there is none."""
-    recogniser = Recogniser(context.options.get("wake-word") or None)
+    recogniser = Recogniser(check_listening(context.options.get("wake-word")) or None)
     try:
         import sounddevice
     except OSError as err:  # PortAudio is missing (Debian: libportaudio2)
@@ -184,10 +191,42 @@ def open_listener(context: SourceContext) -> Iterator[Controls | None]:
         listener.stop()
 
 
+def check_microphone(options: Mapping[str, Any]) -> None:
+    """The recogniser is there and knows the wake word: said before the first sound.
+
+    Raises:
+        ListenError: it is not, or it does not.
+    """
+    check_listening(options.get("wake-word"))
+
+
+SAID = ", ".join(f'"{word}"' for word in WORDS)
+
 SOURCE = SourceKind(
     "voice",
     open=open_listener,
-    help='spoken commands (--listen): "pause", "resume", "next", "back", "slower", '
-    '"faster", "longer", "stop"',
+    help=f"spoken commands (--listen): {SAID}",
     default=False,
+    settings=(
+        Key(
+            "listen",
+            f"Take spoken commands from the microphone: {SAID}.",
+            flag,
+            False,
+            option="--listen/--no-listen",
+            commands=("play",),
+        ),
+        Key(
+            "wake-word",
+            'With --listen, obey only commands said after this word ("coach, pause").',
+            wake_word_shape,
+            unset="none",
+            option="--wake-word",
+            commands=("play",),
+            metavar="WORD",
+            needs="listen",
+        ),
+    ),
+    opened_by="listen",
+    check=check_microphone,
 )

@@ -1,0 +1,246 @@
+"""The live session as `coach play` runs it: the title at once, the command sources, the log,
+the history, and a file instead where there is no audio output."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import platformdirs
+
+from coach.cli.group import EXIT_INTERRUPTED, EXIT_TERMINATED
+from coach.cli.options import SessionOptions, prepare, routine_file, session_speech
+from coach.control.sources import Merged, SourceContext, SourceKind, open_sources
+from coach.errors import AudioDeviceError, CoachError, OutputError, PlanError, TargetError
+from coach.export.writer import check_target, export_session
+from coach.files import check_distinct, open_log
+from coach.history import Entry, append_entry
+from coach.play.clock import MonotonicClock
+from coach.play.display import LineDisplay, TerminalDisplay
+from coach.play.log import change_json, fired_json
+from coach.play.output import LoggedOutput, Opening, Output
+from coach.play.player import play_session
+from coach.play.speaking import SpeakingLog
+from coach.play.transport import Display, Displays, PlayResult, StopReason
+from coach.render.build import Draft, load_sounds, opening_text, time_to_ready
+from coach.routine.model import Routine
+from coach.speech.cache import SpeechCache
+from coach.timeline.events import Timeline
+from coach.timeline.schedule import minutes_seconds, stopped_where
+
+
+def check_live_outputs(routine: str, fallback: Path | None, log_path: Path | None) -> None:
+    """Refuse before any work: the same path twice, a fallback that cannot be written, a log
+    with no folder (an existing fallback file is said only when it is needed)."""
+    check_distinct({"ROUTINE": routine_file(routine), "--fallback": fallback, "--log": log_path})
+    if fallback is not None and fallback.is_dir():
+        raise TargetError(f"{fallback}: is a folder; give a file name like session.wav")
+    if fallback is not None:
+        check_target(fallback, force=True)  # format and folder now; an existing file below
+    if log_path is not None and not log_path.parent.is_dir():
+        raise TargetError(f"{log_path}: cannot write the log: no such folder {log_path.parent}")
+
+
+def export_instead(
+    err: CoachError, routine: Routine, options: SessionOptions, fallback: Path | None, force: bool
+) -> None:
+    """No audio output: the session written to ``fallback``, or the reason with what to do.
+
+    Raises:
+        CoachError: there is no fallback file to write instead.
+    """
+    if fallback is None:
+        raise type(err)(
+            f"{err}; add --fallback FILE.wav to write the session to a file instead, "
+            "or use `coach export`"
+        ) from err
+    click.echo(f"coach: {err}", err=True)
+    check_target(fallback, force=force)
+    session = prepare(routine, *options.as_args())
+    result = export_session(session, fallback, force=force)
+    click.echo(
+        f"coach: wrote the session to {result.path} instead "
+        f"({minutes_seconds(result.duration_s)}); play it on any device",
+        err=True,
+    )
+
+
+@dataclass
+class LiveRun:
+    """One session on the speakers: its title heard while the rest renders, then every clip
+    on time, driven by the command sources, logged as it goes."""
+
+    routine: Routine
+    options: SessionOptions
+    output: Output
+    sources: Sequence[SourceKind]
+    settings: Mapping[str, Any]
+    log_path: Path | None
+    quiet: bool
+    start_at: str | None = None
+    """The exercise ``--from`` names (checked), or None for the whole session."""
+    started: str = field(
+        default_factory=lambda: datetime.now().astimezone().isoformat(timespec="seconds")
+    )
+
+    def play(self) -> tuple[PlayResult, Timeline]:
+        """The session played; what happened, and the timeline it was planned as."""
+        speaking = SpeakingLog()
+        output = LoggedOutput(self.output, speaking)  # a microphone must not obey coach itself
+        clock = MonotonicClock()
+        o = self.options
+        speech = session_speech(self.routine, o.rate, o.voice, o.engine)
+        with contextlib.ExitStack() as stack:
+            draft = None if self.start_at else self._draft(speech)
+            opening = (
+                None if draft is None else open_early(self.routine, speech, output, clock, draft)
+            )
+            commands = None
+            if draft is not None:  # opened as the title starts: heard while the rest renders
+                commands = stack.enter_context(self._open(draft.timeline, speaking))
+            try:
+                session = prepare(self.routine, *self.options.as_args(), live=True, speech=speech)
+            except BaseException:
+                if opening is not None:
+                    opening.playing.stop()
+                raise
+            timeline = session.timeline
+            if commands is None:
+                commands = stack.enter_context(self._open(timeline, speaking))
+            for observer in commands.observers:
+                observer.replanned(timeline)  # the session as planned with its real speech
+            log = open_log(self.log_path)
+            if log is not None:
+                stack.callback(log.close)
+            display = None if self.quiet else make_display(timeline)
+
+            def write(line: dict[str, Any]) -> None:
+                if log is not None:
+                    log.write(json.dumps(line) + "\n")
+
+            played = play_session(
+                session,
+                output,
+                clock,
+                controls=commands,
+                display=Displays((*((display,) if display else ()), *commands.observers)),
+                on_fired=lambda fired: write(fired_json(fired)),
+                on_change=lambda change: write(change_json(change)),
+                from_s=start_of(timeline, self.start_at) if self.start_at else 0.0,
+                opening=opening,
+                # with no one at a terminal to press space, a hold until ready lasts
+                # its ready time, as in show and export, instead of waiting for ever
+                wait_when_ready=commands.interactive,
+            )
+        return played, timeline
+
+    def _draft(self, speech: SpeechCache) -> Draft | None:
+        """The session planned on estimated speech, and how soon the real one is surely ready;
+        None when it may not plan (it is then prepared whole first, and says why)."""
+        pace = self.options.pace or 1.0
+        return time_to_ready(
+            self.routine, speech, load_sounds(), pace=pace, length_s=self.options.length, live=True
+        )
+
+    def _open(
+        self, timeline: Timeline, speaking: SpeakingLog
+    ) -> contextlib.AbstractContextManager[Merged]:
+        context = SourceContext(sys.stdin, os.environ, timeline, speaking, self.settings)
+        return open_sources(self.sources, context)
+
+
+def open_early(
+    routine: Routine,
+    speech: SpeechCache,
+    output: Output,
+    clock: MonotonicClock,
+    draft: Draft,
+) -> Opening | None:
+    """Start saying the session's title at once, if the rest is surely ready before it ends.
+
+    The rest renders and plans while the title plays; the title is the timeline's
+    first event at any pace, so what is heard is still what `export` writes. With
+    too much still to render, the session is prepared whole first (nothing waits
+    during a session, only before it).
+    """
+    text = opening_text(routine)
+    clip = speech.clip(text)
+    if clip.duration_s < draft.ready_s:
+        return None
+    return Opening(text, clock.now(), output.play(clip))
+
+
+def exercise_named(routine: Routine, name: str) -> str:
+    """The exercise ``--from`` means: the first whose name begins with ``name`` (any case).
+
+    Raises:
+        PlanError: no exercise has such a name; the message lists them.
+    """
+    wanted = name.casefold()
+    for exercise in routine.exercises:
+        if exercise.name.casefold().startswith(wanted):
+            return exercise.name
+    names = ", ".join(dict.fromkeys(e.name for e in routine.exercises))
+    raise PlanError(f'--from: no exercise "{name}" in {routine.name}; it has: {names}')
+
+
+def start_of(timeline: Timeline, exercise: str) -> float:
+    """Where the exercise's lead-in starts on the timeline."""
+    return next(s.start_s for s in timeline.segments if s.exercise == exercise)
+
+
+def make_display(timeline: Timeline) -> Display:
+    if sys.stderr.isatty():
+        return TerminalDisplay(timeline, sys.stderr)
+    return LineDisplay(sys.stderr, timeline.phrases)
+
+
+def history_path() -> Path:
+    return Path(platformdirs.user_data_dir("coach")) / "history.jsonl"
+
+
+def record_played(started: str, timeline: Timeline, played: PlayResult) -> None:
+    """The session in the history; a history that cannot be written is a warning only."""
+    entry = Entry(
+        started=started,
+        routine=timeline.routine,
+        title=timeline.title,
+        pace=round(timeline.pace, 3),
+        total_s=timeline.total_s,
+        reached_s=round(played.position_s, 3),
+        completed=played.completed,
+        stopped_by=played.stopped_by.value if played.stopped_by else "",
+        pace_end=round(played.pace, 3) if played.pace is not None else None,
+    )
+    try:
+        append_entry(history_path(), entry)
+    except OutputError as err:  # the session itself worked: that is not a failure
+        click.echo(f"coach: warning: {err}; the session was not recorded", err=True)
+
+
+def say_stopped(played: PlayResult, timeline: Timeline, log_path: Path | None) -> None:
+    """Where a session that did not reach its end stopped, with the exit status it earns.
+
+    Raises:
+        AudioDeviceError: the audio output failed mid-session.
+    """
+    if played.stopped_by is None:
+        return
+    # where it stopped, on the timeline it was playing (a change of pace makes a new one)
+    where = stopped_where(played.timeline or timeline, played.position_s)
+    if played.stopped_by is StopReason.DEVICE:
+        kept = f"; the log is in {log_path}" if log_path else ""
+        raise AudioDeviceError(f"{played.error}, at {where}{kept}")
+    click.echo(f"coach: stopped at {where}", err=True)
+    if played.stopped_by is StopReason.INTERRUPT:
+        sys.exit(EXIT_INTERRUPTED)
+    if played.stopped_by is StopReason.TERMINATED:
+        sys.exit(EXIT_TERMINATED)

@@ -1,0 +1,1 @@
+"""Where a live session's commands come from: keys, MPRIS, the microphone, plugins."""
