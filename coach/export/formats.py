@@ -31,6 +31,7 @@ BUILT_IN = {
     "flac": "coach.export.libsndfile:FLAC",
     "ogg": "coach.export.libsndfile:OGG",
     "mp3": "coach.export.lame:MP3",
+    "opus": "coach.export.opus:OPUS",
 }
 """The formats coach ships: name → where its ``Format`` is."""
 

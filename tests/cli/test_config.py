@@ -90,7 +90,7 @@ def test_the_routines_setting_moves_the_folder(env: dict[str, str], tmp_path: Pa
         ('language = "xx"\n', "{path}:1: 'language' must be one of de, en, es, fr, it, nl, pl, pt"),
         (
             "format = 'aac'\n",
-            "{path}:1: 'format' must be one of wav, flac, ogg, mp3, got 'aac'",
+            "{path}:1: 'format' must be one of wav, flac, ogg, mp3, opus, got 'aac'",
         ),
         ("pace = \n", "{path}:1: not valid TOML (Invalid value)"),
         ("pace = inf\n", "{path}:1: 'pace' must be a number from 0.25 to 4, got inf"),

@@ -14,6 +14,7 @@ import soundfile
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
+from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
 from coach.audio import SPEECH_RMS_DBFS, active_rms_dbfs
@@ -178,7 +179,7 @@ def test_chapters_name_every_side(session: Session) -> None:
     assert marks[1].start_s == session.timeline.segments[0].start_s
 
 
-@pytest.mark.parametrize(("fmt", "reader"), [("ogg", OggVorbis), ("flac", FLAC)])
+@pytest.mark.parametrize(("fmt", "reader"), [("ogg", OggVorbis), ("flac", FLAC), ("opus", OggOpus)])
 def test_vorbis_chapter_comments(session: Session, tmp_path: Path, fmt: str, reader: type) -> None:
     target = tmp_path / f"s.{fmt}"
     export_session(session, target)
@@ -188,6 +189,25 @@ def test_vorbis_chapter_comments(session: Session, tmp_path: Path, fmt: str, rea
     assert tags["CHAPTER001"] == ["00:00:00.000"]
     assert tags["CHAPTER001NAME"] == ["Introduction"]
     assert tags["CHAPTER003NAME"] == ["Calves, right side"]
+
+
+def test_opus_is_written_at_its_own_rate_and_holds_the_session(
+    session: Session, tmp_path: Path
+) -> None:
+    """Opus has no 22,050 Hz: unasked, the writer takes its nearest above, 24,000 Hz."""
+    target = tmp_path / "s.opus"
+    result = export_session(session, target)
+    assert result.sample_rate_hz == 24_000
+    audio = OggOpus(target)
+    assert audio.info is not None
+    assert audio.info.length == pytest.approx(session.timeline.total_s, abs=0.05)
+    samples, rate = soundfile.read(target, dtype="float64")
+    # speech where the timeline says, silence where it says nothing
+    first = next(e for e in session.timeline.events if e.kind is EventKind.SAY)
+    heard = samples[round(first.at_s * rate) : round(first.end_s * rate)]
+    assert np.abs(heard).max() > 0.1
+    with pytest.raises(OutputError, match="--sample-rate 22050 is not supported for opus"):
+        export_session(session, tmp_path / "t.opus", sample_rate_hz=22_050)
 
 
 def test_speech_is_at_one_loudness_and_chimes_below_it(session: Session) -> None:
