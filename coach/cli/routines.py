@@ -14,7 +14,14 @@ import platformdirs
 
 from coach import __version__
 from coach.cli.group import cli, configured, current_settings
-from coach.cli.options import complete_routines, make_speech, prepare, read_routine, speaker
+from coach.cli.options import (
+    complete_routines,
+    configured_kinds,
+    make_speech,
+    prepare,
+    read_routine,
+    speaker,
+)
 from coach.cli.progress import Progress
 from coach.durations import format_duration
 from coach.errors import (
@@ -40,16 +47,64 @@ from coach.routine.library import (
     valid_name,
 )
 from coach.routine.model import Routine
-from coach.routine.shelf import find_routine
+from coach.routine.shelf import Shelf, find_routine
 from coach.routine.source import MAX_FILE_BYTES
 from coach.routine.walk import times
 from coach.speech.cache import SpeechCache, speech_identity
-from coach.speech.engine import DEFAULT_ENGINE, DEFAULT_RATE_WPM, engine_kind
+from coach.speech.engine import (
+    DEFAULT_ENGINE,
+    DEFAULT_RATE_WPM,
+    ENGINES,
+    MAX_RATE_WPM,
+    MIN_RATE_WPM,
+    engine_kind,
+)
 from coach.timeline.schedule import minutes_seconds
 
 
+class ListedSpeech:
+    """The speech `coach list` measures every routine with: one cache per voice, shared by
+    every routine it speaks, and everything they say rendered together, in parallel, once."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self.sounds = load_sounds()
+        self.kind = engine_kind(configured("engine") or DEFAULT_ENGINE)
+        self.caches: dict[tuple[str | None, str], SpeechCache] = {}
+
+    @property
+    def key(self) -> str:
+        """What every length listed depends on besides the routines' files."""
+        preferences = [f"{kind.name}={options}" for kind, options in configured_kinds(ENGINES)]
+        said_by = f"{configured('voice')}|{configured('language')}|{preferences}"
+        return f"{__version__}|{self.rate}|{said_by}|{speech_identity(self.kind)}"
+
+    def speech_for(self, routine: Routine) -> SpeechCache:
+        said_by = speaker(routine.language, configured("voice"), self.kind.name)
+        if said_by not in self.caches:
+            self.caches[said_by] = make_speech(self.rate, *said_by)
+        return self.caches[said_by]
+
+    def prepare(self, routines: list[Routine]) -> None:
+        texts: dict[SpeechCache, list[str]] = {}
+        for routine in routines:
+            speech = self.speech_for(routine)
+            texts.setdefault(speech, []).extend(session_texts(routine, self.sounds, self.rate))
+        with Progress(sys.stderr, "preparing speech") as progress:
+            for speech, wanted in texts.items():
+                speech.render_all(wanted, progress.update)
+
+    def measure(self, routine: Routine) -> float:
+        return build_session(routine, self.speech_for(routine), self.sounds).timeline.total_s
+
+
 @cli.command("list")
-@click.option("--rate", type=click.IntRange(80, 400), default=DEFAULT_RATE_WPM, hidden=True)
+@click.option(
+    "--rate",
+    type=click.IntRange(MIN_RATE_WPM, MAX_RATE_WPM),
+    default=DEFAULT_RATE_WPM,
+    hidden=True,
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def list_routines(rate: int, as_json: bool) -> None:
     """List your routines and the bundled ones: length at pace 1, language, title.
@@ -63,59 +118,33 @@ def list_routines(rate: int, as_json: bool) -> None:
       coach list
       coach list --json
     """
-    problem = routines_folder_problem(current_settings().shelf.user_dir)
+    settings = current_settings()
+    problem = routines_folder_problem(settings.shelf.user_dir)
     if problem is not None:
         click.echo(
             f"coach: warning: {problem}, so none of your routines are listed; "
             "move it away, or set `routines` in config.toml to a folder",
             err=True,
         )
-    sounds = load_sounds()
-    kind = engine_kind(configured("engine") or DEFAULT_ENGINE)
-
-    caches: dict[tuple[str | None, str], SpeechCache] = {}
-
-    def speech_for(routine: Routine) -> SpeechCache:
-        """One cache per voice, shared by every routine it speaks."""
-        said_by = speaker(routine.language, configured("voice"), kind.name)
-        if said_by not in caches:
-            caches[said_by] = make_speech(rate, *said_by)
-        return caches[said_by]
-
-    def prepare(routines: list[Routine]) -> None:
-        """Render what every routine to be measured says, together: in parallel, once."""
-        texts: dict[SpeechCache, list[str]] = {}
-        for routine in routines:
-            texts.setdefault(speech_for(routine), []).extend(session_texts(routine, sounds, rate))
-        with Progress(sys.stderr, "preparing speech") as progress:
-            for speech, wanted in texts.items():
-                speech.render_all(wanted, progress.update)
-
-    def measure(routine: Routine) -> float:
-        return build_session(routine, speech_for(routine), sounds).timeline.total_s
-
+    speech = ListedSpeech(rate)
     cache = Path(platformdirs.user_cache_dir("coach")) / "list.json"
-    said_by = (
-        f"{configured('voice')}|{configured('language')}|{configured('neural')}|"
-        f"{speech_identity(kind)}"
-    )
-    key = f"{__version__}|{rate}|{said_by}"
-    settings = current_settings()
     listed = list_library(
-        measure, cache, key, settings.shelf, language=settings.language, prepare=prepare
+        speech.measure,
+        cache,
+        speech.key,
+        settings.shelf,
+        language=settings.language,
+        prepare=speech.prepare,
     )
     if as_json:
         click.echo(json.dumps([item.as_json() for item in listed], indent=2))
         return
     for item in listed:
         source = "user (shadows)" if item.shadows else item.source
-        if item.problem:
-            click.echo(f"{item.name:<14} {'—':>6}  {'':<5} {source:<14}  {item.problem}")
-        else:
-            length = minutes_seconds(item.length_s or 0)
-            click.echo(
-                f"{item.name:<14} {length:>6}  {item.language:<5} {source:<14}  {item.title}"
-            )
+        length = "—" if item.problem else minutes_seconds(item.length_s or 0)
+        language = "" if item.problem else item.language
+        about = item.problem or item.title
+        click.echo(f"{item.name:<14} {length:>6}  {language:<5} {source:<14}  {about}")
 
 
 STARTER = """\
@@ -144,6 +173,53 @@ sections:
 """
 
 
+def new_target(name: str, shelf: Shelf, *, force: bool) -> Path:
+    """The file a new routine of this name goes to.
+
+    Raises:
+        UsageError: the name cannot be a routine's.
+        TargetError: the folder cannot hold routines, or the routine exists (without force).
+    """
+    if not valid_name(name):
+        raise UsageError(
+            f'"{name}" is not a routine name; use letters, digits, - and _ (like my-legs)'
+        )
+    if len(name) > MAX_NAME_CHARS:
+        raise UsageError(
+            f"that name is {len(name)} characters long; a routine name is at most "
+            f"{MAX_NAME_CHARS}, so choose a shorter one"
+        )
+    problem = routines_folder_problem(shelf.user_dir)
+    if problem is not None:
+        raise TargetError(
+            f"{problem}, so your routines cannot live there; move it away, "
+            "or set `routines` in config.toml to a folder"
+        )
+    target = user_file_for(name, shelf.user_dir)
+    if target.exists() and not force:
+        raise TargetError(
+            f"{target}: already exists; `coach edit {name}` changes it, --force replaces it"
+        )
+    return target
+
+
+def copied_text(name: str, source: str, shelf: Shelf) -> str:
+    """A copy of routine ``source`` to adapt, its includes still found from the copy's folder.
+
+    Raises:
+        RoutineError: the routine has a problem (a broken routine is not a starting point).
+    """
+    origin = find_routine(source, shelf)
+    read_routine(origin)
+    copied = moved_includes(origin.read_text(encoding="utf-8"), origin, shelf)
+    return f"# {name}: copied from {source} ({origin}).\n" + copied
+
+
+def starter_text(name: str) -> str:
+    """The commented starter, which plays as it is."""
+    return STARTER.format(name=name, title=name.replace("-", " ").replace("_", " ").capitalize())
+
+
 @cli.command()
 @click.argument("name")
 @click.option(
@@ -165,38 +241,9 @@ def new(name: str, source: str | None, force: bool) -> None:
       coach new my-legs
       coach new my-legs --from smr-legs && coach edit my-legs
     """
-    if not valid_name(name):
-        raise UsageError(
-            f'"{name}" is not a routine name; use letters, digits, - and _ (like my-legs)'
-        )
-    if len(name) > MAX_NAME_CHARS:
-        raise UsageError(
-            f"that name is {len(name)} characters long; a routine name is at most "
-            f"{MAX_NAME_CHARS}, so choose a shorter one"
-        )
     shelf = current_settings().shelf
-    folder = shelf.user_dir
-    problem = routines_folder_problem(folder)
-    if problem is not None:
-        raise TargetError(
-            f"{problem}, so your routines cannot live there; move it away, "
-            "or set `routines` in config.toml to a folder"
-        )
-    target = user_file_for(name, folder)
-    if target.exists() and not force:
-        raise TargetError(
-            f"{target}: already exists; `coach edit {name}` changes it, --force replaces it"
-        )
-    if source is not None:
-        origin = find_routine(source, shelf)
-        read_routine(origin)  # a broken routine is not a starting point
-        # an include beside the original must still be found from the copy's folder
-        copied = moved_includes(origin.read_text(encoding="utf-8"), origin, shelf)
-        text = f"# {name}: copied from {source} ({origin}).\n" + copied
-    else:
-        text = STARTER.format(
-            name=name, title=name.replace("-", " ").replace("_", " ").capitalize()
-        )
+    target = new_target(name, shelf, force=force)
+    text = copied_text(name, source, shelf) if source is not None else starter_text(name)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         check_new_file(target, force=force, hint=f"{name}.yaml")

@@ -82,6 +82,24 @@ def show(
         click.echo(format_schedule(session.timeline))
 
 
+def check_outputs(
+    routine: str, target: Path, format_name: str | None, cues_path: Path | None, *, force: bool
+) -> str | None:
+    """Every output path checked before any work, so nothing fails halfway; the format to
+    write (the config's, for a file name with no known ending).
+
+    Raises:
+        TargetError: an output cannot be written as asked.
+    """
+    check_distinct({"ROUTINE": routine_file(routine), "-o": target, "--cues": cues_path})
+    if format_name is None and target.suffix.lstrip(".").lower() not in format_names():
+        format_name = configured("format")
+    check_target(target, force=force, format_name=format_name)
+    if cues_path is not None:
+        check_new_file(cues_path, force=force, hint="session.vtt")
+    return format_name
+
+
 @cli.command()
 @click.argument("routine", default=DEFAULT_ROUTINE, shell_complete=complete_routines)
 @click.option(
@@ -136,14 +154,8 @@ def export(
       coach export smr-legs -o legs.mp3
       coach export smr-full --length 20m -o short.ogg --cues short.vtt --force
     """
-    # Every output path is checked before any work, so nothing fails halfway.
     pace = check_speed(pace, length)
-    check_distinct({"ROUTINE": routine_file(routine), "-o": target, "--cues": cues_path})
-    if format_name is None and target.suffix.lstrip(".").lower() not in format_names():
-        format_name = configured("format")  # the config's format, for a name with no known ending
-    check_target(target, force=force, format_name=format_name)
-    if cues_path is not None:
-        check_new_file(cues_path, force=force, hint="session.vtt")
+    format_name = check_outputs(routine, target, format_name, cues_path, force=force)
     session = prepare(routine, pace, length, rate, voice, engine)
     with Progress(sys.stderr) as progress:
         result = export_session(

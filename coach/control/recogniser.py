@@ -64,7 +64,7 @@ def wake_word_shape(value: object) -> str:
     """
     words = str(value).strip().lower().split() if isinstance(value, str) else []
     if not words or len(words) > 3 or not all(w.isalpha() and w.isascii() for w in words):
-        raise ValueError('must be one to three common English words in quotes, like "coach"')
+        raise ValueError('must be one to three common English words, like "coach"')
     return " ".join(words)
 
 

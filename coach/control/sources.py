@@ -72,18 +72,10 @@ SOURCES: Registry[SourceKind] = Registry(
 )
 
 
-def source_names() -> list[str]:
-    """Every source's name: the built-in ones, then those of installed packages."""
-    return SOURCES.names()
-
-
-def source_kind(name: str) -> SourceKind:
-    """The command source of this name.
-
-    Raises:
-        UsageError: none has that name (the message lists those that do).
-    """
-    return SOURCES.load(name)
+source_names = SOURCES.names
+"""Every source's name: the built-in ones, then those of installed packages."""
+source_kind = SOURCES.load
+"""The command source of this name (UsageError: none has it; CoachError: it cannot load)."""
 
 
 class Merged:

@@ -80,21 +80,12 @@ class Format:
 FORMATS: Registry[Format] = Registry("format", Format, BUILT_IN, "coach.encoders", attr="FORMAT")
 
 
-def format_names() -> list[str]:
-    """Every format's name: the built-in ones, then those of installed packages."""
-    return FORMATS.names()
+format_names = FORMATS.names
+"""Every format's name: the built-in ones, then those of installed packages."""
+format_named = FORMATS.load
+"""The format of this name (UsageError: none has it; CoachError: it cannot load)."""
 
 
 def sample_rates() -> list[int]:
     """Every rate some format can carry, lowest first."""
     return sorted({rate for kind in FORMATS.kinds() for rate in kind.sample_rates_hz})
-
-
-def format_named(name: str) -> Format:
-    """The format of this name.
-
-    Raises:
-        UsageError: none has that name.
-        CoachError: it cannot be loaded.
-    """
-    return FORMATS.load(name)

@@ -51,6 +51,23 @@ class _Where:
     side: Side | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    """One side of one step of an exercise: what a hold is of."""
+
+    exercise: Exercise
+    step: Step
+    side: Side | None
+
+    @property
+    def step_name(self) -> str | None:
+        return self.step.name if self.exercise.has_steps else None
+
+    @property
+    def where(self) -> _Where:
+        return _Where(self.exercise.name, self.step_name, self.side)
+
+
 class _Planner:
     def __init__(
         self,
@@ -232,36 +249,25 @@ class _Planner:
                         sound = Sound.SWITCH
                     else:
                         opening, sound = [say.now(step.name), step.setup], Sound.START
-                    cursor = self.step_rounds(
-                        cursor, exercise, step, side, sound, opening, in_round
-                    )
+                    turn = _Turn(exercise, step, side)
+                    cursor = self.step_rounds(cursor, turn, sound, opening, in_round)
         return cursor
 
     def step_rounds(
-        self,
-        start_s: float,
-        exercise: Exercise,
-        step: Step,
-        side: Side | None,
-        sound: Sound,
-        opening: list[str],
-        outer: int | None,
+        self, start_s: float, turn: _Turn, sound: Sound, opening: list[str], outer: int | None
     ) -> float:
         """A step's holds: once, or in rounds with rests between them."""
-        rounds = step.repeat.rounds
-        if not step.repeat.repeated:
-            return self.hold(start_s, exercise, step, side, sound, opening, outer)
+        repeat = turn.step.repeat
+        if not repeat.repeated:
+            return self.hold(start_s, turn, sound, opening, outer)
         say = self.phrases
-        where = _Where(exercise.name, step.name if exercise.has_steps else None, side)
-        cursor = self.hold(
-            start_s, exercise, step, side, sound, [*opening, say.round(1, rounds)], 1
-        )
-        for number in range(2, rounds + 1):
-            announce = [say.round(number, rounds)]
-            if step.repeat.rest_s > 0:
-                cursor = self.rest(cursor, step.repeat.rest_s, where, announce, number)
+        cursor = self.hold(start_s, turn, sound, [*opening, say.round(1, repeat.rounds)], 1)
+        for number in range(2, repeat.rounds + 1):
+            announce = [say.round(number, repeat.rounds)]
+            if repeat.rest_s > 0:
+                cursor = self.rest(cursor, repeat.rest_s, turn.where, announce, number)
                 announce = []
-            cursor = self.hold(cursor, exercise, step, side, Sound.START, announce, number)
+            cursor = self.hold(cursor, turn, Sound.START, announce, number)
         return cursor
 
     def rest(
@@ -297,16 +303,14 @@ class _Planner:
     def hold(
         self,
         start_s: float,
-        exercise: Exercise,
-        step: Step,
-        side: Side | None,
+        turn: _Turn,
         sound: Sound,
         opening: list[str],
         number: int | None = None,
     ) -> float:
         """One hold: its chime and opening, then its cues, counts or countdown; returns its end."""
-        step_name = step.name if exercise.has_steps else None
-        where = _Where(exercise.name, step_name, side)
+        exercise, step, side = turn.exercise, turn.step, turn.side
+        step_name, where = turn.step_name, turn.where
         spoken_end = self.sound(start_s, sound, where)
         if opening:
             spoken_end = self.say_in_turn(spoken_end + AFTER_SOUND_S, opening, where)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from coach.errors import AudioDeviceError, Terminated
 from coach.play.moves import CHANGES, plan_change, skip_target
@@ -415,23 +416,12 @@ def play_session(
     output: Output,
     clock: Clock,
     *,
-    controls: Controls | None = None,
-    display: Display | None = None,
-    on_fired: Callable[[Fired], None] = lambda fired: None,
-    on_change: Callable[[Change], None] = lambda change: None,
     from_s: float = 0.0,
     opening: Opening | None = None,
-    wait_when_ready: bool = True,
+    **options: Any,
 ) -> PlayResult:
-    """Play a session; returns what fired and how far it got, also when stopped."""
-    player = Player(
-        session,
-        output,
-        clock,
-        controls=controls,
-        display=display,
-        on_fired=on_fired,
-        on_change=on_change,
-        wait_when_ready=wait_when_ready,
-    )
-    return player.play(from_s=from_s, opening=opening)
+    """Play a session; returns what fired and how far it got, also when stopped.
+
+    ``options`` are the Player's (controls, display, on_fired, on_change, wait_when_ready).
+    """
+    return Player(session, output, clock, **options).play(from_s=from_s, opening=opening)

@@ -96,18 +96,10 @@ ENGINES: Registry[EngineKind] = Registry(
 )
 
 
-def engine_names() -> list[str]:
-    """Every engine's name: the built-in ones, then those of installed packages."""
-    return ENGINES.names()
-
-
-def engine_kind(name: str) -> EngineKind:
-    """The engine of this name.
-
-    Raises:
-        UsageError: no engine has that name (the message lists those that do).
-    """
-    return ENGINES.load(name)
+engine_names = ENGINES.names
+"""Every engine's name: the built-in ones, then those of installed packages."""
+engine_kind = ENGINES.load
+"""The engine of this name (UsageError: none has it; CoachError: it cannot load)."""
 
 
 def split_voice(voice: str | None, engine: str) -> tuple[str | None, str]:
