@@ -30,7 +30,7 @@ from coach.play.output import LoggedOutput, Opening, Output
 from coach.play.player import play_session
 from coach.play.speaking import SpeakingLog
 from coach.play.transport import Display, Displays, PlayResult, StopReason
-from coach.render.build import Draft, load_sounds, opening_text, time_to_ready
+from coach.render.build import Draft, draft_session, load_sounds, opening_text
 from coach.routine.model import Routine
 from coach.speech.cache import SpeechCache
 from coach.timeline.events import Timeline
@@ -99,15 +99,15 @@ class LiveRun:
         o = self.options
         speech = session_speech(self.routine, o.rate, o.voice, o.engine)
         with contextlib.ExitStack() as stack:
-            draft = None if self.start_at else self._draft(speech)
-            opening = (
-                None if draft is None else open_early(self.routine, speech, output, clock, draft)
-            )
+            draft = self._draft(speech)
+            opening = None
             commands = None
-            if draft is not None:  # opened as the title starts: heard while the rest renders
+            if draft.timeline is not None and not self.start_at:
+                opening = open_early(self.routine, speech, output, clock, draft)
+                # opened as the title starts: heard while the rest renders
                 commands = stack.enter_context(self._open(draft.timeline, speaking))
             try:
-                session = prepare(self.routine, *self.options.as_args(), live=True, speech=speech)
+                session = prepare(self.routine, *o.as_args(), live=True, speech=speech, draft=draft)
             except BaseException:
                 if opening is not None:
                     opening.playing.stop()
@@ -142,11 +142,11 @@ class LiveRun:
             )
         return played, timeline
 
-    def _draft(self, speech: SpeechCache) -> Draft | None:
-        """The session planned on estimated speech, and how soon the real one is surely ready;
-        None when it may not plan (it is then prepared whole first, and says why)."""
+    def _draft(self, speech: SpeechCache) -> Draft:
+        """The session planned on estimated speech, and how soon the real one is surely ready
+        (without a timeline where it may not plan: it is prepared whole first, and says why)."""
         pace = self.options.pace or 1.0
-        return time_to_ready(
+        return draft_session(
             self.routine, speech, load_sounds(), pace=pace, length_s=self.options.length, live=True
         )
 

@@ -24,7 +24,7 @@ from coach.errors import CoachError, PlanError, UsageError, VoiceError
 from coach.language.table import primary
 from coach.plan.ceiling import MAX_SESSION_S
 from coach.registry import Kind, Registry
-from coach.render.build import build_session, load_sounds
+from coach.render.build import Draft, build_session, load_sounds
 from coach.render.session import Session
 from coach.routine.model import Routine
 from coach.routine.reader import load_routine
@@ -313,11 +313,13 @@ def prepare(
     *,
     live: bool = False,
     speech: SpeechCache | None = None,
+    draft: Draft | None = None,
 ) -> Session:
     """Load (unless loaded), plan and render: a bar shows on a terminal while speech renders.
 
     ``live``: the session can change pace under way, so it holds what that may say.
     ``speech``: the cache to render with (``session_speech``'s, by default).
+    ``draft``: the session already drafted with these options (not drafted again).
     """
     pace = check_speed(pace, length)
     if isinstance(routine, str):
@@ -335,6 +337,7 @@ def prepare(
             length_s=length,
             progress=progress.update,
             live=live,
+            draft=draft,
         )
 
 

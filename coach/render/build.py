@@ -49,26 +49,26 @@ def build_session(
     length_s: float | None = None,
     progress: Callable[[float], None] = lambda fraction: None,
     live: bool = False,
+    draft: Draft | None = None,
 ) -> Session:
     """Plan the routine with real clip lengths: every text is rendered (or found cached) first.
 
-    The planner asks for the length of each text it may say. A first plan, on
+    The planner asks for the length of each text it may say. A draft, planned on
     estimated lengths, collects those texts so that the ones not cached can be
     rendered together (in parallel); the real plan then finds nearly all of them
     ready, and renders any stragglers (such as a different "about N minutes") itself.
     The session holds every clip a sink may play, the live phrases included.
     ``progress`` hears the share of the texts rendered so far, when any are.
+    ``draft``: the one ``draft_session`` made for these same options, if there is one
+    (play makes it first, to start on the title), so the routine is not drafted twice.
     """
+    if draft is None or draft.live != live:
+        draft = draft_session(routine, speech, sounds, pace=pace, length_s=length_s, live=live)
+    speech.render_all(list(draft.texts), progress)
     sound_s = {sound: clip.duration_s for sound, clip in sounds.items()}
-    plan = session_plan(routine, sound_s, pace, length_s)
-    check_ceiling(plan)
+    timeline = session_plan(routine, sound_s, pace, length_s)(speech.length_s)
     phrases = phrases_for(routine.language)
-    texts = [*texts_to_speak(plan, speech.settings.rate_wpm), *phrases.live]
-    if live:
-        texts += changeable_texts(routine, sound_s, speech.settings.rate_wpm)
-    speech.render_all(texts, progress)
-    timeline = plan(speech.length_s)
-    wanted = (*timeline.texts(), *phrases.live, *(dict.fromkeys(texts) if live else ()))
+    wanted = (*timeline.texts(), *phrases.live, *(draft.texts if live else ()))
     clips = {text: speech.clip(text) for text in wanted}
     return Session(timeline, clips, sounds, routine if live else None)
 
@@ -88,12 +88,17 @@ def opening_text(routine: Routine) -> str:
 class Draft:
     """A session planned on estimated speech: what it will about be, before any rendering."""
 
-    timeline: Timeline
+    timeline: Timeline | None
+    """None where it may not plan on estimates (the real plan says why, with real lengths)."""
+    texts: tuple[str, ...]
+    """Every text the real session may ask for: to render together, before it is planned."""
     ready_s: float
     """A cautious bound on how long ``build_session`` takes, from what is not yet cached."""
+    live: bool
+    """It holds what a change of pace under way may say."""
 
 
-def time_to_ready(
+def draft_session(
     routine: Routine,
     speech: SpeechCache,
     sounds: Mapping[Sound, Clip],
@@ -101,27 +106,23 @@ def time_to_ready(
     pace: float = 1.0,
     length_s: float | None = None,
     live: bool = False,
-) -> Draft | None:
-    """The session on estimated speech, and how soon the real one is ready; None when it may
-    not plan (build it first: it says why before anything is heard).
-
-    Play can start on the opening while the rest renders, if the opening lasts longer.
+) -> Draft:
+    """The session planned once on estimated speech: what it says, and how soon the real
+    one is ready.
 
     Raises:
         SessionTooLongError: the session is over the ceiling, whatever its speech.
     """
     sound_s = {sound: clip.duration_s for sound, clip in sounds.items()}
-    plan = session_plan(routine, sound_s, pace, length_s)
-    check_ceiling(plan)
-    texts, timeline = speakable(plan, speech.settings.rate_wpm)
-    if timeline is None:
-        return None
+    rate = speech.settings.rate_wpm
+    texts, timeline = speakable(session_plan(routine, sound_s, pace, length_s), rate)
     if live:
-        texts += changeable_texts(routine, sound_s, speech.settings.rate_wpm)
+        texts += changeable_texts(routine, sound_s, rate)
     texts += phrases_for(routine.language).live
-    missing = sum(1 for text in dict.fromkeys(texts) if not speech.has(text))
+    wanted = tuple(dict.fromkeys(texts))
+    missing = sum(1 for text in wanted if not speech.has(text))
     cores = worker_count(missing) if speech.kind.parallel else 1
-    return Draft(timeline, PREPARE_S + missing * RENDER_S_PER_TEXT / cores)
+    return Draft(timeline, wanted, PREPARE_S + missing * RENDER_S_PER_TEXT / cores, live)
 
 
 def session_plan(
@@ -167,10 +168,10 @@ def session_texts(routine: Routine, sounds: Mapping[Sound, Clip], rate_wpm: int)
     once; nothing for a session over the ceiling (it is refused without speech)."""
     plan = session_plan(routine, {sound: clip.duration_s for sound, clip in sounds.items()})
     try:
-        check_ceiling(plan)
+        texts = texts_to_speak(plan, rate_wpm)
     except SessionTooLongError:
         return []
-    return [*texts_to_speak(plan, rate_wpm), *phrases_for(routine.language).live]
+    return [*texts, *phrases_for(routine.language).live]
 
 
 def changeable_texts(routine: Routine, sound_s: Mapping[Sound, float], rate_wpm: int) -> list[str]:
@@ -202,6 +203,10 @@ def speakable(
     estimate, so the introduction's "about N minutes" comes with both neighbours.
     """
     texts, timeline = estimated_plan(plan, rate_wpm)
+    if timeline is None:
+        # over the ceiling, or a hold too short for its words: the ceiling is said now,
+        # before anything renders (a planned estimate is under it already)
+        check_ceiling(plan)
     if timeline is not None:
         minutes = spoken_minutes(timeline)
         texts += [timeline.phrases.session_length(n) for n in (minutes - 1, minutes + 1) if n]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,7 @@ from coach.plan.fitting import fit_length
 from coach.plan.planner import plan_session
 from coach.render.build import build_session, estimated_speech_s, load_sounds, texts_to_speak
 from coach.resources import bundled_routines
+from coach.routine.model import Routine
 from coach.routine.reader import load_routine
 from coach.routine.walk import written_s
 from coach.speech.cache import SpeechCache, SpeechSettings
@@ -114,3 +116,32 @@ def test_a_session_over_the_ceiling_by_its_transitions_is_refused_before_any_spe
     # counted without speech, the length it names is a lower bound, and it says so
     assert "would take at least " in str(err.value)
     assert err.value.total_s > 6 * 3600 > written_s(routine)
+
+
+@pytest.mark.parametrize(("live", "plans"), [(False, 2), (True, 3)])
+def test_a_session_is_drafted_once_and_planned_once(
+    live: bool, plans: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One estimate, then the real plan (and, live, the slowest pace's texts): the draft play
+    makes to start on the title is the one the build renders from, not made again."""
+    import coach.render.build as build
+
+    calls: list[float] = []
+
+    def counted(routine: Routine, pacing: Pacing, *args: Any, **kwargs: Any) -> Timeline:
+        calls.append(pacing.pace)
+        return plan_session(routine, pacing, *args, **kwargs)
+
+    monkeypatch.setattr(build, "plan_session", counted)
+    routine = load_routine("smr-legs")
+    speech = SpeechCache(tmp_path, SpeechSettings())
+    draft = build.draft_session(routine, speech, load_sounds(), pace=2.0, live=live)
+    assert draft.timeline is not None
+    session = build_session(routine, speech, load_sounds(), pace=2.0, live=live, draft=draft)
+    assert len(calls) == plans
+    assert calls[0] == calls[-1] == 2.0
+    assert set(draft.texts) >= set(session.timeline.texts())
+    # with no draft given, the build makes its own: the same session
+    again = build_session(routine, speech, load_sounds(), pace=2.0, live=live)
+    assert len(calls) == 2 * plans
+    assert again.timeline == session.timeline
