@@ -147,7 +147,6 @@ def test_a_bad_environment_variable_is_named(env: dict[str, str]) -> None:
 def test_one_rule_for_the_file_and_the_environment(
     env: dict[str, str], variable: str, value: str, message: str
 ) -> None:
-    """Before: rate = 150.9 was silently 150 in the file but refused in COACH_RATE."""
     for command in (["config"], ["list"]):
         result = coach(*command, env=env | {variable: value})
         assert result.returncode == 2
@@ -159,7 +158,6 @@ def test_one_rule_for_the_file_and_the_environment(
 
 
 def test_a_broken_config_link_is_said(env: dict[str, str], tmp_path: Path) -> None:
-    """Before: a link to nothing was read as no config at all, without a word."""
     path = Path(env["XDG_CONFIG_HOME"]) / "coach" / "config.toml"
     path.parent.mkdir(parents=True)
     path.symlink_to(tmp_path / "dotfiles" / "coach.toml")
@@ -182,7 +180,6 @@ BAD_CONFIGS = ["rate = inf\n", "pace = \n", "a = " + "[" * 500 + "]" * 500 + "\n
 def test_help_and_completion_work_whatever_the_config_says(
     env: dict[str, str], text: str, command: list[str]
 ) -> None:
-    """Before: any bad config blocked --help, play --help and coach completion."""
     write_config(env, text)
     result = coach(*command, env=env)
     assert result.returncode == 0, result.stderr
@@ -208,7 +205,6 @@ def complete(env: dict[str, str], words: str) -> list[str]:
 def test_completion_offers_routines_from_the_configured_folder(
     env: dict[str, str], tmp_path: Path, command: str
 ) -> None:
-    """Before: completion ignored the config's routines folder; check offered files only."""
     folder = tmp_path / "elsewhere"
     folder.mkdir()
     (folder / "zebra-stretch.yaml").write_text(SHORT.read_text())

@@ -43,7 +43,6 @@ def one_line(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_the_same_file_for_audio_and_cues_is_refused(tmp_path: Path) -> None:
-    """Before: exit 0, and the audio was gone, replaced by the VTT."""
     same = tmp_path / "same.wav"
     result = run("export", str(SHORT), "-o", str(same), "--cues", str(same))
     assert result.returncode == 2
@@ -70,7 +69,6 @@ def test_the_routine_itself_is_never_an_output(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["fifo", "device"])
 def test_force_never_replaces_what_is_not_a_regular_file(tmp_path: Path, kind: str) -> None:
-    """Before: --force replaced a device node or FIFO with a regular file."""
     # Never /dev/null itself: a regression here would replace the machine's own.
     target = tmp_path / "out.wav"
     if kind == "fifo":
@@ -97,7 +95,6 @@ def test_force_never_replaces_what_is_not_a_regular_file(tmp_path: Path, kind: s
 def test_every_output_path_is_checked_before_any_work(
     tmp_path: Path, cues: str, message: str
 ) -> None:
-    """Before: a traceback, after the audio had been written."""
     result = run("export", str(SHORT), "-o", "out.wav", "--cues", cues, cwd=tmp_path)
     assert result.returncode == 2
     assert message in one_line(result)
@@ -121,7 +118,6 @@ def test_an_existing_folder_as_output_says_so(tmp_path: Path) -> None:
     ],
 )
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str], fragment: str) -> None:
-    """Before: an unknown voice or extension exited 1, as if the machine had failed."""
     env = {**os.environ, "HOME": str(tmp_path), "ALSA_CONFIG_PATH": str(DATA / "no-alsa.conf")}
     result = run(*args, cwd=tmp_path, env=env)
     assert result.returncode == 2
@@ -168,7 +164,6 @@ def test_a_fifo_log_with_no_reader_is_refused_not_waited_on(tmp_path: Path) -> N
 def test_special_files_as_routines_are_refused_at_once(
     tmp_path: Path, command: str, special: str
 ) -> None:
-    """Before: check hung on a FIFO, ate gigabytes on /dev/zero, ignored SIGTERM on /dev/urandom."""
     if special == "fifo":
         path = tmp_path / "r.yaml"
         os.mkfifo(path)
@@ -199,8 +194,7 @@ def test_a_length_past_the_ceiling_is_refused() -> None:
 
 
 def test_a_session_past_the_ceiling_is_refused_before_any_speech(tmp_path: Path) -> None:
-    """Before: ``hold: 1e12`` passed check and export ran for ever; now every hold is at most 1h
-    and a whole session at most 6h, said before a single cue is rendered."""
+    """Every hold is at most 1h and a session at most 6h, said before a cue is rendered."""
     body = "".join(
         f"      - name: Long {i}\n        setup: Lie still, number {i}.\n        hold: 1h\n"
         for i in range(8)
@@ -241,7 +235,6 @@ def test_a_full_stdout_is_one_line_not_a_traceback(args: list[str]) -> None:
 
 
 def test_a_closed_stdout_is_said_not_ignored(tmp_path: Path) -> None:
-    """Before: `coach show >&-` exited 0, and the document was lost without a word."""
     coach = coach_command()[0]
     shown = subprocess.run(
         f"{coach} show {SHORT} --json >&-", shell=True, capture_output=True, text=True, timeout=120
@@ -274,7 +267,7 @@ def test_a_closed_pipe_is_quiet() -> None:
 
 @pytest.mark.parametrize("exists", [True, False])
 def test_a_non_utf8_locale_with_a_non_ascii_file_name(tmp_path: Path, exists: bool) -> None:
-    """Before: a UnicodeEncodeError traceback on a Latin-1 terminal; now the name's own bytes."""
+    """On a Latin-1 terminal a file's name is written as its own bytes, not a traceback."""
     name = os.fsencode(tmp_path) + "/übung-ß.yaml".encode()
     if exists:
         Path(os.fsdecode(name)).write_text(SHORT.read_text())
@@ -311,7 +304,6 @@ def test_a_terminal_that_cannot_spell_the_schedule_still_gets_it(encoding: str) 
 
 
 def test_play_fallback_works_every_time_it_is_run(tmp_path: Path) -> None:
-    """Before: a second run told the user to use --force and --format, which play lacked."""
     env = {**os.environ, "HOME": str(tmp_path), "ALSA_CONFIG_PATH": str(DATA / "no-alsa.conf")}
     target = tmp_path / "tiny.wav"
     for _ in range(2):
@@ -332,7 +324,6 @@ def test_play_fallback_works_every_time_it_is_run(tmp_path: Path) -> None:
 
 
 def test_show_json_stays_json_when_a_long_cue_is_rendered(tmp_path: Path) -> None:
-    """Before: "Audio saved to /tmp/...cue.wav" reached stdout after an edited long cue."""
     long = " ".join(["Roll slowly up and down your thigh, breathing out as you go"] * 4)
     routine = tmp_path / "long.yaml"
     for attempt in range(3):
@@ -347,7 +338,6 @@ def test_show_json_stays_json_when_a_long_cue_is_rendered(tmp_path: Path) -> Non
 
 
 def test_a_cut_cache_entry_is_rendered_again_not_exported_cut(tmp_path: Path) -> None:
-    """Before: the cue was cut mid-sentence and the timeline shrank; at an odd byte, a traceback."""
     cache = tmp_path / "cache"
     env = os.environ | {"XDG_CACHE_HOME": str(cache)}
     first = run("show", str(SHORT), "--json", env=env)

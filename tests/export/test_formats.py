@@ -143,8 +143,6 @@ def chap_frames_in_file_order(path: Path) -> list[str]:
 
 
 def test_mp3_chapters_are_stored_in_time_order(session: Session, tmp_path: Path) -> None:
-    """Before: mutagen stored CHAP frames by size (chp0, chp9, chp10, chp7...), and players
-    that read them in file order listed them scrambled."""
     from coach.export.tags import write_id3
     from coach.plan.planner import plan_session
     from coach.timeline.events import Pacing

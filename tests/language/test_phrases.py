@@ -289,7 +289,6 @@ def test_voices_filter_by_language() -> None:
 
 
 def test_voices_for_a_language_with_none_says_so() -> None:
-    """Before: nothing at all was printed."""
     result = subprocess.run(
         [*coach_command(), "voices", "--language", "zz"], capture_output=True, text=True, timeout=60
     )

@@ -169,7 +169,6 @@ def test_export_and_show_give_a_hold_until_ready_its_ready_time(tmp_path: Path) 
 def test_cues_at_times_in_a_hold_until_ready_keep_their_times_at_any_pace(
     pace: float, tmp_path: Path
 ) -> None:
-    """Before: the cues' times scaled with the pace but the hold did not: at 0.25 all were left out."""
     routine = load_text(
         tmp_path,
         "title: T\nready: 40s\nsections:\n  - name: S\n    exercises:\n"

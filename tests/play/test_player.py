@@ -268,7 +268,6 @@ def test_no_audio_device_with_fallback_writes_the_file(tmp_path: Path) -> None:
 def test_ctrl_c_and_sigterm_stop_keep_the_log_and_are_recorded(
     tmp_path: Path, signum: int, status: int, stopped_by: str
 ) -> None:
-    """Before: SIGTERM (a logout, a service stop) left no history entry."""
     env, _ = capture_home(tmp_path)
     log = tmp_path / "log.jsonl"
     proc = subprocess.Popen(
@@ -308,7 +307,6 @@ def closing_words(session: Session) -> Event:
 
 
 def test_next_during_the_closing_words_ends_the_session_at_once(session: Session) -> None:
-    """Before: the loop that waited out the end ignored the jump; 141 s of silence followed."""
     ending = closing_words(session)
     pressed = ending.at_s + ending.duration_s / 2
     clock = FakeClock()
@@ -353,7 +351,6 @@ def quiet_moment(session: Session, after_s: float) -> float:
 
 
 def test_ctrl_c_while_paused_reports_where_it_was_paused(session: Session) -> None:
-    """Before: the position grew with the wall clock while paused (paused 0:05, "stopped at 10:05")."""
     paused_at = quiet_moment(session, 5.0)
     clock = FakeClock(interrupt_at=paused_at + 600)
     output = FakeOutput(clock)
@@ -408,7 +405,6 @@ def test_shared_types_do_not_pull_in_the_player() -> None:
 
 @pytest.mark.slow
 def test_a_history_that_cannot_be_written_is_a_warning_not_a_failure(tmp_path: Path) -> None:
-    """Before: the whole session played, then coach exited 1 because the history failed."""
     env, capture = capture_home(tmp_path)
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the data folder should be")
@@ -466,7 +462,6 @@ def play_on_a_terminal(
 
 @pytest.mark.slow
 def test_keys_typed_together_each_count_in_order(tmp_path: Path) -> None:
-    """Before: keys arriving in one read counted once (the last): ++ made one change."""
     status, lines, stderr = play_on_a_terminal(tmp_path, TINY, [(1.0, b"++-"), (6.0, b"q")])
     assert "Traceback" not in stderr
     assert status == 0
@@ -478,7 +473,6 @@ def test_keys_typed_together_each_count_in_order(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_keys_pressed_during_a_confirmation_are_all_heard(tmp_path: Path) -> None:
-    """Before: + pressed three times during a confirmation made two changes."""
     typed = [(1.0, b"+"), (1.3, b"+"), (1.5, b"+"), (1.7, b"+")]
     status, lines, _ = play_on_a_terminal(tmp_path, TINY, [*typed, (8.0, b"q")])
     assert status == 0

@@ -181,7 +181,6 @@ def test_many_changes_keep_every_clip_apart(session: Session) -> None:
 def test_keys_pressed_together_each_change_the_pace_and_are_confirmed_once(
     session: Session,
 ) -> None:
-    """Before: only the last of the keys read together counted."""
     pressed = session.timeline.holds[0].start_s + 8.0
     _, plain_output, _ = press(session, [])
     result, output, changes = press(session, [(pressed, Command.FASTER)] * 3)
@@ -210,7 +209,6 @@ def test_a_burst_of_changes_keeps_its_order_and_stops_at_other_keys(session: Ses
 def test_changes_pressed_while_paused_are_made_when_the_session_goes_on(
     session: Session,
 ) -> None:
-    """Before: + pressed while paused was dropped."""
     pressed = session.timeline.holds[0].start_s + 8.0
     keys = [(pressed, Command.PAUSE), (pressed + 5, Command.FASTER), (pressed + 20, Command.PAUSE)]
     result, _, changes = press(session, keys)

@@ -71,7 +71,6 @@ def test_pace_keys_while_waiting_for_ready_do_not_skip(tmp_path: Path) -> None:
 def test_with_no_one_to_press_space_a_hold_until_ready_lasts_its_ready_time(
     tmp_path: Path,
 ) -> None:
-    """Before: play from a pipe, a launcher or cron waited at the hold for ever."""
     from coach.play.player import play_session
 
     session = ready_session(tmp_path)

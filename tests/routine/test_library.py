@@ -184,7 +184,6 @@ def test_edit_checks_on_save_and_reopens_on_problems(home: dict[str, str], tmp_p
 def test_edit_declined_keeps_the_routine_as_it_was_and_the_edit_beside_it(
     home: dict[str, str], tmp_path: Path
 ) -> None:
-    """Before: declining left the broken text in place of the routine."""
     editor = fake_editor(tmp_path, ["title: [\n"])
     path, before, result = edit_mine(home, editor, stdin=subprocess.DEVNULL)
     assert result.returncode == 2
@@ -216,7 +215,6 @@ def test_edit_declined_twice_then_kept_as_it_is(home: dict[str, str], tmp_path: 
 def test_an_edit_that_empties_or_deletes_the_file_changes_nothing(
     home: dict[str, str], editor: str
 ) -> None:
-    """Before: the routine was gone, or 0 bytes."""
     coach("new", "mine", "--from", "smr-legs", env=home)
     path = routines_dir(home) / "mine.yaml"
     before = path.read_bytes()
@@ -246,7 +244,6 @@ def test_edit_through_a_link_changes_the_file_it_names(
 
 @pytest.mark.parametrize("editor", ["false", "no-such-editor-anywhere"])
 def test_a_failing_editor_is_the_users_setting(home: dict[str, str], editor: str) -> None:
-    """Before: click's "Error: ..." and exit 1."""
     path, before, result = edit_mine(home, editor)
     assert result.returncode == 2
     assert result.stderr.startswith(f"coach: '{editor}' could not edit")
@@ -256,7 +253,6 @@ def test_a_failing_editor_is_the_users_setting(home: dict[str, str], editor: str
 
 
 def test_a_routines_folder_that_is_a_file_is_said(home: dict[str, str]) -> None:
-    """Before: "cannot write there: File exists", and list silently showed none of yours."""
     folder = routines_dir(home)
     folder.parent.mkdir(parents=True)
     folder.write_text("not a folder")
@@ -273,7 +269,6 @@ def test_a_routines_folder_that_is_a_file_is_said(home: dict[str, str]) -> None:
 
 
 def test_a_name_too_long_says_so(home: dict[str, str]) -> None:
-    """Before: a 250-character name was told "choose another folder"."""
     result = coach("new", "a" * 250, env=home)
     assert result.returncode == 2
     assert result.stderr == (
@@ -284,7 +279,6 @@ def test_a_name_too_long_says_so(home: dict[str, str]) -> None:
 
 
 def test_a_copy_finds_the_includes_of_the_original(home: dict[str, str], tmp_path: Path) -> None:
-    """Before: a copy of main.yaml including parts/calves.yaml worked only from main's folder."""
     project = tmp_path / "project"
     (project / "parts").mkdir(parents=True)
     (project / "parts" / "calves.yaml").write_text(SHORT.read_text())
@@ -311,7 +305,6 @@ def test_a_copy_finds_the_includes_of_the_original(home: dict[str, str], tmp_pat
 
 
 def test_list_notices_a_routine_of_yours_that_shadows_an_include(home: dict[str, str]) -> None:
-    """Before: list cached by file stamps only, and went on saying the includer was fine."""
     folder = routines_dir(home)
     folder.mkdir(parents=True)
     (folder / "wrapper.yaml").write_text("title: Wrapper\nsections:\n  - include: smr-back\n")

@@ -276,10 +276,9 @@ def test_unsafe_or_broken_yaml(text: str, fragment: str, write_routine: WriteRou
 def test_deep_nesting_is_refused_at_once(
     depth: int, opening: str, closing: str, write_routine: WriteRoutine
 ) -> None:
-    """Before: 2,000 levels gave a RecursionError traceback, 100,000 hung.
-
-    Past about 1,000 levels libyaml (PyYAML >= 6.0.4) stops the scan itself, before the
+    """Past about 1,000 levels libyaml (PyYAML >= 6.0.4) stops the scan itself, before the
     pre-scan sees an event: whoever stops it, the verdict is one problem on line 1.
+
     """
     path = write_routine("title: " + opening * depth + closing * depth + "\n")
     started = time.monotonic()
@@ -301,7 +300,6 @@ def test_deep_block_nesting_is_refused(write_routine: WriteRoutine) -> None:
 
 
 def test_transition_zero_means_no_transition(write_routine: WriteRoutine) -> None:
-    """Before: ``transition: 0`` was read as the default 15 s (an ``or`` on a float)."""
     path = write_routine(
         "title: T\ntransition: 0\nsections:\n  - name: S\n    exercises:\n"
         "      - name: A\n        setup: x\n        hold: 30s\n"
@@ -322,7 +320,6 @@ def test_transition_zero_means_no_transition(write_routine: WriteRoutine) -> Non
 def test_files_that_are_not_files_are_refused_without_reading(
     tmp_path: Path, make: object, message: str
 ) -> None:
-    """Before: a FIFO hung, /dev/zero ate gigabytes, /dev/urandom ignored SIGTERM."""
     path = tmp_path / "routine.yaml"
     make(path)  # type: ignore[operator]
     with pytest.raises(RoutineError) as caught:

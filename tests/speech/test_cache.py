@@ -122,7 +122,6 @@ def test_damaged_cache_entry_is_rendered_again(tmp_path: Path, engine: EspeakEng
 def test_a_cut_or_altered_cache_entry_is_never_used(
     tmp_path: Path, engine: EspeakEngine, damage: object
 ) -> None:
-    """Before: a truncated entry was used as it was, the cue cut mid-sentence (or a traceback)."""
     text = "Roll slowly up and down the length of your thigh."
     whole = SpeechCache(tmp_path, SpeechSettings(), lambda: engine).clip(text)
     path = SpeechCache(tmp_path, SpeechSettings(), lambda: engine).path_for(text)
