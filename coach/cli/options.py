@@ -98,7 +98,7 @@ def complete_voices(
 
 
 def _voice(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """``--voice ENGINE:VOICE`` picks the engine too (``piper:~/voices/x.onnx``)."""
+    """``--voice ENGINE:VOICE`` picks the engine too (a Piper voice file: ``piper:PATH``)."""
     engine = ctx.params.get("engine") or DEFAULT_ENGINE
     voice, named = split_voice(value, engine)
     if named != engine:
@@ -138,7 +138,7 @@ def session_options(command: F) -> F:
         click.option(
             "--voice",
             metavar="ID",
-            help="Voice to speak with (see `coach voices`); piper:PATH for a Piper voice file.",
+            help="Voice to speak with (see `coach voices`); ENGINE:VOICE picks the engine too.",
             shell_complete=complete_voices,
             callback=_voice,
         ),
