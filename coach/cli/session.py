@@ -83,10 +83,16 @@ def show(
 
 
 def check_outputs(
-    routine: str, target: Path, format_name: str | None, cues_path: Path | None, *, force: bool
+    routine: str,
+    target: Path,
+    format_name: str | None,
+    rate_hz: int | None,
+    cues_path: Path | None,
+    *,
+    force: bool,
 ) -> str | None:
-    """Every output path checked before any work, so nothing fails halfway; the format to
-    write (the config's, for a file name with no known ending).
+    """Every output checked before any work (paths, format, rate), so nothing fails halfway;
+    the format to write (the config's, for a file name with no known ending).
 
     Raises:
         TargetError: an output cannot be written as asked.
@@ -94,7 +100,7 @@ def check_outputs(
     check_distinct({"ROUTINE": routine_file(routine), "-o": target, "--cues": cues_path})
     if format_name is None and target.suffix.lstrip(".").lower() not in format_names():
         format_name = configured("format")
-    check_target(target, force=force, format_name=format_name)
+    check_target(target, force=force, format_name=format_name, sample_rate_hz=rate_hz)
     if cues_path is not None:
         check_new_file(cues_path, force=force, hint="session.vtt")
     return format_name
@@ -155,7 +161,8 @@ def export(
       coach export smr-full --length 20m -o short.ogg --cues short.vtt --force
     """
     pace = check_speed(pace, length)
-    format_name = check_outputs(routine, target, format_name, cues_path, force=force)
+    rate_hz = int(sample_rate) if sample_rate else None
+    format_name = check_outputs(routine, target, format_name, rate_hz, cues_path, force=force)
     session = prepare(routine, pace, length, rate, voice, engine)
     with Progress(sys.stderr) as progress:
         result = export_session(
@@ -163,7 +170,7 @@ def export(
             target,
             force=force,
             format_name=format_name,
-            sample_rate_hz=int(sample_rate) if sample_rate else None,
+            sample_rate_hz=rate_hz,
             progress=progress.update,
         )
     if cues_path is not None:

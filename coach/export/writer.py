@@ -82,8 +82,15 @@ def format_for(target: Path, name: str | None) -> Format:
     return format_named(key)
 
 
-def check_target(target: Path, *, force: bool, format_name: str | None = None) -> Format:
-    """Refuse before any work is done: a folder, unknown format, missing folder, existing file.
+def check_target(
+    target: Path,
+    *,
+    force: bool,
+    format_name: str | None = None,
+    sample_rate_hz: int | None = None,
+) -> Format:
+    """Refuse before any work is done: a folder, unknown format, a rate it cannot carry,
+    missing folder, existing file.
 
     Raises:
         TargetError: the target cannot be written as asked.
@@ -91,6 +98,7 @@ def check_target(target: Path, *, force: bool, format_name: str | None = None) -
     if target.is_dir():
         raise TargetError(f"{target}: is a folder; give a file name like session.wav")
     fmt = format_for(target, format_name)
+    fmt.rate_hz(sample_rate_hz)
     check_new_file(target, force=force, hint=f"session.{fmt.name}")
     return fmt
 

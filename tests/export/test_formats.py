@@ -334,3 +334,19 @@ def test_progress_bar_only_on_a_terminal() -> None:
     assert "exporting" in shown.getvalue()
     assert "50%" in shown.getvalue()
     assert shown.getvalue().endswith("\r\x1b[2K")  # the bar is cleared at the end
+
+
+def test_a_rate_the_format_cannot_carry_is_refused_before_any_speech(tmp_path: Path) -> None:
+    """--sample-rate 22050 for Opus is said at once: nothing rendered, nothing written."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    args = ["export", str(SHORT), "-o", str(tmp_path / "s.opus"), "--sample-rate", "22050"]
+    result = subprocess.run(
+        [*coach_command(), *args], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "coach: --sample-rate 22050 is not supported for opus; "
+        "use one of 8000, 12000, 16000, 24000, 48000\n"
+    )
+    assert not (tmp_path / "cache").exists()
+    assert not (tmp_path / "s.opus").exists()
