@@ -19,7 +19,14 @@ import platformdirs
 from coach.cli.group import EXIT_INTERRUPTED, EXIT_TERMINATED
 from coach.cli.options import SessionOptions, prepare, routine_file, session_speech
 from coach.control.sources import Merged, SourceContext, SourceKind, open_sources
-from coach.errors import AudioDeviceError, CoachError, OutputError, PlanError, TargetError
+from coach.errors import (
+    AudioDeviceError,
+    CoachError,
+    OutputError,
+    PlanError,
+    TargetError,
+    Terminated,
+)
 from coach.export.writer import check_target, export_session
 from coach.files import check_distinct, open_log
 from coach.history import Entry, append_entry
@@ -108,6 +115,18 @@ class LiveRun:
                 commands = stack.enter_context(self._open(draft.timeline, speaking))
             try:
                 session = prepare(self.routine, *o.as_args(), live=True, speech=speech, draft=draft)
+            except (KeyboardInterrupt, Terminated) as stop:
+                if opening is None or draft.timeline is None:
+                    raise
+                # stopped while the title played: a session all the same, said and recorded
+                opening.playing.stop()
+                position_s = min(max(clock.now() - opening.started_s, 0.0), draft.timeline.total_s)
+                reason = (
+                    StopReason.INTERRUPT
+                    if isinstance(stop, KeyboardInterrupt)
+                    else StopReason.TERMINATED
+                )
+                return PlayResult((), position_s, reason), draft.timeline
             except BaseException:
                 if opening is not None:
                     opening.playing.stop()

@@ -23,6 +23,7 @@ from coach.control.recogniser import (
     SAMPLE_RATE_HZ,
     WORDS,
     Heard,
+    ListenError,
     Recogniser,
     check_listening,
     wake_word_shape,
@@ -192,12 +193,21 @@ def open_listener(context: SourceContext) -> Iterator[Controls | None]:
 
 
 def check_microphone(options: Mapping[str, Any]) -> None:
-    """The recogniser is there and knows the wake word: said before the first sound.
+    """The listen extra is here (the recogniser and sounddevice) and the recogniser knows the
+    wake word: said before the first sound, only by a command that listens.
 
     Raises:
         ListenError: it is not, or it does not.
     """
     check_listening(options.get("wake-word"))
+    try:
+        import sounddevice  # noqa: F401
+    except ImportError as err:
+        raise ListenError(
+            "voice commands need sounddevice: pip install 'coach[listen]' (./setup.sh installs it)"
+        ) from err
+    except OSError:
+        pass  # PortAudio itself is missing: said as the microphone opens, and the session plays
 
 
 SAID = ", ".join(f'"{word}"' for word in WORDS)

@@ -9,6 +9,7 @@ assertions read the captured audio, the --log and the history.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -323,3 +324,35 @@ def test_bad_listening_options_are_refused_before_anything_plays(
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
     assert not capture.exists()
+
+
+@pytest.mark.parametrize("missing", ["sounddevice", "pocketsphinx"])
+def test_the_listen_extra_missing_is_said_before_any_sound(tmp_path: Path, missing: str) -> None:
+    """Without it, `--listen` (or COACH_LISTEN) is one line naming the fix, exit 2, nothing
+    played; commands that never listen do not need it, whatever the config says."""
+    env, capture, _fifo = listening_home(tmp_path)
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / f"{missing}.py").write_text(f"raise ImportError('No module named {missing}')\n")
+    env["PYTHONPATH"] = os.pathsep.join([str(shadow), env.get("PYTHONPATH", "")])
+    for how in ({"COACH_LISTEN": "1"}, {}):
+        args = [] if how else ["--listen"]
+        done = subprocess.run(
+            [*coach_command(), "play", str(QUIET), "--quiet", *args],
+            env={**env, **how},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.count("\n") == 1, done.stderr
+        assert "pip install 'coach[listen]'" in done.stderr
+        assert not capture.exists()
+    shown = subprocess.run(
+        [*coach_command(), "show", str(QUIET)],
+        env={**env, "COACH_LISTEN": "1", "COACH_WAKE_WORD": "coach"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
