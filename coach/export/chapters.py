@@ -23,17 +23,18 @@ def chapters(timeline: Timeline) -> list[Chapter]:
     or the rest before a new round).
     """
     starts: list[tuple[str, float]] = []
-    segments = iter(timeline.segments)
-    segment = next(segments, None)
-    previous: tuple[str, str | None, int | None] | None = None
+    segments = iter(enumerate(timeline.segments))
+    number, segment = next(segments, (-1, None))
+    previous: tuple[int, str | None, int | None] | None = None
     previous_end = 0.0
     for hold in timeline.holds:
-        key = (hold.exercise, hold.side.value if hold.side else None, hold.round)
+        while segment is not None and segment.end_s <= hold.start_s:
+            number, segment = next(segments, (-1, None))
+        # by the exercise's place, not its name: a routine may come back to an exercise
+        key = (number, hold.side.value if hold.side else None, hold.round)
         if key != previous:
             begins = previous_end
-            if previous is None or previous[0] != hold.exercise:
-                while segment is not None and segment.end_s <= hold.start_s:
-                    segment = next(segments, None)
+            if previous is None or previous[0] != number:
                 begins = segment.start_s if segment is not None else hold.start_s
             title = timeline.phrases.place(hold.exercise, None, hold.side)
             if hold.round is not None:

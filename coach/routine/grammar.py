@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_TEXT_CHARS = 400
+CONTROL_CHARS = r"\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
+"""Control characters, as a regex class's body: no text may hold one (white space ones fold
+into a space). A NUL would split a tag's value in two; none is ever spoken."""
 MAX_DESCRIPTION_CHARS = 2000
 MAX_INCLUDE_DEPTH = 8
 MAX_ROUNDS = 100

@@ -11,9 +11,18 @@ import yaml
 from coach.durations import MAX_DURATION_S, format_duration, parse_duration
 from coach.errors import Problem
 from coach.language.table import TABLE, is_supported
-from coach.routine.grammar import FLAG_WORDS, SPOKEN, Duration, Shape, Text, Whole
+from coach.routine.grammar import (
+    CONTROL_CHARS,
+    FLAG_WORDS,
+    SPOKEN,
+    Duration,
+    Shape,
+    Text,
+    Whole,
+)
 
 _MARKUP = re.compile(r"[<>]")
+_CONTROL = re.compile(f"[{CONTROL_CHARS}]")
 _STD_TAGS = {
     "tag:yaml.org,2002:" + t
     for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
@@ -131,6 +140,10 @@ class Checker:
             self.problem(node, f"{what} is {len(raw)} characters; keep it under {spec.limit}")
         elif spec.spoken and _MARKUP.search(value):
             self.problem(node, f"{what} contains < or >; markup (SSML) is not spoken, remove it")
+        elif control := _CONTROL.search(value):
+            self.problem(
+                node, f"{what} contains a control character (U+{ord(control[0]):04X}); remove it"
+            )
         return value
 
     def duration(self, node: yaml.Node, what: str, spec: Duration) -> float | None:

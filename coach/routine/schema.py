@@ -13,6 +13,7 @@ from coach.durations import MAX_DURATION_S, UNITS
 from coach.language.table import TABLE
 from coach.routine.grammar import (
     BOTH,
+    CONTROL_CHARS,
     FLAG_WORDS,
     SHAPES,
     SIDES,
@@ -63,8 +64,11 @@ def duration_pattern(max_s: float = MAX_DURATION_S) -> str:
 
 def _text(spec: Text) -> Json:
     out: Json = {"type": "string", "maxLength": spec.limit}
+    plain = f"[^<>{CONTROL_CHARS}]"
     if spec.spoken:
-        out["pattern"] = r"^[^<>]*[^<>\s][^<>]*$"
+        out["pattern"] = rf"^{plain}*[^<>\s{CONTROL_CHARS}]{plain}*$"
+    else:
+        out["pattern"] = rf"^[^{CONTROL_CHARS}]*$"
     return out
 
 

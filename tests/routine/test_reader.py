@@ -151,6 +151,14 @@ def test_schema_accepts_every_bundled_routine() -> None:
                 {"name": "S", "exercises": [{"name": "E", "setup": "x", "hold": "ninety"}]}
             ],
         },
+        {
+            "title": "T",
+            "sections": [{"name": "S", "exercises": [{"name": "Cal\x00ves", "hold": "20s"}]}],
+        },
+        {
+            "title": "T\x1b[31m",
+            "sections": [{"name": "S", "exercises": [{"name": "E", "hold": "20s"}]}],
+        },
     ],
 )
 def test_schema_rejects_what_the_loader_rejects(
@@ -206,6 +214,10 @@ def problems_of(path: Path) -> list[str]:
         (
             "      - name: Pigeon\n        setup: ''\n        hold: 30s\n",
             ["6: exercise \"Pigeon\": 'setup' is empty; write what to say"],
+        ),
+        (
+            '      - name: Pigeon\n        setup: "Sit.\\0 Lie."\n        hold: 30s\n',
+            ["6: exercise \"Pigeon\": 'setup' contains a control character (U+0000); remove it"],
         ),
         (
             "      - name: Pigeon\n        setup: Sit.\n        hold: inf\n        cues:\n"
