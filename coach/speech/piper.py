@@ -13,6 +13,7 @@ read, and the digest of their content that keys the cache).
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import unicodedata
@@ -90,6 +91,10 @@ class PiperEngine:
         found = find_voice(voice)
         key = found.model.resolve()
         if key not in self._sessions:
+            # ONNX Runtime's own telemetry (1.29 on) writes a device id into the user's cache
+            # and uploads events as it is imported; coach is offline and private. Its
+            # documented opt-out must be set before the import, and it lasts the process.
+            os.environ["ORT_DISABLE_TELEMETRY"] = "1"
             try:
                 import onnxruntime
             except ImportError as err:

@@ -426,3 +426,19 @@ def test_a_damaged_note_of_a_voices_digest_is_read_past(tmp_path: Path, voice: P
     copy.write_bytes(copy.read_bytes() + b"\0")
     piper._digest.cache_clear()
     assert piper.voice_key(str(copy)) != key
+
+
+def test_onnx_runtime_leaves_no_device_id_and_sends_nothing(
+    tmp_path: Path, voice: Path, env: dict[str, str]
+) -> None:
+    """coach is offline and private: ONNX Runtime's telemetry is off in every process that
+    renders (its device id and event store would sit in the user's cache)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**env, "HOME": str(home)}
+    env.pop("ORT_DISABLE_TELEMETRY", None)
+    target = tmp_path / "legs.wav"
+    done = coach("export", "smr-legs", "--voice", f"piper:{voice}", "-o", str(target), env=env)
+    assert done.returncode == 0, done.stderr
+    left = [p for p in (*home.rglob("*"), *tmp_path.rglob("*")) if "Microsoft" in p.parts]
+    assert left == []
