@@ -97,47 +97,106 @@ def read_voice(path: Path) -> PiperVoice:
 def _read_config(path: Path, config: Path, stamp: tuple[int, int, int]) -> PiperVoice:
     """The voice, read once a process while its files stay as they are (``stamp``)."""
     try:
-        data = json.loads(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        reason = err.strerror if isinstance(err, OSError) else "it is not JSON"
+        # an integer of thousands of digits is read as the float it is about (inf), so that
+        # the field it stands in is named, not Python's limit on digits
+        text = config.read_text(encoding="utf-8")
+        data = json.loads(text, parse_int=lambda s: int(s) if len(s) < 30 else float(s))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
+        reason = err.strerror if isinstance(err, OSError) else "it is not JSON a voice has"
         raise VoiceError(f"{config}: cannot be read ({reason}); download the voice again") from err
     try:
         return _parse(path, data)
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:
-        raise VoiceError(
-            f"{config}: is not a Piper voice's config ({type(err).__name__}: {err}); "
-            "download the voice again"
-        ) from err
+    except _Field as err:
+        raise VoiceError(f"{config}: {err}; download the voice again") from err
+
+
+MAX_PHONEME_ID = 65_535
+"""Piper's phoneme ids are a few hundred at most; a bigger one is damage, not a voice."""
+MAX_SPEAKERS = 10_000
+
+
+class _Field(ValueError):
+    """A field of a voice's config that is missing or cannot be what it says."""
+
+
+def _at(data: Any, field: str, default: Any = ...) -> Any:
+    """``data``'s value at a dotted ``field`` (``audio.sample_rate``)."""
+    value = data
+    for part in field.split("."):
+        if not isinstance(value, dict) or part not in value:
+            if default is not ...:
+                return default
+            raise _Field(f"'{field}' is missing")
+        value = value[part]
+    return value
+
+
+def _whole(data: Any, field: str, low: int, high: int, default: Any = ...) -> int:
+    value = _at(data, field, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _Field(f"'{field}' must be a whole number from {low} to {high}, got {value!r:.40}")
+    return value
+
+
+def _scale(data: Any, field: str, default: float) -> float:
+    value = _at(data, field, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Field(f"'{field}' must be a number, got {value!r:.40}")
+    if not math.isfinite(value) or not 0 <= value <= 10:
+        raise _Field(f"'{field}' must be from 0 to 10, got {value!r:.40}")
+    return float(value)
+
+
+def _text(data: Any, field: str, default: Any = ...) -> str:
+    value = _at(data, field, default)
+    if not isinstance(value, str) or not value.strip():
+        raise _Field(f"'{field}' must be text, got {value!r:.40}")
+    return value
 
 
 def _parse(model: Path, data: Any) -> PiperVoice:
-    if data.get("phoneme_type", "espeak") != "espeak":
-        raise ValueError(f"phoneme_type {data['phoneme_type']!r} is not supported, only espeak")
-    ids = {str(k): int(v[0]) for k, v in data["phoneme_id_map"].items()}
+    """The voice, every field checked as data (a damaged config names its field).
+
+    Raises:
+        _Field: a field is missing, or not what a voice has.
+    """
+    if not isinstance(data, dict):
+        raise _Field("is not a Piper voice's config (not a JSON object)")
+    kind = _at(data, "phoneme_type", "espeak")
+    if kind != "espeak":
+        raise _Field(f"'phoneme_type' {kind!r:.40} is not supported, only espeak")
+    table = _at(data, "phoneme_id_map")
+    if not isinstance(table, dict):
+        raise _Field("'phoneme_id_map' must map each phoneme to its ids")
+    ids: dict[str, int] = {}
+    for symbol, found in table.items():
+        first = found[0] if isinstance(found, list) and found else None
+        if isinstance(first, bool) or not isinstance(first, int):
+            raise _Field(f"'phoneme_id_map' {symbol!r:.20} must list its ids")
+        if not 0 <= first <= MAX_PHONEME_ID:
+            raise _Field(
+                f"'phoneme_id_map' {symbol!r:.20}: id {first!r:.40} is not from 0 to "
+                f"{MAX_PHONEME_ID}"
+            )
+        ids[str(symbol)] = first
     for symbol in (PAD, BOS, EOS):
         if symbol not in ids:
-            raise KeyError(f"phoneme_id_map has no {symbol!r}")
-    rate = int(data["audio"]["sample_rate"])
-    if not 8000 <= rate <= 96000:
-        raise ValueError(f"sample_rate {rate} is not one a voice has")
-    inference = data.get("inference", {})
-    scales = [
-        float(inference.get(k, d))
-        for k, d in (("noise_scale", 0.667), ("length_scale", 1), ("noise_w", 0.8))
-    ]
-    if not all(math.isfinite(s) and 0 <= s <= 10 for s in scales) or scales[1] == 0:
-        raise ValueError(f"inference scales {scales} are out of range")
-    language = data.get("language", {}).get("code") or data["espeak"]["voice"]
+            raise _Field(f"'phoneme_id_map' has no {symbol!r}")
+    espeak_voice = _text(data, "espeak.voice")
+    language = _text(data, "language.code", espeak_voice)
+    length_scale = _scale(data, "inference.length_scale", 1.0)
+    if length_scale == 0:
+        raise _Field("'inference.length_scale' must be more than 0")
     return PiperVoice(
         model=model,
-        sample_rate_hz=rate,
-        espeak_voice=str(data["espeak"]["voice"]),
-        language=str(language).replace("_", "-"),
+        sample_rate_hz=_whole(data, "audio.sample_rate", 8000, 96000),
+        espeak_voice=espeak_voice,
+        language=language.replace("_", "-"),
         phoneme_ids=ids,
-        noise_scale=scales[0],
-        length_scale=scales[1],
-        noise_w=scales[2],
-        speakers=int(data.get("num_speakers", 1)),
+        noise_scale=_scale(data, "inference.noise_scale", 0.667),
+        length_scale=length_scale,
+        noise_w=_scale(data, "inference.noise_w", 0.8),
+        speakers=_whole(data, "num_speakers", 1, MAX_SPEAKERS, 1),
     )
 
 

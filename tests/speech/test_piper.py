@@ -324,6 +324,12 @@ def damaged(tmp_path: Path, voice: Path, name: str) -> Path:
         "not a piper model",
         "infinite scale",
         "unknown espeak voice",
+        "infinite sample rate",
+        "sample rate of 5,001 digits",
+        "huge noise scale",
+        "infinite speakers",
+        "huge phoneme id",
+        "config is a list",
     ],
 )
 def test_a_missing_or_damaged_voice_is_one_line_and_leaves_nothing_cached(
@@ -370,10 +376,36 @@ def test_a_missing_or_damaged_voice_is_one_line_and_leaves_nothing_cached(
     elif harm == "unknown espeak voice":
         data["espeak"]["voice"] = "xx-nope"
         config.write_text(json.dumps(data))
+    elif harm == "infinite sample rate":
+        config.write_text(
+            json.dumps(data).replace('"sample_rate": 22050', '"sample_rate": Infinity')
+        )
+    elif harm == "sample rate of 5,001 digits":
+        config.write_text(
+            json.dumps(data).replace('"sample_rate": 22050', '"sample_rate": ' + "9" * 5001)
+        )
+    elif harm == "huge noise scale":
+        config.write_text(json.dumps(data).replace('"noise_scale": 0.667', '"noise_scale": 1e999'))
+    elif harm == "infinite speakers":
+        data["num_speakers"] = float("inf")
+        config.write_text(json.dumps(data))
+    elif harm == "huge phoneme id":
+        data["phoneme_id_map"]["a"] = [10**30]
+        config.write_text(json.dumps(data))
+    elif harm == "config is a list":
+        config.write_text("[1, 2]")
+    field = {
+        "infinite sample rate": "'audio.sample_rate'",
+        "sample rate of 5,001 digits": "'audio.sample_rate'",
+        "huge noise scale": "'inference.noise_scale'",
+        "infinite speakers": "'num_speakers'",
+        "huge phoneme id": "'phoneme_id_map' 'a'",
+    }.get(harm, "")
     out = tmp_path / "x.wav"
     run = coach("export", "smr-legs", "-o", str(out), "--voice", f"piper:{target}", env=env)
     line = one_line(run, 2)
     assert str(target.name) in line
+    assert field in line
     assert not out.exists()
     assert wavs(Path(env["XDG_CACHE_HOME"]) / "coach" / "speech") == []
 
