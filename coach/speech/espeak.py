@@ -23,6 +23,7 @@ import atexit
 import contextlib
 import ctypes
 import ctypes.util
+import filecmp
 import functools
 import os
 import platform
@@ -243,7 +244,9 @@ def _private_copy(library: Path) -> Path:
     It lives in the user's cache, under the library's identity (name, size and
     modification time), so a process stopped by SIGKILL leaves nothing behind
     and a new eSpeak NG gets a copy of its own. The copy is written under a
-    temporary name and renamed into place; one of the wrong size is replaced.
+    temporary name and renamed into place. It is code that will run, so before a
+    process first loads it, it is compared byte for byte with the library (2 ms):
+    one that differs (damaged, cut short, overwritten) is replaced, never run.
     With no writable cache, a private folder is used and removed at exit.
 
     Raises:
@@ -253,7 +256,7 @@ def _private_copy(library: Path) -> Path:
     identity = f"{library.name}-{stat.st_size}-{stat.st_mtime_ns}"
     target = copies_folder() / identity / COPY_NAME
     try:
-        if target.is_file() and target.stat().st_size == stat.st_size:
+        if target.is_file() and filecmp.cmp(library, target, shallow=False):
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
