@@ -206,14 +206,26 @@ def _package_folders() -> tuple[Path, ...]:
     return tuple(dict.fromkeys(_scan_packages()))
 
 
+BROKEN_PACKAGES: dict[str, str] = {}
+"""``coach.voices`` entry points that could not be followed, and why: left out of the
+voices found, and said where a voice that is not found is asked for."""
+
+
 def _scan_packages() -> Iterator[Path]:
     from importlib.metadata import distributions, entry_points
     from importlib.util import find_spec
 
     for point in entry_points(group="coach.voices"):
-        spec = find_spec(point.value.partition(":")[0])
+        module = point.value.partition(":")[0].strip()
+        try:  # another package's code: finding a submodule runs its parent's
+            spec = find_spec(module)
+        except Exception as err:
+            BROKEN_PACKAGES[f"{point.name} = {point.value}"] = f"{type(err).__name__}: {err}"
+            continue
         if spec is not None and spec.origin:
             yield Path(spec.origin).parent
+        else:
+            BROKEN_PACKAGES[f"{point.name} = {point.value}"] = "no such module"
     for dist in distributions():
         name = (dist.metadata["Name"] or "").lower().replace("_", "-")
         if name.endswith("-piper-voice"):
@@ -254,9 +266,13 @@ def find_voice(voice: str) -> PiperVoice:
     for found in found_voices():
         if found.id == voice:
             return found
+    broken = "".join(
+        f" (the coach.voices entry point {point} could not be read: {why})"
+        for point, why in list(BROKEN_PACKAGES.items())[:1]
+    )
     raise VoiceError(
         f'no Piper voice "{voice}"; put its .onnx and .onnx.json in {voices_folder()} '
-        "or give its path (--voice piper:PATH); `coach voices --engine piper` lists yours"
+        "or give its path (--voice piper:PATH); `coach voices --engine piper` lists yours" + broken
     )
 
 

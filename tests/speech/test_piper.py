@@ -474,3 +474,37 @@ def test_onnx_runtime_leaves_no_device_id_and_sends_nothing(
     assert done.returncode == 0, done.stderr
     left = [p for p in (*home.rglob("*"), *tmp_path.rglob("*")) if "Microsoft" in p.parts]
     assert left == []
+
+
+def test_a_broken_voices_package_is_left_out_and_named_where_it_matters(
+    tmp_path: Path, voice: Path, env: dict[str, str]
+) -> None:
+    """A coach.voices entry point to a missing module, or one that raises, never stops a
+    command; a voice that is then not found names it."""
+    folder = Path(env["XDG_DATA_HOME"]) / "coach" / "voices"
+    build_voice(folder, "en_US-tones-medium")
+    site = tmp_path / "site"
+    info = site / "broken_voices-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-voices\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[coach.voices]\nmissing = no_such_package.voices\nraising = raising_voices.data\n"
+    )
+    (site / "raising_voices").mkdir()
+    (site / "raising_voices" / "__init__.py").write_text("raise RuntimeError('boom')\n")
+    with_site = {
+        **env,
+        "PYTHONPATH": os.pathsep.join([str(site), env.get("PYTHONPATH", "")]),
+        "COACH_NEURAL": "1",
+    }
+    tiny = str(Path(__file__).parent.parent / "data" / "tiny.yaml")
+    listed = coach("voices", "--engine", "piper", env=with_site)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.split()[0] == "en_US-tones-medium"
+    for args in (["show", tiny], ["export", tiny, "-o", str(tmp_path / "x.wav")]):
+        done = coach(*args, env=with_site)
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+    named = coach("show", tiny, "--voice", "piper:en_GB-nowhere", env=with_site)
+    line = one_line(named, 2)
+    assert "no_such_package.voices" in line
