@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -24,8 +25,11 @@ def sound_file(
     def open_file(path: Path, sample_rate_hz: int) -> Iterator[Encoder]:
         import soundfile
 
+        # soundfile encodes a str path strictly, in the file system's encoding: under the C
+        # locale (Python's UTF-8 mode off) a name like ü.wav would fail; its bytes do not
+        name = os.fsencode(path) if os.name == "posix" else str(path)
         with soundfile.SoundFile(
-            path, "w", samplerate=sample_rate_hz, channels=1, format=container, subtype=subtype
+            name, "w", samplerate=sample_rate_hz, channels=1, format=container, subtype=subtype
         ) as sound:
             yield sound
 

@@ -350,3 +350,27 @@ def test_a_rate_the_format_cannot_carry_is_refused_before_any_speech(tmp_path: P
     )
     assert not (tmp_path / "cache").exists()
     assert not (tmp_path / "s.opus").exists()
+
+
+@pytest.mark.parametrize("fmt", ["wav", "flac", "ogg", "opus", "mp3"])
+def test_a_non_ascii_file_name_under_the_c_locale(tmp_path: Path, fmt: str) -> None:
+    """With Python's UTF-8 mode off, ü.wav is written as the name's bytes say."""
+    name = os.fsencode(tmp_path) + f"/übung.{fmt}".encode()
+    env = os.environ | {
+        "LC_ALL": "C",
+        "LANG": "C",
+        "PYTHONUTF8": "0",
+        "PYTHONCOERCECLOCALE": "0",
+    }
+    result = subprocess.run(
+        [*coach_command(), "export", str(SHORT), "--pace", "4", "-o", name],
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith(b"wrote ")  # click spells the name "??" on ASCII stderr
+    assert result.stderr.count(b"\n") == 1
+    written = Path(os.fsdecode(name))
+    assert soundfile.info(written).duration > 10
+    assert [p.name for p in tmp_path.iterdir()] == [written.name]
