@@ -51,7 +51,8 @@ def check_live_outputs(routine: str, fallback: Path | None, log_path: Path | Non
     if fallback is not None and fallback.is_dir():
         raise TargetError(f"{fallback}: is a folder; give a file name like session.wav")
     if fallback is not None:
-        check_target(fallback, force=True)  # format and folder now; an existing file below
+        # format and folder now, an existing file below; play has no --format to offer
+        check_target(fallback, force=True, by_option=False)
     if log_path is not None and not log_path.parent.is_dir():
         raise TargetError(f"{log_path}: cannot write the log: no such folder {log_path.parent}")
 

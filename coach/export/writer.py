@@ -68,8 +68,10 @@ def iter_pcm(session: Session) -> Iterator[bytes]:
         cursor += n
 
 
-def format_for(target: Path, name: str | None) -> Format:
+def format_for(target: Path, name: str | None, *, by_option: bool = True) -> Format:
     """The format asked for, or the one the file name's extension says.
+
+    ``by_option``: the command has --format, so the message may offer it.
 
     Raises:
         TargetError: neither names a format we write.
@@ -78,7 +80,8 @@ def format_for(target: Path, name: str | None) -> Format:
     names = format_names()
     if key not in names:
         shown = f"format '{name}'" if name else f"'{target.suffix or 'no extension'}' files"
-        raise TargetError(f"{target}: cannot write {shown}; use .{', .'.join(names)} (or --format)")
+        option = " (or --format)" if by_option else ""
+        raise TargetError(f"{target}: cannot write {shown}; use .{', .'.join(names)}{option}")
     return format_named(key)
 
 
@@ -88,16 +91,17 @@ def check_target(
     force: bool,
     format_name: str | None = None,
     sample_rate_hz: int | None = None,
+    by_option: bool = True,
 ) -> Format:
     """Refuse before any work is done: a folder, unknown format, a rate it cannot carry,
-    missing folder, existing file.
+    missing folder, existing file. ``by_option``: the command has --format.
 
     Raises:
         TargetError: the target cannot be written as asked.
     """
     if target.is_dir():
         raise TargetError(f"{target}: is a folder; give a file name like session.wav")
-    fmt = format_for(target, format_name)
+    fmt = format_for(target, format_name, by_option=by_option)
     fmt.rate_hz(sample_rate_hz)
     check_new_file(target, force=force, hint=f"session.{fmt.name}")
     return fmt

@@ -50,3 +50,23 @@ def test_stopped_while_the_title_plays_is_said_and_recorded(
         False,
     )
     assert entry["reached_s"] < 5
+
+
+def test_a_fallback_of_a_format_coach_cannot_write_offers_only_what_play_has(
+    tmp_path: Path,
+) -> None:
+    env, capture = capture_home(tmp_path)
+    done = subprocess.run(
+        [*coach_command(), "play", "--fallback", str(tmp_path / "s.aac")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        f"coach: {tmp_path / 's.aac'}: cannot write '.aac' files; use .wav"
+    )
+    assert "--format" not in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert not capture.exists()
