@@ -212,7 +212,7 @@ def copied_text(name: str, source: str, shelf: Shelf) -> str:
     origin = find_routine(source, shelf)
     read_routine(origin)
     copied = moved_includes(origin.read_text(encoding="utf-8"), origin, shelf)
-    return f"# {name}: copied from {source} ({origin}).\n" + copied
+    return f"# {name}: copied from {source} ({origin.resolve()}).\n" + copied
 
 
 def starter_text(name: str) -> str:

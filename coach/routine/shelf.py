@@ -61,6 +61,9 @@ def find_routine(ref: str, shelf: Shelf, *, relative_to: Path | None = None) -> 
         for candidate in (beside, beside.with_suffix(".yaml")):
             if candidate.is_file():
                 return candidate
+        # an include's relative path means beside its file, never the working folder: a
+        # routine must find what it includes from wherever coach is started
+        as_path = beside
     # a name with a path's shape, or anything there but a folder, is a path: the reader judges it
     if (
         as_path.suffix in (".yaml", ".yml")

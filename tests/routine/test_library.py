@@ -304,6 +304,37 @@ def test_a_copy_finds_the_includes_of_the_original(home: dict[str, str], tmp_pat
     assert json.loads(shown.stdout)["title"] == "Main"
 
 
+def test_a_copy_made_by_a_relative_path_finds_the_includes_from_anywhere(
+    home: dict[str, str], tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    (project / "parts").mkdir(parents=True)
+    (project / "parts" / "calves.yaml").write_text(SHORT.read_text())
+    (project / "main.yaml").write_text("title: Main\nsections:\n  - include: parts/calves.yaml\n")
+    made = coach("new", "copied", "--from", "main.yaml", env=home, cwd=project)
+    assert made.returncode == 0, made.stderr
+    text = Path(made.stdout.strip()).read_text()
+    assert f'include: "{project / "parts" / "calves.yaml"}"' in text
+    assert f"({project / 'main.yaml'})" in text
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shown = coach("check", "copied", env=home, cwd=elsewhere)
+    assert shown.returncode == 0, shown.stderr
+
+
+def test_an_include_is_found_beside_its_file_never_in_the_working_folder(
+    home: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "calves.yaml").write_text(SHORT.read_text())
+    folder = tmp_path / "routines"
+    folder.mkdir()
+    (folder / "main.yaml").write_text("title: Main\nsections:\n  - include: parts/calves.yaml\n")
+    checked = coach("check", str(folder / "main.yaml"), env=home, cwd=tmp_path)
+    assert checked.returncode == 2
+    assert "main.yaml:3: 'include': no such file" in checked.stderr
+
+
 def test_list_notices_a_routine_of_yours_that_shadows_an_include(home: dict[str, str]) -> None:
     folder = routines_dir(home)
     folder.mkdir(parents=True)
