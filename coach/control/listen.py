@@ -11,6 +11,8 @@ coach's own sound plays (and its echo just after) is dropped, unheard.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import os
 import queue
 import sys
 import threading
@@ -155,31 +157,83 @@ class Listener:
             self.paused = paused or waiting
 
 
+OPEN_WITHIN_S = 3.0
+"""A capture device that has not opened by then never will (a FIFO with no writer, a hung
+driver): the session plays on without it."""
+
+
+def open_microphone(listener: Listener) -> Any | None:
+    """The capture stream, started; None, said in one line, where it cannot be had.
+
+    PortAudio starts (it probes every device as sounddevice is imported) and opens the
+    device in a thread of its own: a device may block in either for ever, in C, where
+    the main thread would hear no signal (SIGTERM, Ctrl-C). Here the main thread waits
+    at most ``OPEN_WITHIN_S``, signals heard, and a stream that opens too late is
+    closed again at once.
+    """
+    result: queue.Queue[Any] = queue.Queue(1)
+    given_up = threading.Event()
+
+    def open_stream() -> None:
+        try:
+            import sounddevice
+        except OSError as err:  # PortAudio is missing (Debian: libportaudio2)
+            result.put(OSError(f"PortAudio cannot load ({err})"))
+            return
+        except ImportError as err:
+            result.put(err)
+            return
+        listener.abort = sounddevice.CallbackAbort
+        try:
+            stream = sounddevice.RawInputStream(
+                samplerate=SAMPLE_RATE_HZ,
+                channels=1,
+                dtype="int16",
+                blocksize=BLOCK_FRAMES,
+                latency="low",  # a command is acted on as soon as it is said
+                callback=listener.captured,
+                finished_callback=listener.finished,
+            )
+            stream.start()
+        except Exception as err:  # sounddevice.PortAudioError: no device, busy, refused
+            result.put(err)
+            return
+        if given_up.is_set():  # it answered after the session went on without it
+            with contextlib.suppress(Exception):
+                stream.abort()
+                stream.close()
+            return
+        result.put(stream)
+
+    # sounddevice points stderr at /dev/null while PortAudio starts (ALSA is noisy), and
+    # points it back after: if the start never ends, coach's own stderr is put back here
+    stderr = os.dup(2)
+    threading.Thread(target=open_stream, name="coach-microphone", daemon=True).start()
+    try:
+        opened = result.get(timeout=OPEN_WITHIN_S)
+    except queue.Empty:
+        given_up.set()
+        os.dup2(stderr, 2)
+        warn(
+            f"no microphone: the capture device did not open within {OPEN_WITHIN_S:g} s; "
+            "playing without voice commands"
+        )
+        return None
+    finally:
+        os.close(stderr)
+    if isinstance(opened, Exception):
+        warn(f"no microphone: {opened}; playing without voice commands")
+        return None
+    return opened
+
+
 @contextlib.contextmanager
 def open_listener(context: SourceContext) -> Iterator[Controls | None]:
     """The microphone while the block runs; None, said in one line, where there is none."""
     recogniser = Recogniser(check_listening(context.options.get("wake-word")) or None)
-    try:
-        import sounddevice
-    except OSError as err:  # PortAudio is missing (Debian: libportaudio2)
-        warn(f"no microphone: PortAudio cannot load ({err}); playing without voice commands")
-        yield None
-        return
     listener = Listener(recogniser, context.speaking)
-    listener.abort = sounddevice.CallbackAbort
-    try:
-        stream = sounddevice.RawInputStream(
-            samplerate=SAMPLE_RATE_HZ,
-            channels=1,
-            dtype="int16",
-            blocksize=BLOCK_FRAMES,
-            latency="low",  # a command is acted on as soon as it is said
-            callback=listener.captured,
-            finished_callback=listener.finished,
-        )
-        stream.start()
-    except Exception as err:  # sounddevice.PortAudioError: no capture device, busy, refused
-        warn(f"no microphone ({err}); playing without voice commands")
+    stream = open_microphone(listener)
+    if stream is None:
         yield None
         return
     listener.start()
@@ -200,14 +254,12 @@ def check_microphone(options: Mapping[str, Any]) -> None:
         ListenError: it is not, or it does not.
     """
     check_listening(options.get("wake-word"))
-    try:
-        import sounddevice  # noqa: F401
-    except ImportError as err:
+    # found, not imported: importing it starts PortAudio, which probes every device and
+    # may block on one; that happens as the microphone opens, off the main thread
+    if importlib.util.find_spec("sounddevice") is None:
         raise ListenError(
             "voice commands need sounddevice: pip install 'coach[listen]' (./setup.sh installs it)"
-        ) from err
-    except OSError:
-        pass  # PortAudio itself is missing: said as the microphone opens, and the session plays
+        )
 
 
 SAID = ", ".join(f'"{word}"' for word in WORDS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ import pytest
 import soxr
 
 from coach.audio import Clip
-from coach.control.listen import Listener
+from coach.control.listen import OPEN_WITHIN_S, Listener
 from coach.control.recogniser import (
     SAMPLE_RATE_HZ,
     WORDS,
@@ -35,7 +36,7 @@ from coach.play.transport import Command
 from coach.speech.engine import SpeechSettings
 from coach.speech.espeak import start
 from tests.alsa_capture import Room, capture_home, listening_home
-from tests.conftest import DATA, coach_command, last_history
+from tests.conftest import DATA, as_at_a_shell, coach_command, last_history
 from tests.control.test_mpris import clip_pcm
 
 QUIET = DATA / "quiet.yaml"
@@ -333,7 +334,8 @@ def test_the_listen_extra_missing_is_said_before_any_sound(tmp_path: Path, missi
     env, capture, _fifo = listening_home(tmp_path)
     shadow = tmp_path / "shadow"
     shadow.mkdir()
-    (shadow / f"{missing}.py").write_text(f"raise ImportError('No module named {missing}')\n")
+    # as if it were not installed: import fails, and find_spec finds nothing
+    (shadow / "sitecustomize.py").write_text(f"import sys\nsys.modules[{missing!r}] = None\n")
     env["PYTHONPATH"] = os.pathsep.join([str(shadow), env.get("PYTHONPATH", "")])
     for how in ({"COACH_LISTEN": "1"}, {}):
         args = [] if how else ["--listen"]
@@ -356,3 +358,33 @@ def test_the_listen_extra_missing_is_said_before_any_sound(tmp_path: Path, missi
         timeout=60,
     )
     assert shown.returncode == 0, shown.stderr
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_capture_device_that_never_opens_neither_hangs_nor_deafens_a_signal(
+    tmp_path: Path, signum: int, status: int
+) -> None:
+    """A microphone whose open blocks for ever (an ALSA infile FIFO with no writer): the
+    session plays without it, says so, and a signal still stops it at once."""
+    env, capture, _fifo = listening_home(tmp_path)  # nothing ever writes into the FIFO
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    proc = subprocess.Popen(
+        [*coach_command(), "play", str(QUIET), "--quiet", "--listen", "--pace", "4"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=as_at_a_shell,
+    )
+    try:
+        time.sleep(OPEN_WITHIN_S + 2)
+        assert proc.poll() is None  # still playing, without the microphone
+        assert capture.exists()
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=5)
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert proc.returncode == status, stderr
+    assert "no microphone: the capture device did not open" in stderr
+    assert "coach: stopped at 0:0" in stderr
+    assert "Traceback" not in stderr
