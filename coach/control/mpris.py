@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,11 @@ from coach.play.transport import Command, Controls, Fired
 from coach.timeline.events import Timeline
 
 CONNECT_TIMEOUT_S = 2.0
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"coach: {message}\n")
+    sys.stderr.flush()
 
 
 def session_bus_address(env: dict[str, str] | Any) -> str | None:
@@ -54,6 +60,8 @@ class MprisSource:
         self._thread = threading.Thread(target=self._run, name="coach-mpris", daemon=True)
         self._loop: Any = None
         self._stop: Any = None
+        self.gone = False
+        """The bus went away under way: nothing reaches coach through it any more."""
 
     def start(self) -> bool:
         """Connect and take a bus name; False (quietly) when the bus cannot be used."""
@@ -69,9 +77,18 @@ class MprisSource:
         try:
             from coach.control.mpris_bus import serve
 
-            loop.run_until_complete(serve(self.state, self.address, self._stop, self._served))
+            served = loop.run_until_complete(
+                serve(self.state, self.address, self._stop, self._served)
+            )
+            if not served and self.name is not None:
+                self.gone = True
+                warn(
+                    "the session bus went away: media keys, headset buttons and phone "
+                    "remotes no longer reach coach; the session goes on"
+                )
         except Exception as err:  # a bus that refuses or goes away: the session goes on
             self.error = f"{type(err).__name__}: {err}"
+            self.gone = self.name is not None
         finally:
             self._ready.set()
             loop.close()

@@ -5,6 +5,7 @@ takes a postponed ``-> None`` for a value: so no ``from __future__ import annota
 """
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -201,9 +202,9 @@ async def serve(
     address: str,
     stop: asyncio.Event,
     served: Callable[[str | None, Callable[[dict[str, Any]], None]], None],
-) -> None:
+) -> bool:
     """Connect, export both interfaces, take a name, tell ``served`` it and how to signal,
-    and serve until ``stop`` is set.
+    and serve until ``stop`` is set (True) or the bus goes away (False).
 
     Raises:
         Exception: the bus refused (the source then opens as None).
@@ -220,6 +221,16 @@ async def serve(
                 taken = name
                 break
         served(taken, player.announce)
-        await stop.wait()
+        stopped = asyncio.ensure_future(stop.wait())
+        lost = asyncio.ensure_future(bus.wait_for_disconnect())  # type: ignore[no-untyped-call]
+        await asyncio.wait({stopped, lost}, return_when=asyncio.FIRST_COMPLETED)
+        if not lost.done():
+            lost.cancel()
+            return True
+        stopped.cancel()
+        with contextlib.suppress(Exception):  # EOFError: the bus went away; retrieved, so
+            lost.result()  # asyncio never prints it as a "Future exception never retrieved"
+        return False
     finally:
-        bus.disconnect()
+        with contextlib.suppress(Exception):  # already gone
+            bus.disconnect()

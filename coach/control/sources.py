@@ -92,8 +92,9 @@ class Merged:
 
     @property
     def interactive(self) -> bool:
-        """Someone can answer: at least one source is open (a hold until ready may wait)."""
-        return bool(self.sources)
+        """Someone can answer: at least one source is open and has not gone away under way
+        (a bus that died), so a hold until ready may wait for it."""
+        return any(not getattr(source, "gone", False) for source in self.sources)
 
     def poll(self) -> Command | None:
         for source in self.sources:

@@ -269,10 +269,13 @@ class Player:
         reminder = self.timeline.phrases.ready_reminder
         next_reminder = self.clock.now()
         while True:
-            if self.clock.now() >= next_reminder:
-                self.say_now(reminder)
-                next_reminder = self.clock.now() + REMIND_EVERY_S
-            command = self.poll()
+            if not getattr(self.controls, "interactive", True):
+                command: Command | None = Command.PAUSE  # no one can say ready any more: go on
+            else:
+                if self.clock.now() >= next_reminder:
+                    self.say_now(reminder)
+                    next_reminder = self.clock.now() + REMIND_EVERY_S
+                command = self.poll()
             if command is Command.QUIT:
                 self.stop_playing()
                 raise _Stop

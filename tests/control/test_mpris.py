@@ -349,3 +349,56 @@ def test_with_no_bus_the_session_plays_and_says_nothing(tmp_path: Path) -> None:
     assert run.returncode == 0
     assert run.stderr == ""
     assert capture.stat().st_size > 0
+
+
+READY = """\
+title: Ready
+ready: 10s
+sections:
+  - name: S
+    exercises:
+      - name: Rest
+        setup: Lie on your back and rest.
+        hold: until-ready
+      - name: Calves
+        hold: 10s
+"""
+
+
+def test_a_bus_that_dies_mid_session_is_said_once_and_nothing_waits_for_it(
+    tmp_path: Path,
+) -> None:
+    """With no terminal, the bus is the only way to say "ready": once it is gone, a hold
+    until ready lasts its ready time, as in a file, instead of waiting for ever."""
+    daemon = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert daemon.stdout is not None
+    address = daemon.stdout.readline().strip()
+    routine = tmp_path / "ready.yaml"
+    routine.write_text(READY)
+    env, _capture = capture_home(tmp_path)
+    env |= {"DBUS_SESSION_BUS_ADDRESS": address, "XDG_DATA_HOME": str(tmp_path / "data")}
+    proc = subprocess.Popen(
+        [*coach_command(), "play", str(routine), "--quiet", "--pace", "2"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: DEST in names(address), "coach on the bus")
+        daemon.kill()
+        daemon.wait(timeout=10)
+        _, stderr = proc.communicate(timeout=90)
+    finally:
+        proc.kill()
+        daemon.kill()
+    assert proc.returncode == 0, stderr
+    assert stderr.count("the session bus went away") == 1, stderr
+    assert "Traceback" not in stderr
+    assert "never retrieved" not in stderr
+    assert last_history(env)["completed"]

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import dataclass, field
 
 import pytest
 
-from coach.control.sources import Merged, SourceContext, open_sources, source_kind, source_names
+from coach.control.sources import (
+    Merged,
+    SourceContext,
+    open_sources,
+    source_kind,
+    source_names,
+    wanted_sources,
+)
 from coach.errors import UsageError
 from coach.play.transport import Command
 from coach.timeline.events import Timeline
@@ -47,11 +53,41 @@ def test_the_keys_are_a_source_like_any_other() -> None:
     assert "keys" in source_names()
     kind = source_kind("keys")
     assert kind.default
-    context = SourceContext(io.StringIO(), os.environ, Timeline.__new__(Timeline))
-    with open_sources([], context) as merged:  # not a terminal: the keys are quietly absent
+    context = SourceContext(io.StringIO(), {}, Timeline.__new__(Timeline))
+    with open_sources([kind], context) as merged:  # not a terminal: the keys are quietly absent
+        assert merged.sources == ()
         assert not merged.interactive
+
+
+def test_a_session_opens_the_default_sources_those_named_and_those_its_settings_open() -> None:
+    def names(named: list[str], options: dict[str, object]) -> list[str]:
+        return [kind.name for kind in wanted_sources(named, options)]
+
+    assert names([], {}) == ["keys", "mpris"]
+    assert names(["voice"], {}) == ["keys", "mpris", "voice"]
+    assert names([], {"listen": True, "wake-word": None}) == ["keys", "mpris", "voice"]
+    with pytest.raises(UsageError, match="unknown command source 'nope'"):
+        wanted_sources(["nope"], {})
 
 
 def test_an_unknown_source_is_refused_with_the_known_ones() -> None:
     with pytest.raises(UsageError, match=r"use one of .*keys"):
         source_kind("nope")
+
+
+class Gone:
+    gone = True
+
+    def poll(self) -> Command | None:
+        return None
+
+
+class There:
+    def poll(self) -> Command | None:
+        return None
+
+
+def test_a_source_that_went_away_no_longer_counts_as_someone_who_can_answer() -> None:
+    assert not Merged([]).interactive
+    assert not Merged([Gone()]).interactive
+    assert Merged([Gone(), There()]).interactive
