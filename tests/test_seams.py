@@ -201,12 +201,17 @@ def test_a_plugin_brings_its_setting_and_option_to_config_help_and_play(
 BROKEN = """\
 [coach.engines]
 broken = no_such_module_anywhere
+syntax = broken_syntax
 
 [coach.command_sources]
 broken = tests.no_such_module
+raising = broken_raising
+empty =
+relative = .relative
 
 [coach.encoders]
 broken = coach.testing:NOT_THERE
+wrong = coach.testing:ToneEngine
 """
 
 
@@ -217,15 +222,37 @@ def test_a_broken_plugin_never_stops_what_does_not_use_it(
     info.mkdir(parents=True)
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: coach-broken\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text(BROKEN)
-    for args in (["show", str(TINY)], ["config"], ["play", "--help"], ["export", "--help"]):
+    (tmp_path / "site" / "broken_syntax.py").write_text("def nope(:\n")
+    (tmp_path / "site" / "broken_raising.py").write_text("raise RuntimeError('boom')\n")
+    for args in (
+        ["show", str(TINY)],
+        ["config"],
+        ["play", "--help"],
+        ["export", "--help"],
+        ["voices"],
+        ["export", str(TINY), "-o", str(tmp_path / "fine.wav")],
+    ):
         result = coach(*args, env=env)
         assert result.returncode == 0, (args, result.stderr)
         assert "Traceback" not in result.stderr
+    # a whole session plays, the broken sources that no one asked for left out
+    (tmp_path / "played").mkdir()
+    played_env, capture = capture_home(tmp_path / "played")
+    played_env = {**played_env, "PYTHONPATH": env["PYTHONPATH"], "XDG_DATA_HOME": str(tmp_path)}
+    played = coach("play", str(TINY), "--quiet", "--pace", "2", env=played_env)
+    assert played.returncode == 0, played.stderr
+    assert played.stderr == ""
+    assert capture.stat().st_size > 0
     for args in (
         ["show", str(TINY), "--engine", "broken"],
+        ["show", str(TINY), "--engine", "syntax"],
+        ["voices", "--engine", "syntax"],
         ["export", str(TINY), "-o", str(tmp_path / "x.broken")],
+        ["export", str(TINY), "-o", str(tmp_path / "x.wrong")],
+        ["play", str(TINY), "--control", "raising"],
     ):
         named = coach(*args, env=env)
         assert named.returncode != 0
         assert len(named.stderr.splitlines()) == 1, named.stderr
-        assert "'broken' could not be loaded" in named.stderr or "broken" in named.stderr
+        said = named.stderr
+        assert "could not be loaded" in said or "is not a Format named so" in said, said
