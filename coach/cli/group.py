@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from coach import __version__
-from coach.errors import CoachError, RoutineError
+from coach.errors import CoachError, RoutineError, Terminated
 
 if TYPE_CHECKING:
     from coach.cli.config import Settings
@@ -137,6 +137,10 @@ class CoachGroup(click.Group):
                 raise
             click.echo("coach: stopped", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except Terminated:
+            # SIGTERM before a session began (rendering, exporting): said, as Ctrl-C is
+            click.echo("coach: stopped", err=True)
+            raise
 
 
 @click.group(cls=CoachGroup, context_settings={"help_option_names": ["-h", "--help"]})

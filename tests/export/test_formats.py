@@ -278,7 +278,9 @@ def test_killed_export_leaves_the_old_file_intact(tmp_path: Path, sig: signal.Si
         assert all(n == "session.mp3" or n.startswith(".session.mp3.") for n in leftovers)
     else:
         assert leftovers == ["session.mp3"]
-        assert proc.returncode in (130, 143)
+        assert proc.returncode == {signal.SIGTERM: 143, signal.SIGINT: 130}[sig]
+        assert proc.stderr is not None
+        assert proc.stderr.read().strip().splitlines()[-1] == b"coach: stopped"
 
 
 def test_cli_writes_cues_and_refuses_to_overwrite_them(tmp_path: Path) -> None:
