@@ -8,9 +8,13 @@ imported until it is asked for by name, so the command line starts light.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
+import json
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
 from coach.errors import CoachError, UsageError
@@ -29,6 +33,68 @@ class Kind(Protocol):
 
 T = TypeVar("T", bound=Kind)
 
+NOTE_NAME = "plugins.json"
+
+
+@functools.cache
+def installed_entry_points() -> dict[str, dict[str, str]]:
+    """Installed packages' ``coach.*`` entry points, by group, then name.
+
+    Scanning every installed package costs ~30 ms (importlib.metadata reads each
+    one's metadata), on the way to a session's first sound. The answer is noted in
+    the user's cache under the modification times of the folders on ``sys.path``,
+    which change as a package is installed or removed, and read from there while
+    they stay the same; a note that is damaged or of other folders is made anew.
+    """
+    stamp = [[folder, _mtime_ns(folder)] for folder in sys.path if folder]
+    note = _note_path()
+    try:
+        known = json.loads(note.read_text(encoding="utf-8")) if note else None
+    except (OSError, ValueError, RecursionError):
+        known = None
+    if isinstance(known, dict) and known.get("stamp") == stamp:
+        groups = known.get("groups")
+        if isinstance(groups, dict) and all(
+            isinstance(points, dict) and all(isinstance(v, str) for v in points.values())
+            for points in groups.values()
+        ):
+            return groups
+    from importlib.metadata import distributions
+
+    found: dict[str, dict[str, str]] = {}
+    seen: set[str] = set()
+    for dist in distributions():  # as entry_points() does: the first of a name on the path
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+        if name in seen:
+            continue
+        seen.add(name)
+        for point in dist.entry_points:
+            if point.group.startswith("coach."):
+                found.setdefault(point.group, {}).setdefault(point.name, point.value)
+    if note is not None:
+        with contextlib.suppress(OSError):  # a read-only cache: scanned again next time
+            from coach.files import write_text_atomic
+
+            note.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(note, json.dumps({"stamp": stamp, "groups": found}))
+    return found
+
+
+def _mtime_ns(folder: str) -> int | None:
+    try:
+        return Path(folder).stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _note_path() -> Path | None:
+    try:
+        import platformdirs
+
+        return Path(platformdirs.user_cache_dir("coach")) / NOTE_NAME
+    except Exception:  # no home to speak of: scan every time
+        return None
+
 
 @dataclass(frozen=True)
 class Registry(Generic[T]):
@@ -44,12 +110,9 @@ class Registry(Generic[T]):
     @functools.cached_property
     def places(self) -> dict[str, str]:
         """Every name and where it is: the built-in ones first, then installed packages'."""
-        # importlib.metadata costs ~20 ms to import: only when a name is not built in
-        from importlib.metadata import entry_points
-
         found = dict(self.built_in)
-        for point in entry_points(group=self.group):
-            found.setdefault(point.name, point.value)
+        for name, place in installed_entry_points().get(self.group, {}).items():
+            found.setdefault(name, place)
         return found
 
     def names(self) -> list[str]:
