@@ -350,7 +350,7 @@ def test_a_rate_the_format_cannot_carry_is_refused_before_any_speech(tmp_path: P
         "coach: --sample-rate 22050 is not supported for opus; "
         "use one of 8000, 12000, 16000, 24000, 48000\n"
     )
-    assert not (tmp_path / "cache").exists()
+    assert not (tmp_path / "cache" / "coach" / "speech").exists()  # nothing rendered
     assert not (tmp_path / "s.opus").exists()
 
 
