@@ -326,6 +326,6 @@ def tone_session(routine: str = "smr-legs", pace: float = 4.0) -> Session:
         loaded, Pacing(pace), fake_speech_s, {s: c.duration_s for s, c in sounds.items()}
     )
     engine = ToneEngine()
-    texts = {*timeline.texts(), *timeline.phrases.live}
+    texts = {*timeline.texts(), *timeline.phrases.live()}
     speech = {text: engine.render(text, SpeechSettings()) for text in texts}
     return Session(timeline, speech, sounds)

@@ -125,7 +125,8 @@ def counts_said(reps: int) -> list[str]:
     return [EN.count(k) for k in range(1, reps + 1)]
 
 
-def ready_session(tmp_path: Path) -> Any:
+def ready_session(tmp_path: Path, ways: tuple[str, ...] = ("space",)) -> Any:
+    """A hold until ready, then a timed one, in a session that goes on by ``ways``."""
     from coach.audio import Clip
     from coach.render.session import Session
 
@@ -137,7 +138,8 @@ def ready_session(tmp_path: Path) -> Any:
     )
     timeline = plan(routine)
     clips = {
-        t: Clip(bytes(2 * round(fake_speech_s(t) * 22050))) for t in (*timeline.texts(), *EN.live)
+        t: Clip(bytes(2 * round(fake_speech_s(t) * 22050)))
+        for t in (*timeline.texts(), *EN.live(ways))
     }
     sounds = {s: Clip(bytes(2 * round(d * 22050))) for s, d in SOUND_S.items()}
-    return Session(timeline, clips, sounds)
+    return Session(timeline, clips, sounds, ways=ways)

@@ -37,7 +37,7 @@ from coach.play.output import LoggedOutput, Opening, Output
 from coach.play.player import play_session
 from coach.play.speaking import SpeakingLog
 from coach.play.transport import Display, Displays, PlayResult, StopReason
-from coach.render.build import Draft, draft_session, load_sounds, opening_text
+from coach.render.build import Draft, draft_session, load_sounds, opening_text, with_ways
 from coach.routine.model import Routine
 from coach.speech.cache import SpeechCache
 from coach.timeline.events import Timeline
@@ -115,7 +115,10 @@ class LiveRun:
                 # opened as the title starts: heard while the rest renders
                 commands = stack.enter_context(self._open(draft.timeline, speaking))
             try:
-                session = prepare(self.routine, *o.as_args(), live=True, speech=speech, draft=draft)
+                ways = commands.ways if commands is not None else ()
+                session = prepare(
+                    self.routine, *o.as_args(), live=True, speech=speech, draft=draft, ways=ways
+                )
             except (KeyboardInterrupt, Terminated) as stop:
                 if opening is None or draft.timeline is None:
                     raise
@@ -135,6 +138,7 @@ class LiveRun:
             timeline = session.timeline
             if commands is None:
                 commands = stack.enter_context(self._open(timeline, speaking))
+                session = with_ways(session, commands.ways, speech)
             for observer in commands.observers:
                 observer.replanned(timeline)  # the session as planned with its real speech
             log = open_log(self.log_path)

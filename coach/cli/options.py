@@ -314,12 +314,14 @@ def prepare(
     live: bool = False,
     speech: SpeechCache | None = None,
     draft: Draft | None = None,
+    ways: tuple[str, ...] = (),
 ) -> Session:
     """Load (unless loaded), plan and render: a bar shows on a terminal while speech renders.
 
     ``live``: the session can change pace under way, so it holds what that may say.
     ``speech``: the cache to render with (``session_speech``'s, by default).
     ``draft``: the session already drafted with these options (not drafted again).
+    ``ways``: how the live session goes on after a pause (its open sources' ways).
     """
     pace = check_speed(pace, length)
     if isinstance(routine, str):
@@ -338,6 +340,7 @@ def prepare(
             progress=progress.update,
             live=live,
             draft=draft,
+            ways=ways,
         )
 
 

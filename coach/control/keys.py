@@ -78,6 +78,7 @@ def terminal_keys(stream: TextIO = sys.stdin) -> Iterator[Controls | None]:
 
 SOURCE = SourceKind(
     "keys",
+    way="space",
     open=lambda context: terminal_keys(context.stdin),
     help="single keys on the terminal: space, n, b, +, -, h, q",
 )

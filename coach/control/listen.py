@@ -266,6 +266,7 @@ SAID = ", ".join(f'"{word}"' for word in WORDS)
 
 SOURCE = SourceKind(
     "voice",
+    way="resume",
     open=open_listener,
     help=f"spoken commands (--listen): {SAID}",
     default=False,

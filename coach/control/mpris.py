@@ -156,6 +156,7 @@ def open_mpris(context: SourceContext) -> Iterator[Controls | None]:
 
 SOURCE = SourceKind(
     "mpris",
+    way="play",
     open=open_mpris,
     help="MPRIS on the session D-Bus: media keys, headset buttons, phone remotes, playerctl",
 )

@@ -60,6 +60,9 @@ class SourceKind:
     check: Callable[[Mapping[str, Any]], None] = lambda options: None
     """Raises a CoachError, before any sound, where it cannot work as asked (its library
     missing, a setting it cannot use): given the settings in force, by name."""
+    way: str = ""
+    """How a person goes on with it after a pause, as coach says it (``space``: "press
+    space"), a name in the phrase tables' ``ways``; empty: it names none."""
 
     def wanted(self, named: Sequence[str], options: Mapping[str, Any]) -> bool:
         """Opened for this session: by default, by name, or by its own flag."""
@@ -81,8 +84,10 @@ source_kind = SOURCES.load
 class Merged:
     """Every open source's commands, in the order they arrive; a quit from any one wins."""
 
-    def __init__(self, sources: Sequence[Controls]) -> None:
+    def __init__(self, sources: Sequence[Controls], ways: Sequence[str] = ()) -> None:
         self.sources = tuple(sources)
+        self.ways = tuple(dict.fromkeys(way for way in ways if way))
+        """How the open sources go on after a pause: what coach tells the person to do."""
         self.queue: deque[Command] = deque()
 
     @property
@@ -125,5 +130,8 @@ def wanted_sources(names: Sequence[str], options: Mapping[str, Any]) -> list[Sou
 def open_sources(wanted: Sequence[SourceKind], context: SourceContext) -> Iterator[Merged]:
     """The sources ``wanted_sources`` chose, open while the block runs, merged into one."""
     with contextlib.ExitStack() as stack:
-        opened = [stack.enter_context(kind.open(context)) for kind in wanted]
-        yield Merged([source for source in opened if source is not None])
+        opened = [(kind, stack.enter_context(kind.open(context))) for kind in wanted]
+        yield Merged(
+            [source for _, source in opened if source is not None],
+            [kind.way for kind, source in opened if source is not None],
+        )

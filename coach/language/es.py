@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from coach.language.phrases import LEFT, RIGHT, Phrases, Written, plural
+from coach.language.phrases import LEFT, RIGHT, Phrases, Written, join_with, plural
 
 
 def _join_spanish(items: Sequence[str]) -> str:
@@ -36,12 +36,15 @@ PHRASES = Phrases(
     halfway="Vas por la mitad.",
     ten_seconds_left="Quedan diez segundos.",
     ending="Aquí termina la sesión. Buen trabajo.",
-    paused="En pausa. Pulsa espacio para continuar.",
+    paused="En pausa.",
+    paused_how_="En pausa. Para continuar, {how}.",
     resuming="Seguimos en 3, 2, 1.",
     round_="Ronda {n} de {total}.",
     rest="Descansa.",
     go="Vamos.",
-    ready_reminder="Pulsa espacio para seguir.",
+    ready_how_="Cuando estés listo, {how}.",
+    ways={"space": "pulsa espacio", "play": "pulsa reproducir", "resume": "di resume"},
+    either=join_with("o"),
     numbers=(
         "Uno",
         "Dos",
@@ -73,6 +76,7 @@ PHRASES = Phrases(
         round="serie {n}",
         rest_next="Descanso · después serie {n}",
         get_ready="Prepárate: {what}",
+        switching="Cambio de lado: {what}",
         finishing="Final",
         next="Después: {what}",
         paused="PAUSA",

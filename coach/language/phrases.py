@@ -36,6 +36,8 @@ class Written:
     round: str
     rest_next: str
     get_ready: str
+    switching: str
+    """A change of sides under way: ``Switch sides: {what}``."""
     finishing: str
     next: str
     paused: str
@@ -80,13 +82,21 @@ class Phrases:
     ten_seconds_left: str
     ending: str
     paused: str
+    """``Paused.``: said when nothing in this session can resume it by name (a file)."""
+    paused_how_: str
+    """``Paused. To go on, {how}.``"""
     resuming: str
     round_: str
     """``Round {n} of {total}.``"""
     rest: str
     go: str
-    ready_reminder: str
-    """Said now and then while coach waits for the person to be ready (space)."""
+    ready_how_: str
+    """``When you are ready, {how}.``: said now and then while coach waits for the person."""
+    ways: dict[str, str]
+    """How each way of going on is said (``space``: ``press space``), by the name a command
+    source gives it (``SourceKind.way``); a way not here is not named."""
+    either: Callable[[Sequence[str]], str]
+    """``a, b or c``."""
     numbers: tuple[str, ...]
     """One to twenty, as counted aloud; higher numbers are said as digits."""
     faster: str
@@ -132,9 +142,6 @@ class Phrases:
     def now(self, step: str) -> str:
         return self.now_.format(step=step)
 
-    def step(self, step: str) -> str:
-        return f"{step}."
-
     def round(self, number: int, rounds: int) -> str:
         return self.round_.format(n=number, total=rounds)
 
@@ -143,10 +150,26 @@ class Phrases:
         word = self.numbers[number - 1] if 1 <= number <= len(self.numbers) else str(number)
         return f"{word}."
 
-    @property
-    def live(self) -> tuple[str, ...]:
-        """What the live player says when a key (or the wait for one) calls for it."""
-        return (self.paused, self.resuming, self.ready_reminder)
+    def how(self, ways: Sequence[str]) -> str:
+        """How to go on in this session: ``press space or say resume`` (empty: no way)."""
+        said = dict.fromkeys(self.ways[way] for way in ways if way in self.ways)
+        return self.either(list(said))
+
+    def paused_for(self, ways: Sequence[str]) -> str:
+        """What pausing says, naming the ways this session can go on."""
+        how = self.how(ways)
+        return self.paused_how_.format(how=how) if how else self.paused
+
+    def ready_for(self, ways: Sequence[str]) -> str:
+        """The reminder at a hold until ready; empty where no way can be named."""
+        how = self.how(ways)
+        return self.ready_how_.format(how=how) if how else ""
+
+    def live(self, ways: Sequence[str] = ()) -> tuple[str, ...]:
+        """What the live player may say when a command (or the wait for one) calls for it,
+        in a session that goes on by ``ways``."""
+        ready = self.ready_for(ways)
+        return (self.paused_for(ways), self.resuming, *((ready,) if ready else ()))
 
     @property
     def changes(self) -> tuple[str, ...]:
@@ -163,7 +186,6 @@ class Phrases:
             self.resuming,
             self.rest,
             self.go,
-            self.ready_reminder,
             *self.switch_.values(),
         )
 

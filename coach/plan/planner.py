@@ -7,7 +7,7 @@ so that no clip overlaps another and every hold lasts exactly as written ÷ pace
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from coach.durations import format_duration
@@ -29,6 +29,7 @@ from coach.timeline.events import (
     Segment,
     Sound,
     SpeechLength,
+    Switch,
     Timeline,
 )
 
@@ -89,6 +90,7 @@ class _Planner:
         self.dropped: list[Dropped] = []
         self.segments: list[Segment] = []
         self.rests: list[Rest] = []
+        self.switches: list[Switch] = []
 
     # -- building blocks --
 
@@ -188,6 +190,7 @@ class _Planner:
             dropped=tuple(self.dropped),
             segments=tuple(self.segments),
             rests=tuple(self.rests),
+            switches=tuple(self.switches),
         )
 
     def exercise(
@@ -218,7 +221,7 @@ class _Planner:
         if exercise.has_steps:
             if exercise.setup:
                 lead.append(exercise.setup)
-            lead += [say.start_with(exercise.steps[0].name), exercise.steps[0].setup]
+            lead.append(self.step_opening(exercise.steps[0], say.start_with))
         else:
             lead.append(exercise.setup)
         spoken_end = self.say_in_turn(start_s, lead, where)
@@ -226,7 +229,7 @@ class _Planner:
         # back to the first side (and step) for each new round
         again: list[str] = [say.switch(sides[0])] if len(sides) > 1 and sides[0] else []
         if exercise.has_steps:
-            again.append(say.step(exercise.steps[0].name))
+            again.append(self.step_opening(exercise.steps[0], say.start_with))
         for number in range(1, rounds + 1):
             round_opening: list[str] = []
             if number > 1:
@@ -243,15 +246,34 @@ class _Planner:
                         opening, sound = round_opening, Sound.START
                     elif step_index == 0:
                         assert side is not None
-                        opening = [exercise.switch or say.switch(side)]
-                        if exercise.has_steps:
-                            opening += [say.step(step.name), step.setup]
-                        sound = Sound.SWITCH
+                        cursor = self.switch(cursor, _Turn(exercise, step, side))
+                        opening, sound = [], Sound.START
                     else:
-                        opening, sound = [say.now(step.name), step.setup], Sound.START
+                        opening, sound = [self.step_opening(step, say.now)], Sound.START
                     turn = _Turn(exercise, step, side)
                     cursor = self.step_rounds(cursor, turn, sound, opening, in_round)
         return cursor
+
+    @staticmethod
+    def step_opening(step: Step, named: Callable[[str], str]) -> str:
+        """What moves a person to a step: its setup, as a coach says it ("Now move the ball
+        just above your kneecap"), or, with none written, its name in a sentence."""
+        return step.setup or named(step.name)
+
+    def switch(self, start_s: float, turn: _Turn) -> float:
+        """The change to the next side: its chime, what to do, time to settle; returns when
+        that side's hold starts (its full length follows, as the first side's did)."""
+        exercise, step, side = turn.exercise, turn.step, turn.side
+        assert side is not None
+        say = self.phrases
+        opening = [exercise.switch or say.switch(side)]
+        if exercise.has_steps:
+            opening.append(self.step_opening(step, say.start_with))
+        spoken_end = self.sound(start_s, Sound.SWITCH, turn.where)
+        spoken_end = self.say_in_turn(spoken_end + AFTER_SOUND_S, opening, turn.where)
+        end_s = ms(max(start_s + exercise.switch_s / self.pace, spoken_end + SETTLE_S))
+        self.switches.append(Switch(exercise.name, side, ms(start_s), end_s))
+        return end_s
 
     def step_rounds(
         self, start_s: float, turn: _Turn, sound: Sound, opening: list[str], outer: int | None

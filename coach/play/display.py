@@ -64,6 +64,9 @@ def status_lines(
     elif resting is not None:
         title = words.rest_next.format(n=resting.round)
         left = resting.end_s - position_s
+    elif upcoming is not None and any(w.start_s <= position_s < w.end_s for w in timeline.switches):
+        title = words.switching.format(what=place(upcoming.exercise, None, upcoming.side))
+        left = upcoming.start_s - position_s
     elif upcoming is not None:
         title = words.get_ready.format(what=place(upcoming.exercise, upcoming.step, upcoming.side))
         left = upcoming.start_s - position_s

@@ -266,13 +266,13 @@ class Player:
         """
         self.paused_at = gate_s
         deferred: list[Command] = []
-        reminder = self.timeline.phrases.ready_reminder
+        reminder = self.session.ready_text
         next_reminder = self.clock.now()
         while True:
             if not getattr(self.controls, "interactive", True):
                 command: Command | None = Command.PAUSE  # no one can say ready any more: go on
             else:
-                if self.clock.now() >= next_reminder:
+                if reminder and self.clock.now() >= next_reminder:
                     self.say_now(reminder)
                     next_reminder = self.clock.now() + REMIND_EVERY_S
                 command = self.poll()
@@ -392,7 +392,7 @@ class Player:
         position = self.resume_position()
         self.paused_at = position
         deferred: list[Command] = []
-        self.say_now(self.timeline.phrases.paused)
+        self.say_now(self.session.paused_text)
         while True:
             command = self.poll()
             if command is Command.QUIT:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ def build_session(
     progress: Callable[[float], None] = lambda fraction: None,
     live: bool = False,
     draft: Draft | None = None,
+    ways: tuple[str, ...] = (),
 ) -> Session:
     """Plan the routine with real clip lengths: every text is rendered (or found cached) first.
 
@@ -61,6 +63,7 @@ def build_session(
     ``progress`` hears the share of the texts rendered so far, when any are.
     ``draft``: the one ``draft_session`` made for these same options, if there is one
     (play makes it first, to start on the title), so the routine is not drafted twice.
+    ``ways``: how a live session goes on after a pause (its sources' ways), as it says.
     """
     if draft is None or draft.live != live:
         draft = draft_session(routine, speech, sounds, pace=pace, length_s=length_s, live=live)
@@ -68,9 +71,19 @@ def build_session(
     sound_s = {sound: clip.duration_s for sound, clip in sounds.items()}
     timeline = session_plan(routine, sound_s, pace, length_s)(speech.length_s)
     phrases = phrases_for(routine.language)
-    wanted = (*timeline.texts(), *phrases.live, *(draft.texts if live else ()))
+    wanted = (*timeline.texts(), *phrases.live(ways), *(draft.texts if live else ()))
     clips = {text: speech.clip(text) for text in wanted}
-    return Session(timeline, clips, sounds, routine if live else None)
+    return Session(timeline, clips, sounds, routine if live else None, ways)
+
+
+def with_ways(session: Session, ways: tuple[str, ...], speech: SpeechCache) -> Session:
+    """The same session, saying how to go on by ``ways`` (its phrases rendered now, before
+    it plays): the sources a live session opened may differ from those it was built for."""
+    if ways == session.ways:
+        return session
+    texts = session.timeline.phrases.live(ways)
+    clips = {**session.speech, **{text: speech.clip(text) for text in texts}}
+    return dataclasses.replace(session, speech=clips, ways=ways)
 
 
 RENDER_S_PER_TEXT = 0.02
@@ -118,7 +131,7 @@ def draft_session(
     texts, timeline = speakable(session_plan(routine, sound_s, pace, length_s), rate)
     if live:
         texts += changeable_texts(routine, sound_s, rate)
-    texts += phrases_for(routine.language).live
+    texts += phrases_for(routine.language).live()  # the sources' ways are not known yet
     wanted = tuple(dict.fromkeys(texts))
     missing = sum(1 for text in wanted if not speech.has(text))
     cores = worker_count(missing) if speech.kind.parallel else 1
@@ -171,7 +184,7 @@ def session_texts(routine: Routine, sounds: Mapping[Sound, Clip], rate_wpm: int)
         texts = texts_to_speak(plan, rate_wpm)
     except SessionTooLongError:
         return []
-    return [*texts, *phrases_for(routine.language).live]
+    return [*texts, *phrases_for(routine.language).live()]
 
 
 def changeable_texts(routine: Routine, sound_s: Mapping[Sound, float], rate_wpm: int) -> list[str]:

@@ -31,12 +31,15 @@ class Session:
     routine: Routine | None = None
     """What was planned: given, the live player can re-plan (a change of pace) from it,
     with the clips here only; ``speech`` then holds every text any pace can say."""
+    ways: tuple[str, ...] = ()
+    """How this session goes on after a pause (``space``, ``play``, ``resume``: the open
+    command sources' ways), as its live phrases name them; none for a file."""
 
     def __post_init__(self) -> None:
         # read-only views of private copies: a session cannot change after it is built
         object.__setattr__(self, "speech", MappingProxyType(dict(self.speech)))
         object.__setattr__(self, "sounds", MappingProxyType(dict(self.sounds)))
-        live = self.timeline.phrases.live
+        live = self.timeline.phrases.live(self.ways)
         missing = [t for t in (*self.timeline.texts(), *live) if t not in self.speech]
         missing += [
             e.sound.value
@@ -94,3 +97,13 @@ class Session:
     def phrase(self, text: str) -> Clip:
         """The audio of a live phrase (``Phrases.live``: pausing, resuming)."""
         return self.speech[text]
+
+    @property
+    def paused_text(self) -> str:
+        """What pausing says in this session: how to go on, by the ways it has."""
+        return self.timeline.phrases.paused_for(self.ways)
+
+    @property
+    def ready_text(self) -> str:
+        """The reminder at a hold until ready (empty: none can be said)."""
+        return self.timeline.phrases.ready_for(self.ways)

@@ -22,6 +22,9 @@ MAX_REPS = 200
 MAX_COUNTDOWN = 10
 DEFAULT_TRANSITION_S = 15.0
 DEFAULT_READY_S = 10.0
+DEFAULT_SWITCH_S = 10.0
+"""From the switch chime to the next side's hold: the chime, the switch instruction (the
+longest bundled one takes about 6 s) and a few seconds to move the ball and settle."""
 UNTIL_READY = "until-ready"
 BOTH = "both"
 SIDES = ("left", "right")
@@ -201,6 +204,13 @@ SHAPES: dict[str, Shape] = {
                 ),
                 _COUNTDOWN,
                 Key(
+                    "switch-time",
+                    Duration(positive=False),
+                    "Time to change sides, from the switch chime to the next side's full hold "
+                    "(scaled by pace; never shorter than the switch instruction and 2s to settle).",
+                    default="10s",
+                ),
+                Key(
                     "ready",
                     Duration(positive=True),
                     "How long 'hold: until-ready' lasts in show and export (play waits for space).",
@@ -250,6 +260,9 @@ SHAPES: dict[str, Shape] = {
                     _TEXT,
                     "Said after the switch chime (default: Switch to the right side).",
                 ),
+                Key(
+                    "switch-time", Duration(positive=False), "Overrides the routine's switch-time."
+                ),
                 _REPEAT,
                 _REST,
                 _COUNTDOWN,
@@ -260,6 +273,7 @@ SHAPES: dict[str, Shape] = {
                 *_HOLD_RULES,
                 *_ROUNDS_NEED,
                 Needs("switch", "sides", "'switch' needs two sides; remove it"),
+                Needs("switch-time", "sides", "'switch-time' needs two sides; remove it"),
             ),
             excludes=(
                 *_HOLD_EXCLUDES,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from coach.language.side import Side
 from coach.language.table import DEFAULT_LANGUAGE
+from coach.routine.grammar import DEFAULT_SWITCH_S
 
 __all__ = ["ONCE", "Cue", "Exercise", "Repeat", "Routine", "Section", "Side", "Step"]
 
@@ -71,6 +72,8 @@ class Exercise:
     switch: str = ""
     """Said after the switch chime; empty means "Switch to the <side> side"."""
     repeat: Repeat = ONCE
+    switch_s: float = DEFAULT_SWITCH_S
+    """From the switch chime to the next side's hold (before pace): time to change sides."""
     countdown: int = 0
     """Soft ticks in the last seconds of each timed hold (0: none)."""
 

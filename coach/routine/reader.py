@@ -15,6 +15,7 @@ from coach.language.table import DEFAULT_LANGUAGE, primary
 from coach.routine.grammar import (
     BOTH,
     DEFAULT_READY_S,
+    DEFAULT_SWITCH_S,
     DEFAULT_TRANSITION_S,
     HOLD_KEYS,
     MAX_INCLUDE_DEPTH,
@@ -60,6 +61,7 @@ class _Defaults:
     transition_s: float
     countdown: int
     ready_s: float
+    switch_s: float = DEFAULT_SWITCH_S
 
 
 _ROUTINE, _SECTION, _INCLUDE = SHAPES["routine"], SHAPES["section"], SHAPES["include"]
@@ -129,10 +131,12 @@ class _Reader:
         transition_s = self.duration(fields, "transition", "routine", _ROUTINE)
         countdown = self.whole(fields, "countdown", "routine", _ROUTINE)
         ready_s = self.duration(fields, "ready", "routine", _ROUTINE)
+        switch_s = self.duration(fields, "switch-time", "routine", _ROUTINE)
         defaults = _Defaults(
             DEFAULT_TRANSITION_S if transition_s is None else transition_s,
             countdown or 0,
             ready_s or DEFAULT_READY_S,
+            DEFAULT_SWITCH_S if switch_s is None else switch_s,
         )
         sections: list[Section] = []
         if "sections" in fields:
@@ -241,6 +245,11 @@ class _Reader:
         if switch and len(sides) == 1:
             self.check.problem(fields["switch"][0], f"{what}: 'switch' needs two sides; remove it")
         transition_s = self.duration(fields, "transition", what, _EXERCISE)
+        switch_s = self.duration(fields, "switch-time", what, _EXERCISE)
+        if switch_s is not None and len(sides) == 1:
+            self.check.problem(
+                fields["switch-time"][0], f"{what}: 'switch-time' needs two sides; remove it"
+            )
         countdown = self.whole(fields, "countdown", what, _EXERCISE)
         repeat = self._repeat(fields, what, _EXERCISE)
         if "steps" in fields:
@@ -264,6 +273,7 @@ class _Reader:
             transition_s=defaults.transition_s if transition_s is None else transition_s,
             switch=switch,
             repeat=repeat,
+            switch_s=defaults.switch_s if switch_s is None else switch_s,
             countdown=defaults.countdown if countdown is None else countdown,
         )
 

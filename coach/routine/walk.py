@@ -29,6 +29,8 @@ class Turn:
     """The rest written after this hold (between rounds), 0 when there is none."""
     opens_exercise: bool
     """The first hold of this exercise in its section's round: its transition comes before."""
+    switch_before_s: float = 0.0
+    """The time to change sides written before this hold (its side's first), 0 when none."""
 
 
 def turns(routine: Routine) -> Iterator[Turn]:
@@ -71,6 +73,9 @@ def turns(routine: Routine) -> Iterator[Turn]:
                                     and s_index == 0
                                     and t_index == 0
                                     and step_round == 1,
+                                    exercise.switch_s
+                                    if s_index > 0 and t_index == 0 and step_round == 1
+                                    else 0.0,
                                 )
 
 
@@ -81,7 +86,7 @@ def times(section: Section, exercise: Exercise, step: Step) -> int:
 
 
 def written_s(routine: Routine) -> float:
-    """The whole routine as written (pace 1, no speech): holds, rests and transitions.
+    """The whole routine as written (pace 1, no speech): holds, rests, transitions and switches.
 
     In closed form: the same sum as over ``turns``, at the cost of the nesting, not the rounds.
     """
@@ -98,6 +103,7 @@ def _exercise_s(exercise: Exercise) -> float:
         rounds = step.repeat.rounds
         return rounds * step.written_s + (rounds - 1) * step.repeat.rest_s
 
-    one_round = max(len(exercise.sides), 1) * sum(step_s(s) for s in exercise.steps)
+    sides = max(len(exercise.sides), 1)
+    one_round = sides * sum(step_s(s) for s in exercise.steps) + (sides - 1) * exercise.switch_s
     rounds = exercise.repeat.rounds
     return rounds * one_round + (rounds - 1) * exercise.repeat.rest_s + exercise.transition_s

@@ -99,6 +99,18 @@ class Rest:
 
 
 @dataclass(frozen=True, slots=True)
+class Switch:
+    """A change of sides: from the switch chime, through the switch instruction and time to
+    settle, to the start of the next side's hold."""
+
+    exercise: str
+    side: Side
+    """The side it changes to."""
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class Segment:
     """One exercise on the timeline, from its lead-in to the end of its last hold."""
 
@@ -130,6 +142,7 @@ class Timeline:
     language: str = DEFAULT_LANGUAGE
     """The routine's language: the phrases table every sentence coach says came from."""
     rests: tuple[Rest, ...] = ()
+    switches: tuple[Switch, ...] = ()
 
     @property
     def phrases(self) -> Phrases:

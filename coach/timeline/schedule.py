@@ -57,6 +57,14 @@ def format_schedule(timeline: Timeline) -> str:
             (r.start_s, words.rest_mark.format(n=r.round, length=_length(r.start_s, r.end_s)))
             for r in timeline.rests
         ]
+        + [
+            (
+                w.start_s,
+                words.switching.format(what=phrases.place(w.exercise, None, w.side))
+                + f" ({_length(w.start_s, w.end_s)})",
+            )
+            for w in timeline.switches
+        ]
     )
     upcoming = iter(marks)
     mark = next(upcoming, None)
@@ -132,5 +140,9 @@ def timeline_json(timeline: Timeline) -> dict[str, Any]:
         "rests": [
             {"exercise": r.exercise, "start_s": r.start_s, "end_s": r.end_s, "round": r.round}
             for r in timeline.rests
+        ],
+        "switches": [
+            {"exercise": w.exercise, "side": _side(w.side), "start_s": w.start_s, "end_s": w.end_s}
+            for w in timeline.switches
         ],
     }

@@ -197,7 +197,7 @@ def test_a_german_session_holds_its_german_live_phrases(tmp_path: Path) -> None:
     speech = SpeechCache(tmp_path, SpeechSettings(voice="gmw/de"))
     session = build_session(load_routine("smr-legs-de"), speech, load_sounds(), pace=1.0)
     assert session.timeline.language == "de"
-    assert session.phrase(phrases_for("de").paused).duration_s > 1
+    assert session.phrase(phrases_for("de").paused).duration_s > 0.3
     assert "Die Hälfte ist geschafft." in session.timeline.texts()
 
 

@@ -12,7 +12,7 @@ import pytest
 from coach.errors import PlanError
 from coach.plan.fitting import fit_length
 from coach.plan.packing import GAP_S
-from coach.plan.planner import plan_session
+from coach.plan.planner import SETTLE_S, plan_session
 from coach.resources import bundled_routines
 from coach.routine.model import Routine
 from coach.routine.reader import load_routine
@@ -55,23 +55,36 @@ def test_invariants(name: str, pace: float, sound_s: dict[Sound, float]) -> None
         pytest.approx(seconds if ready else seconds / pace, abs=0.0011)
         for seconds, ready, _ in written
     ]
-    # every timed hold opens with a chime at its first instant (counted reps: before their
-    # first beat); a side change within a round rings "switch"
+    # every timed hold opens with the start chime at its first instant (counted reps: before
+    # their first beat)
     chimes = [e for e in events if e.sound in (Sound.START, Sound.SWITCH)]
-    previous = None
     for hold, (_, _, reps) in zip(timeline.holds, written, strict=True):
         chime = [c for c in chimes if c.at_s <= hold.start_s][-1]
         if not reps:
             assert chime.at_s == hold.start_s, hold
-        same_round = (
-            previous is not None
-            and previous.exercise == hold.exercise
-            and previous.round == hold.round
-        )
-        changed_side = previous is not None and previous.side != hold.side
-        expected = Sound.SWITCH if same_round and changed_side else Sound.START
-        assert chime.sound is expected, hold
-        previous = hold
+        assert chime.sound is Sound.START, hold
+    # a side change within a round is a transition of its own: the switch chime as the last
+    # side's hold ends, its words, time to settle, then the next side's full hold
+    changes = [
+        (before, after)
+        for before, after in itertools.pairwise(timeline.holds)
+        if before.exercise == after.exercise
+        and before.round == after.round
+        and before.side != after.side
+    ]
+    assert len(timeline.switches) == len(changes)
+    for switch, (before, after) in zip(timeline.switches, changes, strict=True):
+        assert (switch.side, switch.start_s) == (after.side, before.end_s)
+        # (counted reps start at their first beat, after the start chime's words)
+        assert switch.end_s == after.start_s or after.reps
+        assert any(e.sound is Sound.START and e.at_s == switch.end_s for e in events)
+        chime = next(e for e in events if e.at_s == switch.start_s and e.kind is EventKind.SOUND)
+        assert chime.sound is Sound.SWITCH
+        inside = [e for e in events if switch.start_s <= e.at_s < switch.end_s]
+        assert any(e.kind is EventKind.SAY for e in inside)
+        exercise = next(e for e in routine.exercises if e.name == switch.exercise)
+        assert switch.end_s - switch.start_s >= exercise.switch_s / pace - 0.0011
+        assert max(e.end_s for e in inside) + SETTLE_S <= switch.end_s + 0.0011
     # speech in a hold ends before the hold does (never cut by the next chime)
     for hold in timeline.holds:
         for event in events:
@@ -172,11 +185,11 @@ def test_too_short_for_its_instructions(
 ) -> None:
     path = write_routine(
         "title: T\nsections:\n  - name: S\n    exercises:\n      - name: E\n"
-        "        setup: x\n        sides: both\n"
-        "        switch: A very long switch instruction that takes many seconds to say out loud.\n"
-        "        hold: 8s\n"
+        "        setup: x\n        steps:\n          - name: A\n            hold: 8s\n"
+        "          - name: B\n            hold: 8s\n            setup: A very long"
+        " instruction for the next step that takes many seconds to say out loud.\n"
     )
-    with pytest.raises(PlanError, match='"E" lasts 2s at pace 4, too short for its instructions'):
+    with pytest.raises(PlanError, match=r'"E \(B\)" lasts 2s at pace 4, too short for its instr'):
         plan(load_routine(path), 4.0, sound_s)
 
 
@@ -227,7 +240,7 @@ def test_planning_grows_in_step_with_the_routine() -> None:
             for i in range(count)
         )
         routine = load_routine_text(
-            "title: Big\ntransition: 0\nsections:\n- name: S\n  exercises:\n" + body
+            "title: Big\ntransition: 0\nswitch-time: 0\nsections:\n- name: S\n  exercises:\n" + body
         )
         calls = 0
 

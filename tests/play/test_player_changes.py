@@ -37,7 +37,7 @@ def silent(seconds: float) -> Clip:
 def live_session(routine: Routine, pace: float = 1.0) -> Session:
     """A session that can re-plan, with silent clips of the planner's stand-in lengths."""
     timeline = plan_session(routine, Pacing(pace), fake_speech_s, SOUND_S)
-    texts = {*timeline.texts(), *EN.live, *changeable_texts(routine, SOUND_S, 160)}
+    texts = {*timeline.texts(), *EN.live(), *changeable_texts(routine, SOUND_S, 160)}
     texts |= set(plan_session(routine, Pacing(MIN_PACE), fake_speech_s, SOUND_S).texts())
     clips = {t: silent(fake_speech_s(t)) for t in texts}
     # distinct lengths, so each sound is recognisable among the clips played

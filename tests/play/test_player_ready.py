@@ -10,10 +10,7 @@ import pytest
 from coach.play.transport import Command
 from coach.testing import FakeClock, FakeControls, FakeOutput
 from tests.conftest import coach_command
-from tests.strategies import (
-    EN,
-    ready_session,
-)
+from tests.strategies import ready_session
 
 
 def test_play_waits_at_a_hold_until_ready_and_reminds(tmp_path: Path) -> None:
@@ -28,13 +25,52 @@ def test_play_waits_at_a_hold_until_ready_and_reminds(tmp_path: Path) -> None:
         session, output, clock, controls=FakeControls(clock, [(pressed, Command.PAUSE)])
     )
     assert result.completed
-    reminder = session.phrase(EN.ready_reminder)
+    assert session.ready_text == "When you are ready, press space."
+    reminder = session.phrase(session.ready_text)
     assert output.played.count(reminder) == 3  # at the end of the hold, then every 30 s
     after = [f for f in result.fired if f.event.at_s >= gate]
     # everything after the gate is shifted by the wait, and keeps its spacing
     shifts = {round(f.fired_s - f.event.at_s, 3) for f in after}
     assert len(shifts) == 1
     assert shifts.pop() == pytest.approx(75, abs=0.06)
+
+
+@pytest.mark.parametrize(
+    ("ways", "told"),
+    [
+        (("play",), "press play"),
+        (("play", "resume"), "press play or say resume"),
+        (("space", "play", "resume"), "press space, press play or say resume"),
+    ],
+)
+def test_the_words_at_a_wait_and_a_pause_name_only_this_sessions_ways(
+    tmp_path: Path, ways: tuple[str, ...], told: str
+) -> None:
+    """A headset or phone remote with no terminal is never told to press space."""
+    from coach.play.player import play_session
+
+    session = ready_session(tmp_path, ways)
+    gate = session.timeline.holds[0].end_s
+    paused_at = session.timeline.holds[1].start_s + 5
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    presses = [
+        (gate + 2, Command.PAUSE),
+        (paused_at, Command.PAUSE),
+        (paused_at + 4, Command.PAUSE),
+    ]
+    result = play_session(session, output, clock, controls=FakeControls(clock, presses))
+    assert result.completed
+    said = [text for text, clip in session.speech.items() if clip in output.played]
+    assert f"When you are ready, {told}." in said
+    assert f"Paused. To go on, {told}." in said
+    assert not any("space" in text for text in said) or "space" in ways
+
+
+def test_a_session_with_no_way_to_go_on_names_none(tmp_path: Path) -> None:
+    session = ready_session(tmp_path, ())
+    assert (session.paused_text, session.ready_text) == ("Paused.", "")
+    assert not any("space" in text or "press" in text for text in session.speech)
 
 
 def test_space_inside_a_hold_until_ready_ends_it_at_once(tmp_path: Path) -> None:
@@ -49,7 +85,9 @@ def test_space_inside_a_hold_until_ready_ends_it_at_once(tmp_path: Path) -> None
         session, output, clock, controls=FakeControls(clock, [(pressed, Command.PAUSE)])
     )
     assert result.completed
-    assert session.phrase(EN.paused) not in output.played  # space meant "ready", not "pause"
+    assert (
+        session.phrase(session.paused_text) not in output.played
+    )  # space meant "ready", not "pause"
     nxt = next(f for f in result.fired if f.event.at_s >= hold.end_s)
     assert nxt.fired_s == pytest.approx(pressed, abs=0.06)
 
@@ -78,7 +116,7 @@ def test_with_no_one_to_press_space_a_hold_until_ready_lasts_its_ready_time(
     output = FakeOutput(clock)
     result = play_session(session, output, clock, wait_when_ready=False)
     assert result.completed
-    assert session.phrase(EN.ready_reminder) not in output.played
+    assert session.phrase(session.ready_text) not in output.played
     assert [f.fired_s for f in result.fired] == pytest.approx(
         [e.at_s for e in session.timeline.events], abs=1e-9
     )

@@ -16,7 +16,7 @@ from coach.routine.reader import load_routine
 from coach.timeline.events import Pacing, Sound, Timeline
 from tests.conftest import SHORT, fake_speech_s
 
-LIVE = TABLE["en"].live
+LIVE = TABLE["en"].live()
 PAUSED = TABLE["en"].paused
 
 

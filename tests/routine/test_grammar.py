@@ -57,7 +57,7 @@ def document(shape: str, key: str, value: str) -> str:
     if shape == "exercise" and key in ("reps", "tempo", "count"):
         exercise = {"name": "E", "reps": "1", "tempo": "3s"}  # 1 rep: the hold is the tempo
     if shape == "exercise":
-        if key == "switch":
+        if key in ("switch", "switch-time"):
             exercise["sides"] = "both"
         if key in ("rest",):
             exercise["repeat"] = "2"
@@ -137,7 +137,7 @@ def test_the_documents_are_valid_but_for_the_field() -> None:
     for shape, key in {(s, k) for s, k, _ in CASES}:
         good = {"sides": "both", "equipment": "a ball", "language": "de", "count": "false"}
         value = good.get(key, "2" if key in ("repeat", "reps", "countdown") else "Sit.")
-        if key in ("hold", "tempo", "rest", "transition", "ready", "at"):
+        if key in ("hold", "tempo", "rest", "transition", "ready", "at", "switch-time"):
             value = "5s"
         text = document(shape, key, value)
         assert jsonschema.Draft202012Validator(routine_schema()).is_valid(yaml.safe_load(text)), (

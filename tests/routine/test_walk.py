@@ -37,7 +37,10 @@ sections:
 
 def walked_s(routine: Routine) -> float:
     return sum(
-        t.step.written_s + t.rest_after_s + (t.exercise.transition_s if t.opens_exercise else 0.0)
+        t.step.written_s
+        + t.rest_after_s
+        + t.switch_before_s
+        + (t.exercise.transition_s if t.opens_exercise else 0.0)
         for t in turns(routine)
     )
 
@@ -65,6 +68,8 @@ def test_every_round_is_walked_in_play_order(write_routine: WriteRoutine) -> Non
     assert rests.count(11.0) == 2 * 2
     assert rests.count(7.0) == 1
     assert sum(t.opens_exercise for t in walked) == 2 * 2
+    # a change of sides before each round's right side of E (its first step, first round)
+    assert sum(1 for t in walked if t.switch_before_s) == 2 * 3
     section, exercise = routine.sections[0], routine.sections[0].exercises[0]
     assert times(section, exercise, exercise.steps[0]) == 2 * 3 * 2 * 2
     assert walked_s(routine) == pytest.approx(written_s(routine))
