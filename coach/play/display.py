@@ -9,7 +9,7 @@ from coach.language.phrases import Phrases
 from coach.language.table import DEFAULT_LANGUAGE, phrases_for
 from coach.play.transport import Fired
 from coach.timeline.events import Hold, Timeline
-from coach.timeline.schedule import minutes_seconds
+from coach.timeline.schedule import minutes_seconds, pace_text
 
 BAR_WIDTH = 30
 
@@ -88,7 +88,7 @@ def status_lines(
         f"“{said}”" if said else "",
         next_line,
         f"{progress_bar(position_s / timeline.total_s)}  {done}  "
-        + words.pace.format(pace=f"{timeline.pace:g}"),
+        + words.pace.format(pace=pace_text(timeline.pace)),
         words.keys,
     ]
 
@@ -133,7 +133,7 @@ class LineDisplay:
 
     def replanned(self, timeline: Timeline) -> None:
         self.stream.write(
-            f"{'':>6}  pace {timeline.pace:g}, the session now lasts "
+            f"{'':>6}  pace {pace_text(timeline.pace)}, the session now lasts "
             f"{minutes_seconds(timeline.total_s)}\n"
         )
         self.stream.flush()

@@ -339,6 +339,8 @@ class Player:
         # gates at or before the new position were passed (changes are never made while waiting)
         self.passed = {gate for gate in self.gates if gate <= position + EPSILON_S}
         self.paused_at = position  # the confirmation is said with the session standing still
+        self.display.replanned(timeline)  # the new pace is seen at once, before it is said
+        self.display.tick(position, paused=False)
         try:
             for text in confirm:
                 if text in self.session.speech:
@@ -346,7 +348,6 @@ class Player:
         finally:
             self.paused_at = None
         self.jump(position)
-        self.display.replanned(timeline)
         fired_s = self.clock.now() - self.started
         for each, planned_timeline, moved_to in made:
             self.on_change(
@@ -371,6 +372,8 @@ class Player:
             (i for i, e in enumerate(self.events) if e.at_s >= position_s - 1e-9), len(self.events)
         )
         self.base = self.clock.now() - position_s
+        if self.paused_at is None:
+            self.display.tick(position_s, paused=False)  # a skip is seen at once
 
     def resume_position(self) -> float:
         """Where to go on from after an interruption: a cue it cuts is said again, whole,
@@ -392,6 +395,8 @@ class Player:
         position = self.resume_position()
         self.paused_at = position
         deferred: list[Command] = []
+        self.stop_playing()
+        self.display.tick(position, paused=True)  # seen at once, before it is said
         self.say_now(self.session.paused_text)
         while True:
             command = self.poll()
@@ -407,6 +412,8 @@ class Player:
                 deferred.append(command)
             self.display.tick(position, paused=True)
             self.clock.sleep_until(self.clock.now() + TICK_S)
+        assert self.paused_at is not None
+        self.display.tick(self.paused_at, paused=False)  # going on: shown before it is said
         self.say_now(self.timeline.phrases.resuming)
         resume_at = self.paused_at
         self.paused_at = None

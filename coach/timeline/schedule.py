@@ -24,6 +24,11 @@ def minutes_seconds(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
+def pace_text(pace: float) -> str:
+    """A pace as people write it: ``1.5`` for a fitted 1.49695, ``1.25``, ``1``."""
+    return f"{round(pace, 2):g}"
+
+
 def stopped_where(timeline: Timeline, position_s: float) -> str:
     segment = timeline.segment_at(position_s)
     if segment is not None:
@@ -46,7 +51,7 @@ def format_schedule(timeline: Timeline) -> str:
     words = phrases.written
     header = words.header.format(
         length=minutes_seconds(timeline.total_s),
-        pace=f"{timeline.pace:g}",
+        pace=pace_text(timeline.pace),
         holds=len(timeline.holds),
         clips=len(timeline.events),
     )
@@ -74,7 +79,7 @@ def format_schedule(timeline: Timeline) -> str:
             mark = next(upcoming, None)
         lines.append(event_line(event))
     if timeline.dropped:
-        lines += ["", words.left_out.format(pace=f"{timeline.pace:g}")]
+        lines += ["", words.left_out.format(pace=pace_text(timeline.pace))]
         for cue in timeline.dropped:
             kind = words.announcement if cue.priority is Priority.LOW else words.cue
             side = phrases.sides[cue.side] if cue.side else "—"

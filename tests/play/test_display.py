@@ -72,3 +72,21 @@ def test_line_display_has_no_escape_codes(timeline: Timeline) -> None:
     assert "\x1b" not in text
     assert len(text.splitlines()) == 8
     assert "(start chime)" in text
+
+
+@pytest.mark.parametrize(
+    ("pace", "shown"), [(1.49695, "pace 1.5"), (1.25, "pace 1.25"), (1.0, "pace 1")]
+)
+def test_the_pace_is_shown_as_people_write_it(pace: float, shown: str) -> None:
+    sound_s = dict.fromkeys(Sound, 1.0)
+    timeline = plan_session(load_routine(SHORT), Pacing(pace), fake_speech_s, sound_s)
+    lines = status_lines(timeline, 1.0, paused=False, said="")
+    assert lines[-2].endswith(f"  {shown}")
+
+
+def test_a_change_of_sides_is_shown_as_one() -> None:
+    sound_s = dict.fromkeys(Sound, 1.0)
+    timeline = plan_session(load_routine("smr-legs"), Pacing(1.0), fake_speech_s, sound_s)
+    switch = timeline.switches[0]
+    lines = status_lines(timeline, switch.start_s + 1.0, paused=False, said="")
+    assert lines[0] == "Switch sides: Hips and glutes, right side"

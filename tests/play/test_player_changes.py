@@ -270,3 +270,52 @@ def test_a_change_right_after_a_skip_keeps_the_words_that_were_due(session: Sess
     first = next(e for e in session.timeline.events if e.at_s >= target.start_s)
     said = [f.event.text for f in result.fired]
     assert first.text in said
+
+
+@dataclass
+class SeenDisplay:
+    """What a screen would show, and when (on the fake clock)."""
+
+    clock: FakeClock
+    seen: list[tuple[float, bool, float]]
+    pace: float = 1.0
+
+    def fired(self, fired: object) -> None:
+        pass
+
+    def replanned(self, timeline: object) -> None:
+        self.pace = timeline.pace  # type: ignore[attr-defined]
+
+    def tick(self, position_s: float, paused: bool, waiting: bool = False) -> None:
+        self.seen.append((self.clock.now() - 100.0, paused, self.pace))  # since the start
+
+
+@pytest.mark.parametrize("command", [Command.PAUSE, Command.FASTER, Command.NEXT])
+def test_the_screen_answers_a_command_within_100_ms(session: Session, command: Command) -> None:
+    """Before, "Paused" was said first and shown 2.5 s later; a new pace after its words."""
+    clock = FakeClock()
+    display = SeenDisplay(clock, [])
+    pressed = session.timeline.holds[0].start_s + 5.0
+    keys = [(pressed, command)]
+    if command is Command.PAUSE:
+        keys.append((pressed + 10.0, Command.PAUSE))
+    result = play_session(
+        session,
+        FakeOutput(clock),
+        clock,
+        controls=FakeControls(clock, keys),
+        display=display,
+    )
+    assert result.completed
+    after = [(at, paused, pace) for at, paused, pace in display.seen if at >= pressed]
+    if command is Command.PAUSE:
+        shown = next(at for at, paused, _ in after if paused)
+        assert shown - pressed <= 0.1
+        resumed = pressed + 10.0
+        going = next(at for at, paused, _ in after if at >= resumed and not paused)
+        assert going - resumed <= 0.1
+    elif command is Command.FASTER:
+        shown = next(at for at, _, pace in after if pace > 1.0)
+        assert shown - pressed <= 0.1
+    else:
+        assert after[0][0] - pressed <= 0.1
