@@ -7,7 +7,7 @@ import math
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -29,6 +29,14 @@ class Entry:
     """Why it stopped early: "quit", "interrupt" or "device"; empty when completed."""
     pace_end: float | None = None
     """The pace at the end, when it was changed under way (`+`, `-`)."""
+    played_s: float | None = None
+    """The real time the session took, pauses included (None in entries before it)."""
+    done: list[str] | None = None
+    """The exercises and sides played whole (``Calves, left side``)."""
+    skipped: list[str] | None = None
+    """Those passed over (`n`) while the session went on."""
+    repeated: list[str] | None = None
+    """Those played whole more than once (`b`)."""
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -41,8 +49,21 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "completed": (bool,),
     "stopped_by": (str,),
     "pace_end": (int, float, type(None)),
+    "played_s": (int, float, type(None)),
+    "done": (list, type(None)),
+    "skipped": (list, type(None)),
+    "repeated": (list, type(None)),
 }
-_REQUIRED = [f.name for f in fields(Entry) if f.name not in ("stopped_by", "pace_end")]
+_REQUIRED = [
+    "started",
+    "routine",
+    "title",
+    "pace",
+    "total_s",
+    "reached_s",
+    "completed",
+]
+"""What every entry has had since the first; later fields may be missing from old ones."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +247,8 @@ def _parse(line: bytes) -> Entry | None:
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             return None
         if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
             return None
         values[key] = value
     return Entry(**values)

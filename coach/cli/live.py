@@ -32,6 +32,7 @@ from coach.files import check_distinct, open_log
 from coach.history import Entry, append_entry
 from coach.play.clock import MonotonicClock
 from coach.play.display import LineDisplay, TerminalDisplay
+from coach.play.done import parts_of
 from coach.play.log import change_json, fired_json
 from coach.play.output import LoggedOutput, Opening, Output
 from coach.play.player import play_session
@@ -232,7 +233,11 @@ def history_path() -> Path:
 
 
 def record_played(started: str, timeline: Timeline, played: PlayResult) -> None:
-    """The session in the history; a history that cannot be written is a warning only."""
+    """The session in the history; a history that cannot be written is a warning only.
+
+    It is complete when it reached its end with nothing skipped on the way.
+    """
+    parts = parts_of(timeline, played.done, played.completed) if played.done else None
     entry = Entry(
         started=started,
         routine=timeline.routine,
@@ -240,9 +245,13 @@ def record_played(started: str, timeline: Timeline, played: PlayResult) -> None:
         pace=round(timeline.pace, 3),
         total_s=timeline.total_s,
         reached_s=round(played.position_s, 3),
-        completed=played.completed,
+        completed=played.completed and not (parts and parts.skipped),
         stopped_by=played.stopped_by.value if played.stopped_by else "",
         pace_end=round(played.pace, 3) if played.pace is not None else None,
+        played_s=round(played.played_s, 3),
+        done=list(parts.done) if parts else None,
+        skipped=list(parts.skipped) if parts else None,
+        repeated=list(parts.repeated) if parts else None,
     )
     try:
         append_entry(history_path(), entry)

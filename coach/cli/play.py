@@ -31,7 +31,7 @@ from coach.control.sources import wanted_sources
 from coach.errors import CoachError
 from coach.history import Damaged, Entry, history_problem, newest_history, scan_history
 from coach.play.output import SimpleaudioOutput
-from coach.timeline.schedule import minutes_seconds
+from coach.timeline.schedule import minutes_seconds, pace_text
 
 
 @cli.command()
@@ -148,12 +148,22 @@ def history(as_json: bool, last: int | None) -> None:
 
 
 def _history_line(entry: Entry) -> str:
-    pace = f"{entry.pace:g}" + (f"→{entry.pace_end:g}" if entry.pace_end is not None else "")
+    pace = pace_text(entry.pace) + (
+        f"→{pace_text(entry.pace_end)}" if entry.pace_end is not None else ""
+    )
     if entry.completed:
         reached = "complete"
+    elif not entry.stopped_by:
+        reached = "reached the end"
     else:
         share = entry.reached_s / entry.total_s if entry.total_s else 0
         reached = f"stopped at {minutes_seconds(entry.reached_s)} ({share:.0%})"
+    if entry.played_s is not None:
+        reached += f" in {minutes_seconds(entry.played_s)}"
+    if entry.skipped:
+        reached += "; skipped " + ", ".join(entry.skipped)
+    if entry.repeated:
+        reached += "; again " + ", ".join(entry.repeated)
     return (
         f"{entry.started[:16].replace('T', ' ')}  {entry.routine:<12} "
         f"pace {pace:<9} {minutes_seconds(entry.total_s):>6}  {reached}"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from coach.errors import AudioDeviceError, Terminated
+from coach.play.done import DoneHolds
 from coach.play.moves import CHANGES, plan_change, skip_target
 from coach.play.output import Opening, Output, Playing
 from coach.play.transport import (
@@ -90,6 +91,8 @@ class Player:
         """Commands read but not yet carried out (a change waits out a pause), in order."""
         self.passed: set[float] = set()
         """Gates already let through (forgotten again when a jump goes back before them)."""
+        self.done = DoneHolds(session.timeline)
+        """The holds played to their end, for a history that tells what happened."""
 
     def gates_of(self, timeline: Timeline) -> list[float]:
         if not self.wait_when_ready:
@@ -130,6 +133,7 @@ class Player:
                 elif gate is not None:
                     self.wait_ready(gate)
                 elif last:
+                    self.done.reached(self.timeline, self.timeline.total_s)
                     break
                 else:
                     self.fire(self.index, self.events[self.index])
@@ -149,7 +153,9 @@ class Player:
         except BaseException:
             self.stop_playing()
             raise
-        return PlayResult(tuple(self.fired), self.timeline.total_s, None, "", *self.changed_to())
+        return PlayResult(
+            tuple(self.fired), self.timeline.total_s, None, "", *self.changed_to(), *self.walked()
+        )
 
     def take_over(self, opening: Opening) -> bool:
         """Go on from a first clip started before the session was ready; False if it is not
@@ -174,7 +180,14 @@ class Player:
 
     def result(self, reason: StopReason, error: str = "") -> PlayResult:
         position = min(self.position(), self.timeline.total_s)
-        return PlayResult(tuple(self.fired), position, reason, error, *self.changed_to())
+        self.done.reached(self.timeline, position)
+        return PlayResult(
+            tuple(self.fired), position, reason, error, *self.changed_to(), *self.walked()
+        )
+
+    def walked(self) -> tuple[tuple[int, ...], float]:
+        """How often each hold was played to its end, and the real time the session took."""
+        return tuple(self.done.counts), self.clock.now() - self.started
 
     def changed_to(self) -> tuple[float | None, Timeline | None]:
         """The pace and timeline at the end, when they are not what was planned."""
@@ -198,6 +211,7 @@ class Player:
             self.clock.sleep_until(min(deadline, now + TICK_S))
 
     def fire(self, index: int, event: Event) -> None:
+        self.done.reached(self.timeline, event.at_s)
         clip = self.session.clip(event)
         if self.playing is not None and self.playing.is_playing():
             # The device is behind the clock: never start speech over speech.
@@ -244,7 +258,9 @@ class Player:
         elif command in CHANGES:
             self.change(command)
         else:
-            self.jump(skip_target(self.timeline, command, self.position()))
+            position = self.position()
+            self.done.reached(self.timeline, position)
+            self.jump(skip_target(self.timeline, command, position))
 
     def next_gate(self, until_s: float) -> float | None:
         """The end of a hold until ready that comes before ``until_s`` and is not yet passed."""
@@ -265,6 +281,7 @@ class Player:
             _Stop: the user quit while coach waited.
         """
         self.paused_at = gate_s
+        self.done.reached(self.timeline, gate_s)
         deferred: list[Command] = []
         reminder = self.session.ready_text
         next_reminder = self.clock.now()
@@ -299,6 +316,7 @@ class Player:
         for hold in self.timeline.holds:
             if hold.until_ready and hold.start_s <= position < hold.end_s:
                 self.passed.add(hold.end_s)
+                self.done.reached(self.timeline, hold.end_s)  # ready: the hold is done
                 self.jump(hold.end_s)
                 return True
         return False
@@ -315,6 +333,7 @@ class Player:
         `h` outside a timed hold) is skipped, silently.
         """
         position = self.resume_position()
+        self.done.reached(self.timeline, position)
         timeline, extend = self.timeline, dict(self.extend)
         made: list[tuple[Command, Timeline, float]] = []
         for each in (command, *self.more_changes()):
@@ -372,6 +391,7 @@ class Player:
             (i for i, e in enumerate(self.events) if e.at_s >= position_s - 1e-9), len(self.events)
         )
         self.base = self.clock.now() - position_s
+        self.done.moved(position_s)
         if self.paused_at is None:
             self.display.tick(position_s, paused=False)  # a skip is seen at once
 
@@ -393,6 +413,7 @@ class Player:
             _Stop: the user quit while paused.
         """
         position = self.resume_position()
+        self.done.reached(self.timeline, position)
         self.paused_at = position
         deferred: list[Command] = []
         self.stop_playing()

@@ -74,6 +74,11 @@ class PlayResult:
     """The pace at the end (it may have changed under way); None: as planned."""
     timeline: Timeline | None = None
     """The timeline played at the end, when it changed under way (positions are on it)."""
+    done: tuple[int, ...] = ()
+    """How often each hold (by index, the same on every timeline of the session) was
+    played to its end: 0 for one skipped or not reached, 2 for one played again."""
+    played_s: float = 0.0
+    """The real time the session took, pauses and waits included."""
 
     @property
     def completed(self) -> bool:
