@@ -66,17 +66,17 @@ def test_invariants(name: str, pace: float, sound_s: dict[Sound, float]) -> None
     # a side change within a round is a transition of its own: the switch chime as the last
     # side's hold ends, its words, time to settle, then the next side's full hold
     changes = [
-        (before, after)
-        for before, after in itertools.pairwise(timeline.holds)
-        if before.exercise == after.exercise
-        and before.round == after.round
-        and before.side != after.side
+        (earlier, later)
+        for earlier, later in itertools.pairwise(timeline.holds)
+        if earlier.exercise == later.exercise
+        and earlier.round == later.round
+        and earlier.side != later.side
     ]
     assert len(timeline.switches) == len(changes)
-    for switch, (before, after) in zip(timeline.switches, changes, strict=True):
-        assert (switch.side, switch.start_s) == (after.side, before.end_s)
+    for switch, (earlier, later) in zip(timeline.switches, changes, strict=True):
+        assert (switch.side, switch.start_s) == (later.side, earlier.end_s)
         # (counted reps start at their first beat, after the start chime's words)
-        assert switch.end_s == after.start_s or after.reps
+        assert switch.end_s == later.start_s or later.reps
         assert any(e.sound is Sound.START and e.at_s == switch.end_s for e in events)
         chime = next(e for e in events if e.at_s == switch.start_s and e.kind is EventKind.SOUND)
         assert chime.sound is Sound.SWITCH
