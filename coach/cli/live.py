@@ -23,7 +23,6 @@ from coach.errors import (
     AudioDeviceError,
     CoachError,
     OutputError,
-    PlanError,
     TargetError,
     Terminated,
 )
@@ -94,8 +93,6 @@ class LiveRun:
     settings: Mapping[str, Any]
     log_path: Path | None
     quiet: bool
-    start_at: str | None = None
-    """The exercise ``--from`` names (checked), or None for the whole session."""
     started: str = field(
         default_factory=lambda: datetime.now().astimezone().isoformat(timespec="seconds")
     )
@@ -111,7 +108,7 @@ class LiveRun:
             draft = self._draft(speech)
             opening = None
             commands = None
-            if draft.timeline is not None and not self.start_at:
+            if draft.timeline is not None:
                 opening = open_early(self.routine, speech, output, clock, draft)
                 # opened as the title starts: heard while the rest renders
                 commands = stack.enter_context(self._open(draft.timeline, speaking))
@@ -159,7 +156,6 @@ class LiveRun:
                 display=Displays((*((display,) if display else ()), *commands.observers)),
                 on_fired=lambda fired: write(fired_json(fired)),
                 on_change=lambda change: write(change_json(change)),
-                from_s=start_of(timeline, self.start_at) if self.start_at else 0.0,
                 opening=opening,
                 # with no one at a terminal to press space, a hold until ready lasts
                 # its ready time, as in show and export, instead of waiting for ever
@@ -201,25 +197,6 @@ def open_early(
     if clip.duration_s < draft.ready_s:
         return None
     return Opening(text, clock.now(), output.play(clip))
-
-
-def exercise_named(routine: Routine, name: str) -> str:
-    """The exercise ``--from`` means: the first whose name begins with ``name`` (any case).
-
-    Raises:
-        PlanError: no exercise has such a name; the message lists them.
-    """
-    wanted = name.casefold()
-    for exercise in routine.exercises:
-        if exercise.name.casefold().startswith(wanted):
-            return exercise.name
-    names = ", ".join(dict.fromkeys(e.name for e in routine.exercises))
-    raise PlanError(f'--from: no exercise "{name}" in {routine.name}; it has: {names}')
-
-
-def start_of(timeline: Timeline, exercise: str) -> float:
-    """Where the exercise's lead-in starts on the timeline."""
-    return next(s.start_s for s in timeline.segments if s.exercise == exercise)
 
 
 def make_display(timeline: Timeline) -> Display:

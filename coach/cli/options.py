@@ -29,6 +29,7 @@ from coach.render.session import Session
 from coach.routine.model import Routine
 from coach.routine.reader import load_routine
 from coach.routine.shelf import Shelf
+from coach.routine.walk import part_of
 from coach.settings import Key, in_force
 from coach.speech.cache import SpeechCache
 from coach.speech.engine import (
@@ -110,6 +111,36 @@ def _voice(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     if voice is not None and not voice.strip():
         raise click.BadParameter(f"{value!r} names no voice; `coach voices` lists them")
     return voice
+
+
+def part_options(command: F) -> F:
+    """--from/--to: a part of the routine, the same on show, export and play."""
+    options = [
+        click.option(
+            "--from",
+            "from_exercise",
+            metavar="EXERCISE",
+            help="Start at this exercise (any case; the start of its name will do).",
+        ),
+        click.option(
+            "--to",
+            "to_exercise",
+            metavar="EXERCISE",
+            help="End after this exercise (the first of that name from --from on).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def read_part(ref: str, first: str | None, last: str | None) -> Routine:
+    """The routine ``ref`` names, from exercise ``first`` to ``last`` (both optional).
+
+    Raises:
+        PlanError: no exercise has such a name, or they are out of order.
+    """
+    return part_of(read_routine(ref), first, last)
 
 
 def session_options(command: F) -> F:

@@ -13,7 +13,6 @@ from coach.cli.group import DEFAULT_ROUTINE, cli
 from coach.cli.live import (
     LiveRun,
     check_live_outputs,
-    exercise_named,
     export_instead,
     history_path,
     record_played,
@@ -24,7 +23,8 @@ from coach.cli.options import (
     complete_routines,
     kind_options,
     kind_settings,
-    read_routine,
+    part_options,
+    read_part,
     session_options,
 )
 from coach.control.sources import wanted_sources
@@ -37,7 +37,7 @@ from coach.timeline.schedule import minutes_seconds, pace_text
 @cli.command()
 @click.argument("routine", default=DEFAULT_ROUTINE, shell_complete=complete_routines)
 @session_options
-@click.option("--from", "from_exercise", metavar="EXERCISE", help="Start at this exercise.")
+@part_options
 @click.option(
     "--fallback",
     type=click.Path(path_type=Path),
@@ -63,6 +63,7 @@ from coach.timeline.schedule import minutes_seconds, pace_text
 def play(
     routine: str,
     from_exercise: str | None,
+    to_exercise: str | None,
     fallback: Path | None,
     force: bool,
     quiet: bool,
@@ -90,14 +91,13 @@ def play(
     options = SessionOptions.checked(params)
     check_live_outputs(routine, fallback, log_path)
     sources = wanted_sources(controls, settings)  # each said before anything is rendered
-    loaded = read_routine(routine)
-    start_at = exercise_named(loaded, from_exercise) if from_exercise else None
+    loaded = read_part(routine, from_exercise, to_exercise)  # --fallback writes the same part
     try:
         output = SimpleaudioOutput()
     except CoachError as err:
         export_instead(err, loaded, options, fallback, force)
         return
-    run = LiveRun(loaded, options, output, sources, settings, log_path, quiet, start_at)
+    run = LiveRun(loaded, options, output, sources, settings, log_path, quiet)
     played, timeline = run.play()
     record_played(run.started, timeline, played)
     say_stopped(played, timeline, log_path)

@@ -13,8 +13,9 @@ from coach.cli.group import DEFAULT_ROUTINE, cli, configured
 from coach.cli.options import (
     check_speed,
     complete_routines,
+    part_options,
     prepare,
-    read_routine,
+    read_part,
     routine_file,
     session_options,
     session_speech,
@@ -53,9 +54,12 @@ class RegistryChoice(click.Choice[str]):
 @cli.command()
 @click.argument("routine", default=DEFAULT_ROUTINE, shell_complete=complete_routines)
 @session_options
+@part_options
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
 def show(
     routine: str,
+    from_exercise: str | None,
+    to_exercise: str | None,
     pace: float | None,
     length: float | None,
     rate: int,
@@ -71,8 +75,9 @@ def show(
     Examples:
       coach show smr-legs --pace 2
       coach show smr-legs --length 10m --json > legs.json
+      coach show smr-full --from lats
     """
-    loaded = read_routine(routine)
+    loaded = read_part(routine, from_exercise, to_exercise)
     speech = session_speech(loaded, rate, voice, engine)
     session = prepare(loaded, pace, length, rate, voice, engine, speech=speech)
     if as_json:
@@ -137,9 +142,12 @@ def check_outputs(
 )
 @click.option("--force", is_flag=True, help="Replace the files if they exist.")
 @session_options
+@part_options
 def export(
     routine: str,
     target: Path,
+    from_exercise: str | None,
+    to_exercise: str | None,
     format_name: str | None,
     sample_rate: str | None,
     cues_path: Path | None,
@@ -159,11 +167,13 @@ def export(
     Examples:
       coach export smr-legs -o legs.mp3
       coach export smr-full --length 20m -o short.ogg --cues short.vtt --force
+      coach export smr-full --from lats -o back.mp3
     """
     pace = check_speed(pace, length)
     rate_hz = int(sample_rate) if sample_rate else None
     format_name = check_outputs(routine, target, format_name, rate_hz, cues_path, force=force)
-    session = prepare(routine, pace, length, rate, voice, engine)
+    loaded = read_part(routine, from_exercise, to_exercise)
+    session = prepare(loaded, pace, length, rate, voice, engine)
     with Progress(sys.stderr) as progress:
         result = export_session(
             session,

@@ -8,9 +8,11 @@ rounds a hostile routine asks for (the ceiling is checked before anything else).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from coach.errors import PlanError
 from coach.routine.model import Exercise, Routine, Section, Side, Step
 
 
@@ -107,3 +109,41 @@ def _exercise_s(exercise: Exercise) -> float:
     one_round = sides * sum(step_s(s) for s in exercise.steps) + (sides - 1) * exercise.switch_s
     rounds = exercise.repeat.rounds
     return rounds * one_round + (rounds - 1) * exercise.repeat.rest_s + exercise.transition_s
+
+
+def part_of(routine: Routine, first: str | None, last: str | None) -> Routine:
+    """The routine from the exercise ``first`` names to the one ``last`` names, both
+    included: the first whose name begins with each (any case), ``last`` at or after
+    ``first``. Sections keep their rounds; a section left with no exercise is left out.
+
+    Raises:
+        PlanError: no exercise has such a name (the message lists them), or ``last``
+            comes before ``first``.
+    """
+    if first is None and last is None:
+        return routine
+    flat = [e for section in routine.sections for e in section.exercises]
+    start = 0 if first is None else _named(routine, flat, first, "--from", 0)
+    end = len(flat) - 1 if last is None else _named(routine, flat, last, "--to", start)
+    kept: list[Section] = []
+    index = 0
+    for section in routine.sections:
+        exercises = tuple(e for i, e in enumerate(section.exercises, index) if start <= i <= end)
+        index += len(section.exercises)
+        if exercises:
+            kept.append(dataclasses.replace(section, exercises=exercises))
+    return dataclasses.replace(routine, sections=tuple(kept))
+
+
+def _named(routine: Routine, flat: list[Exercise], name: str, option: str, after: int) -> int:
+    wanted = name.casefold()
+    for index, exercise in enumerate(flat):
+        if index >= after and exercise.name.casefold().startswith(wanted):
+            return index
+    names = ", ".join(dict.fromkeys(e.name for e in flat))
+    if any(e.name.casefold().startswith(wanted) for e in flat):
+        raise PlanError(
+            f'{option}: "{name}" comes before --from {flat[after].name!r} in {routine.name}; '
+            "give them in the order they are played"
+        )
+    raise PlanError(f'{option}: no exercise "{name}" in {routine.name}; it has: {names}')

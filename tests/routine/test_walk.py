@@ -73,3 +73,40 @@ def test_every_round_is_walked_in_play_order(write_routine: WriteRoutine) -> Non
     section, exercise = routine.sections[0], routine.sections[0].exercises[0]
     assert times(section, exercise, exercise.steps[0]) == 2 * 3 * 2 * 2
     assert walked_s(routine) == pytest.approx(written_s(routine))
+
+
+def test_a_part_keeps_the_exercises_from_and_to_and_their_sections_rounds(
+    write_routine: WriteRoutine,
+) -> None:
+    from coach.routine.walk import part_of
+
+    routine = load_routine(write_routine(NESTED))
+    assert part_of(routine, None, None) is routine
+    only_f = part_of(routine, "f", None)
+    assert [s.name for s in only_f.sections] == ["A"]
+    assert [e.name for e in only_f.exercises] == ["F"]
+    assert only_f.sections[0].repeat == routine.sections[0].repeat
+    assert [e.name for e in part_of(routine, None, "E").exercises] == ["E"]
+    full = load_routine("smr-full")
+    back = part_of(full, "lats", "upper")
+    assert [e.name for e in back.exercises] == ["Lats", "Teres minor and rhomboids", "Upper traps"]
+    assert back.title == full.title
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "message"),
+    [
+        ("neck", None, '--from: no exercise "neck" in smr-full; it has: Hips and glutes'),
+        (None, "neck", '--to: no exercise "neck"'),
+        ("upper", "lats", '--to: "lats" comes before --from'),
+    ],
+)
+def test_a_part_that_is_not_there_is_said(
+    first: str | None, last: str | None, message: str
+) -> None:
+    from coach.errors import PlanError
+    from coach.routine.walk import part_of
+
+    with pytest.raises(PlanError) as raised:
+        part_of(load_routine("smr-full"), first, last)
+    assert str(raised.value).startswith(message)
