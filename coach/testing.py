@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -329,3 +329,29 @@ def tone_session(routine: str = "smr-legs", pace: float = 4.0) -> Session:
     texts = {*timeline.texts(), *timeline.phrases.live()}
     speech = {text: engine.render(text, SpeechSettings()) for text in texts}
     return Session(timeline, speech, sounds)
+
+
+def loudness(samples: Any, sample_rate_hz: int) -> tuple[float, float]:
+    """Integrated loudness (LUFS, ITU-R BS.1770 by pyloudnorm) and true peak (dBTP, the peak
+    of the signal oversampled 4 times, as BS.1770 measures it) of float samples in [-1, 1].
+
+    For tests and benchmarks: pyloudnorm comes with coach[dev], not with coach.
+    """
+    import pyloudnorm
+    import soxr
+
+    values = np.asarray(samples, dtype=np.float64)
+    if values.ndim > 1:
+        values = values.mean(axis=1)
+    lufs = float(pyloudnorm.Meter(sample_rate_hz).integrated_loudness(values))
+    oversampled = soxr.resample(values, sample_rate_hz, sample_rate_hz * 4)
+    peak = float(np.abs(oversampled).max())
+    return lufs, 20 * math.log10(peak) if peak else -math.inf
+
+
+def file_loudness(path: Path) -> tuple[float, float]:
+    """``loudness`` of an audio file, decoded back."""
+    import soundfile
+
+    samples, rate = soundfile.read(path, dtype="float64")
+    return loudness(samples, rate)

@@ -1,8 +1,9 @@
 """Make the chimes in sounds/: short bell tones, faded in and out so they never click.
 
 Run with `make sounds`. Deterministic: the same code writes the same files.
-Levels sit well under eSpeak NG speech (about -20 dBFS RMS, -1 dBFS peak), so a
-chime never startles and never masks a cue.
+Levels sit a few LU under the speech (about -16 LUFS, as phones expect): a chime
+is heard over a fan, yet never startles or masks a cue (`make bench`'s loudness
+figures measure both).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from coach.audio import SAMPLE_RATE_HZ, Clip, samples_to_pcm, write_wav_atomic
 
-PEAK_DBFS = -14.0
+PEAK_DBFS = -5.0
 FADE_IN_S = 0.008
 FADE_OUT_S = 0.06
 # A struck bell's partials: ratios to the fundamental and their relative levels.
@@ -76,7 +77,7 @@ SOUNDS = {
     # two falling low notes: rest between rounds
     "rest": lambda: sequence([(440.0, 0.0), (329.6, 0.15)], 0.9, 0.25),
 }
-QUIET = {"tick": (tick, -20.0)}
+QUIET = {"tick": (tick, -11.0)}
 """Sounds made softer than the chimes: heard often, they must never tire."""
 
 

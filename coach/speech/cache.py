@@ -23,7 +23,7 @@ from coach.speech.workers import render_in_workers, share_out, worker_count
 
 __all__ = ["DEFAULT_RATE_WPM", "SpeechCache", "SpeechSettings", "Voice", "speech_identity"]
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 """Bump when the cached audio would change for the same text, voice and rate."""
 
 

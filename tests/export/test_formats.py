@@ -17,7 +17,7 @@ from mutagen.mp3 import MP3
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
-from coach.audio import SPEECH_RMS_DBFS, active_rms_dbfs
+from coach.audio import PEAK_CEILING_DBFS, SPEECH_RMS_DBFS, active_rms_dbfs
 from coach.errors import OutputError
 from coach.export.chapters import chapters, format_vtt
 from coach.export.writer import export_session, sample_offset
@@ -40,10 +40,11 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
 
 
 def onset(samples: np.ndarray, around: int, rate: int) -> int:
-    """The first sample louder than -50 dBFS in the 300 ms before ``around`` and after."""
+    """The first sample louder than -40 dBFS in the 300 ms before ``around`` and after (a
+    lossy codec's pre-echo ahead of a chime stays under that)."""
     start = max(0, around - round(0.3 * rate))
     window = np.abs(samples[start : around + round(0.3 * rate)])
-    return start + int(np.argmax(window > 10 ** (-50 / 20)))
+    return start + int(np.argmax(window > 10 ** (-40 / 20)))
 
 
 @pytest.mark.parametrize("fmt", ["wav", "flac", "ogg", "mp3"])
@@ -208,15 +209,17 @@ def test_opus_is_written_at_its_own_rate_and_holds_the_session(
         export_session(session, tmp_path / "t.opus", sample_rate_hz=22_050)
 
 
-def test_speech_is_at_one_loudness_and_chimes_below_it(session: Session) -> None:
+def test_speech_is_at_one_loudness_and_chimes_just_below_it(session: Session) -> None:
     speech = [session.clip(e) for e in session.timeline.events if e.kind is EventKind.SAY]
     levels = [active_rms_dbfs(c) for c in speech]
-    peaks = [c.peak_dbfs() for c in speech]
-    for level, peak in zip(levels, peaks, strict=True):
-        # at the target, unless the peak ceiling held it back
-        assert abs(level - SPEECH_RMS_DBFS) <= 0.5 or peak > -2.1
+    for clip, level in zip(speech, levels, strict=True):
+        # at the target, less what the limiter took off its peaks, which stay under the ceiling
+        assert SPEECH_RMS_DBFS - 6.0 <= level <= SPEECH_RMS_DBFS + 0.5
+        assert clip.peak_dbfs() <= PEAK_CEILING_DBFS + 0.01
+    assert max(levels) - min(levels) < 4.0
     for chime in load_sounds().values():
-        assert active_rms_dbfs(chime) < min(levels) - 3
+        # heard over a fan, never startling: a few dB under the speech
+        assert min(levels) - 10.0 < active_rms_dbfs(chime) < min(levels)
 
 
 def test_vtt_transcript(session: Session) -> None:

@@ -50,22 +50,23 @@ def test_export_matches_the_timeline_sample_for_sample(session: Session, tmp_pat
             assert Clip(segment).peak_dbfs() > -15, event.text  # speech where planned
         if event.sound is Sound.SWITCH:
             switch_seen += 1
-            side_two = [h for h in timeline.holds if h.start_s == event.at_s]
-            assert side_two
-            assert side_two[0].side is not None
+            changes = [w for w in timeline.switches if w.start_s == event.at_s]
+            assert changes
+            assert any(h.start_s == changes[0].end_s for h in timeline.holds)
         cursor = start + clip.frames
     assert switch_seen == 2
     assert pcm[cursor * 2 :] == bytes(len(pcm) - cursor * 2)
 
 
-def test_levels_chimes_under_speech(session: Session) -> None:
+def test_levels_chimes_just_under_speech(session: Session) -> None:
     sounds = load_sounds()
     speech = [session.clip(e) for e in session.timeline.events if e.kind is EventKind.SAY]
     loudest_chime = max(c.peak_dbfs() for c in sounds.values())
-    assert loudest_chime <= -6
+    assert loudest_chime <= -4
     speech_rms = sorted(c.rms_dbfs() for c in speech)
     median_speech = speech_rms[len(speech_rms) // 2]
-    assert max(c.rms_dbfs() for c in sounds.values()) < median_speech - 3
+    # under the voice, but not by so much that a switch is missed over a fan
+    assert median_speech - 10 < max(c.rms_dbfs() for c in sounds.values()) < median_speech
     for clip in sounds.values():
         samples = clip.samples()
         # faded in and out: no click at either end
