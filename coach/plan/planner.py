@@ -225,7 +225,8 @@ class _Planner:
         else:
             lead.append(exercise.setup)
         spoken_end = self.say_in_turn(start_s, lead, where)
-        cursor = ms(max(start_s + exercise.transition_s / self.pace, spoken_end + SETTLE_S))
+        earliest = start_s + exercise.transition_s / self.pace
+        cursor = self.settled(earliest, spoken_end, exercise, exercise.steps[0], where)
         # back to the first side (and step) for each new round
         again: list[str] = [say.switch(sides[0])] if len(sides) > 1 and sides[0] else []
         if exercise.has_steps:
@@ -260,6 +261,21 @@ class _Planner:
         just above your kneecap"), or, with none written, its name in a sentence."""
         return step.setup or named(step.name)
 
+    def settled(
+        self, earliest_s: float, spoken_end: float, exercise: Exercise, step: Step, where: _Where
+    ) -> float:
+        """When a hold starts after getting into position: at ``earliest_s``, and never before
+        time to settle after the last words; with a count-in, counted into it one a second
+        ("Three. Two. One.") after that time. A counted or until-ready hold has none: it has
+        no clock to count into."""
+        counts = exercise.count_in if not (step.reps or step.until_ready) else 0
+        texts = [self.phrases.count(k) for k in range(counts, 0, -1)]
+        beat = max([1.0, *(self.speech_s(t) + GAP_S for t in texts)])
+        start = ms_up(max(earliest_s, spoken_end + SETTLE_S + counts * beat))
+        for k, text in enumerate(texts):
+            self.say(start - (counts - k) * beat, text, where)
+        return start
+
     def switch(self, start_s: float, turn: _Turn) -> float:
         """The change to the next side: its chime, what to do, time to settle; returns when
         that side's hold starts (its full length follows, as the first side's did)."""
@@ -271,7 +287,8 @@ class _Planner:
             opening.append(self.step_opening(step, say.start_with))
         spoken_end = self.sound(start_s, Sound.SWITCH, turn.where)
         spoken_end = self.say_in_turn(spoken_end + AFTER_SOUND_S, opening, turn.where)
-        end_s = ms(max(start_s + exercise.switch_s / self.pace, spoken_end + SETTLE_S))
+        earliest = start_s + exercise.switch_s / self.pace
+        end_s = self.settled(earliest, spoken_end, exercise, step, turn.where)
         self.switches.append(Switch(exercise.name, side, ms(start_s), end_s))
         return end_s
 

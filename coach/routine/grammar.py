@@ -20,6 +20,7 @@ MAX_INCLUDE_DEPTH = 8
 MAX_ROUNDS = 100
 MAX_REPS = 200
 MAX_COUNTDOWN = 10
+MAX_COUNT_IN = 5
 DEFAULT_TRANSITION_S = 15.0
 DEFAULT_READY_S = 10.0
 DEFAULT_SWITCH_S = 10.0
@@ -163,6 +164,13 @@ _HOLD_KEYS = (
     Key("count", Flag(), "false: a soft tick on each beat instead of the number.", default="true"),
     Key("cues", Items(("cue",), text=True), "Said during the hold: text, or say and at."),
 )
+_COUNT_IN = Key(
+    "count-in",
+    Whole(0, MAX_COUNT_IN),
+    "Counted aloud into each hold after getting into position or changing sides, one a "
+    "second ('Three. Two. One.', then the start chime); 0: none.",
+    default="0",
+)
 HOLD_KEYS = tuple(key.name for key in _HOLD_KEYS)
 _SETUP = Key("setup", _TEXT, "Said before it starts (without one, coach says its name).")
 _ROUNDS_NEED = (Needs("rest", "repeat", "'rest' goes between rounds; add 'repeat: N'"),)
@@ -203,6 +211,7 @@ SHAPES: dict[str, Shape] = {
                     default="15s",
                 ),
                 _COUNTDOWN,
+                _COUNT_IN,
                 Key(
                     "switch-time",
                     Duration(positive=False),
@@ -266,6 +275,7 @@ SHAPES: dict[str, Shape] = {
                 _REPEAT,
                 _REST,
                 _COUNTDOWN,
+                _COUNT_IN,
             ),
             required=("name",),
             one_of=("hold", "reps", "steps"),

@@ -76,6 +76,8 @@ class Exercise:
     """From the switch chime to the next side's hold (before pace): time to change sides."""
     countdown: int = 0
     """Soft ticks in the last seconds of each timed hold (0: none)."""
+    count_in: int = 0
+    """Counts said into a hold after its lead-in or a change of sides, one a second (0: none)."""
 
     @property
     def has_steps(self) -> bool:

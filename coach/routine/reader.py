@@ -61,6 +61,7 @@ class _Defaults:
     transition_s: float
     countdown: int
     ready_s: float
+    count_in: int = 0
     switch_s: float = DEFAULT_SWITCH_S
 
 
@@ -132,10 +133,12 @@ class _Reader:
         countdown = self.whole(fields, "countdown", "routine", _ROUTINE)
         ready_s = self.duration(fields, "ready", "routine", _ROUTINE)
         switch_s = self.duration(fields, "switch-time", "routine", _ROUTINE)
+        count_in = self.whole(fields, "count-in", "routine", _ROUTINE)
         defaults = _Defaults(
             DEFAULT_TRANSITION_S if transition_s is None else transition_s,
             countdown or 0,
             ready_s or DEFAULT_READY_S,
+            count_in or 0,
             DEFAULT_SWITCH_S if switch_s is None else switch_s,
         )
         sections: list[Section] = []
@@ -251,6 +254,7 @@ class _Reader:
                 fields["switch-time"][0], f"{what}: 'switch-time' needs two sides; remove it"
             )
         countdown = self.whole(fields, "countdown", what, _EXERCISE)
+        count_in = self.whole(fields, "count-in", what, _EXERCISE)
         repeat = self._repeat(fields, what, _EXERCISE)
         if "steps" in fields:
             steps = tuple(
@@ -275,6 +279,7 @@ class _Reader:
             repeat=repeat,
             switch_s=defaults.switch_s if switch_s is None else switch_s,
             countdown=defaults.countdown if countdown is None else countdown,
+            count_in=defaults.count_in if count_in is None else count_in,
         )
 
     def _sides(self, fields: Fields, what: str) -> tuple[Side, ...]:

@@ -262,3 +262,46 @@ def load_routine_text(text: str) -> Routine:
         path = Path(folder) / "big.yaml"
         path.write_text(text)
         return load_routine(path)
+
+
+COUNT_IN = """\
+title: Count
+count-in: 3
+sections:
+  - name: S
+    exercises:
+      - name: Calves
+        setup: Ball under your left calf.
+        sides: both
+        hold: 30s
+      - name: Knees
+        count-in: 0
+        hold: 20s
+      - name: Bends
+        reps: 4
+        tempo: 3s
+        count: false
+"""
+
+
+@pytest.mark.parametrize("pace", [1.0, 4.0])
+def test_a_count_in_counts_into_each_hold_after_getting_into_position(
+    write_routine: WriteRoutine, sound_s: dict[Sound, float], pace: float
+) -> None:
+    timeline = plan(load_routine(write_routine(COUNT_IN)), pace, sound_s)
+    said = [e for e in timeline.events if e.kind is EventKind.SAY]
+    counted = [h for h in timeline.holds if h.exercise == "Calves"]
+    assert len(counted) == 2  # after the lead-in, and after the change of sides
+    for hold in counted:
+        before = [e for e in said if e.end_s <= hold.start_s][-3:]
+        assert [e.text for e in before] == ["Three.", "Two.", "One."]
+        starts = [e.at_s for e in before]
+        gaps = [b - a for a, b in itertools.pairwise([*starts, hold.start_s])]
+        assert min(gaps) >= 1.0 - 1e-6  # a second each, at least, whatever the pace
+        assert max(gaps) - min(gaps) < 0.002  # on one beat
+        # the counts come after the time to settle that follows the last instruction
+        instruction = [e for e in said if e.end_s <= starts[0]][-1]
+        assert starts[0] - instruction.end_s >= SETTLE_S - 1e-6
+    # an exercise that says 0 has none, nor has counted reps (the counts would clash)
+    texts = [e.text for e in said]
+    assert texts.count("Three.") == 2

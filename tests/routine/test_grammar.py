@@ -136,7 +136,7 @@ def test_the_documents_are_valid_but_for_the_field() -> None:
     """The agreement above can fail: each template is a valid routine with a good value."""
     for shape, key in {(s, k) for s, k, _ in CASES}:
         good = {"sides": "both", "equipment": "a ball", "language": "de", "count": "false"}
-        value = good.get(key, "2" if key in ("repeat", "reps", "countdown") else "Sit.")
+        value = good.get(key, "2" if key in ("repeat", "reps", "countdown", "count-in") else "Sit.")
         if key in ("hold", "tempo", "rest", "transition", "ready", "at", "switch-time"):
             value = "5s"
         text = document(shape, key, value)
