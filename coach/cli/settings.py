@@ -66,13 +66,18 @@ def show_config(as_json: bool, markdown: bool) -> None:
     found = "" if config_path().is_file() else " (none yet)"
     click.echo(f"config file: {config_path()}{found}")
     values = {
-        name: setting.key.unset if shown[name] is None else str(shown[name])
+        name: setting.key.unset if shown[name] is None else as_written(shown[name])
         for name, setting in settings.values.items()
     }
     names_w = max(map(len, values))
     values_w = max(map(len, values.values()))
     for name, setting in settings.values.items():
         click.echo(f"{name:<{names_w}}  {values[name]:<{values_w}}  {setting.source}")
+
+
+def as_written(value: object) -> str:
+    """A value as the config file writes it: ``true``, not Python's ``True``."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 @cli.command()

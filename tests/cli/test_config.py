@@ -272,3 +272,19 @@ def test_the_readme_lists_every_setting_as_declared() -> None:
     block = readme.split("<!-- settings:", 1)[1].split("-->", 1)[1].split("<!-- /settings -->")[0]
     assert block.strip() == settings_table().strip()
     assert "`COACH_WAKE_WORD`" in block  # a kind's setting is there beside coach's own
+
+
+def test_the_table_writes_values_as_the_config_file_does_in_aligned_columns(
+    env: dict[str, str],
+) -> None:
+    path = write_config(env, 'listen = true\nroutines = "/tmp/a/long/folder/of/routines"\n')
+    shown = coach("config", env=env)
+    assert shown.returncode == 0, shown.stderr
+    rows = shown.stdout.splitlines()[1:]
+    listen = next(row for row in rows if row.startswith("listen "))
+    assert listen.split()[:2] == ["listen", "true"]  # as TOML writes it, not Python's True
+    assert next(row for row in rows if row.startswith("wake-word ")).split()[1] == "none"
+    # every row's value and source start in the same columns
+    assert len({row.index(row.split()[1]) for row in rows if row.split()[-1] == "default"}) == 1
+    assert next(row for row in rows if row.startswith("routines")).endswith(f"{path}:2")
+    assert len({row.rindex(row.split()[-1]) for row in rows if "default" in row}) == 1

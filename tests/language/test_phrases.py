@@ -297,3 +297,22 @@ def test_voices_for_a_language_with_none_says_so() -> None:
     assert result.stderr == (
         "coach: no espeak voices for 'zz'; `coach voices` lists them all, with their languages\n"
     )
+
+
+def test_no_bundled_session_names_a_way_to_go_on_that_a_file_does_not_have() -> None:
+    """An exported session plays on a phone with no space key: what it says names no key,
+    button or word (before, smr-knees said "Press space when you are ready to finish")."""
+    from coach.plan.planner import plan_session
+    from coach.resources import bundled_routines
+    from coach.testing import fake_speech_s
+    from coach.timeline.events import Pacing, Sound
+
+    ways = {how.split()[-1].casefold() for table in TABLE.values() for how in table.ways.values()}
+    ways |= {"space", "spacebar", "leertaste", "espace", "espacio", "spazio", "spacja", "spację"}
+    for name in bundled_routines():
+        timeline = plan_session(
+            load_routine(name), Pacing(1.0), fake_speech_s, dict.fromkeys(Sound, 1.0)
+        )
+        for text in timeline.texts():
+            words = {w.strip(".,!?;:'\"").casefold() for w in text.split()}
+            assert not words & ways, (name, text)
