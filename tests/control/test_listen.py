@@ -149,6 +149,7 @@ class Session:
         self.proc = subprocess.Popen(
             [*play, "--log", str(self.log), *args],
             env=self.env,
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -216,7 +217,7 @@ def test_a_session_is_paused_resumed_slowed_skipped_and_stopped_by_voice(
 ) -> None:
     s = session_of()
     s.wait_for(lambda: any(line.get("sound") == "start" for line in s.lines()), "the first hold")
-    s.command(spoken(engine, "pause"), lambda: clip_in_capture(s, EN.paused), "Paused said")
+    s.command(spoken(engine, "pause"), lambda: clip_in_capture(s, EN.paused_for(("resume",))), "Paused said")
     s.command(spoken(engine, "resume"), lambda: clip_in_capture(s, EN.resuming), "Resuming")
     s.command(
         spoken(engine, "slower"),

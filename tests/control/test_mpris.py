@@ -197,6 +197,7 @@ def start_session(tmp_path: Path, address: str, *args: str, name: str = DEST) ->
     proc = subprocess.Popen(
         [*coach_command(), "play", str(TINY), "--quiet", "--log", str(log), *args],
         env=env,
+        stdin=subprocess.DEVNULL,  # no terminal: the bus is the only remote
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -256,7 +257,8 @@ def test_a_session_is_paused_resumed_sped_up_skipped_and_stopped_over_the_bus(
     ]
     audio = played.capture.read_bytes()
     en = TABLE["en"]
-    for said in (en.paused, en.resuming, en.faster):
+    # a headset or phone remote is told to press play, never space
+    for said in (en.paused_for(("play",)), en.resuming, en.faster):
         assert clip_pcm(said) in audio, said
     last = last_history(played.env)
     assert last["stopped_by"] == "quit"
