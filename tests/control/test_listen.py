@@ -217,7 +217,11 @@ def test_a_session_is_paused_resumed_slowed_skipped_and_stopped_by_voice(
 ) -> None:
     s = session_of()
     s.wait_for(lambda: any(line.get("sound") == "start" for line in s.lines()), "the first hold")
-    s.command(spoken(engine, "pause"), lambda: clip_in_capture(s, EN.paused_for(("resume",))), "Paused said")
+    s.command(
+        spoken(engine, "pause"),
+        lambda: clip_in_capture(s, EN.paused_for(("resume",))),
+        "Paused said",
+    )
     s.command(spoken(engine, "resume"), lambda: clip_in_capture(s, EN.resuming), "Resuming")
     s.command(
         spoken(engine, "slower"),
