@@ -44,15 +44,17 @@ def test_show_json_is_the_documented_contract() -> None:
         assert {"at_s", "duration_s", "kind", "exercise", "side"} <= set(event)
         assert ("text" in event) == (event["kind"] == "say")
         assert ("sound" in event) == (event["kind"] == "sound")
-    # the side switch is a sound event exactly where the second side's hold starts
-    switches = [e["at_s"] for e in data["events"] if e.get("sound") == "switch"]
+    # the side switch chime opens each switch; the second side's hold starts when it ends
+    chimes = [e["at_s"] for e in data["events"] if e.get("sound") == "switch"]
     second_sides = [
         h["start_s"]
         for a, h in zip(data["holds"], data["holds"][1:], strict=False)
         if a["exercise"] == h["exercise"] and a["side"] != h["side"]
     ]
-    assert switches == second_sides
-    assert len(switches) == 2
+    assert chimes == [s["start_s"] for s in data["switches"]]
+    assert second_sides == [s["end_s"] for s in data["switches"]]
+    assert all(s["end_s"] > s["start_s"] for s in data["switches"])
+    assert len(chimes) == 2
 
 
 def test_export_length_equals_the_timeline(tmp_path: Path) -> None:
