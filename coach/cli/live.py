@@ -142,7 +142,7 @@ class LiveRun:
             log = open_log(self.log_path)
             if log is not None:
                 stack.callback(log.close)
-            display = None if self.quiet else make_display(timeline)
+            display = None if self.quiet else make_display(timeline, commands.ways)
 
             def write(line: dict[str, Any]) -> None:
                 if log is not None:
@@ -199,9 +199,10 @@ def open_early(
     return Opening(text, clock.now(), output.play(clip))
 
 
-def make_display(timeline: Timeline) -> Display:
+def make_display(timeline: Timeline, ways: Sequence[str]) -> Display:
+    """A block on a terminal (its keys line only where the keys are on), lines elsewhere."""
     if sys.stderr.isatty():
-        return TerminalDisplay(timeline, sys.stderr)
+        return TerminalDisplay(timeline, sys.stderr, ways)
     return LineDisplay(sys.stderr, timeline.phrases)
 
 

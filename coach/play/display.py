@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TextIO
 
 from coach.language.phrases import Phrases
@@ -49,10 +50,24 @@ def _hold_at(holds: tuple[Hold, ...], position_s: float) -> tuple[Hold | None, H
     return None, None
 
 
+KEYS_WAY = "space"
+"""The way the keys source names itself (``SourceKind.way``): the keys line is for it."""
+
+
 def status_lines(
-    timeline: Timeline, position_s: float, *, paused: bool, said: str, waiting: bool = False
+    timeline: Timeline,
+    position_s: float,
+    *,
+    paused: bool,
+    said: str,
+    waiting: bool = False,
+    ways: Sequence[str] = (KEYS_WAY,),
 ) -> list[str]:
-    """The block a terminal shows: where you are, big time left, what is next, progress."""
+    """The block a terminal shows: where you are, big time left, what is next, progress.
+
+    ``ways`` are the session's ways to go on: the keys line and "press space" are shown
+    only when the keys are one of them (a headset-driven session says "press play").
+    """
     current, upcoming = _hold_at(timeline.holds, position_s)
     place, words = timeline.phrases.place, timeline.phrases.written
     resting = next((r for r in timeline.rests if r.start_s <= position_s < r.end_s), None)
@@ -73,7 +88,8 @@ def status_lines(
     else:
         title, left = words.finishing, timeline.total_s - position_s
     if waiting:
-        title = f"{words.waiting} · {title}"
+        ready = words.waiting if KEYS_WAY in ways else timeline.phrases.ready_for(ways)
+        title = f"{ready or words.waiting} · {title}"
         left = 0.0
     elif paused:
         title = f"{words.paused} · {title}"
@@ -89,16 +105,19 @@ def status_lines(
         next_line,
         f"{progress_bar(position_s / timeline.total_s)}  {done}  "
         + words.pace.format(pace=pace_text(timeline.pace)),
-        words.keys,
+        words.keys if KEYS_WAY in ways else "",
     ]
 
 
 class TerminalDisplay:
     """Redraws a block in place on a terminal (ANSI), at most a few times a second."""
 
-    def __init__(self, timeline: Timeline, stream: TextIO) -> None:
+    def __init__(
+        self, timeline: Timeline, stream: TextIO, ways: Sequence[str] = (KEYS_WAY,)
+    ) -> None:
         self.timeline = timeline
         self.stream = stream
+        self.ways = tuple(ways)
         self.said = ""
         self.drawn = 0
         self.last: list[str] = []
@@ -112,7 +131,12 @@ class TerminalDisplay:
 
     def tick(self, position_s: float, paused: bool, waiting: bool = False) -> None:
         lines = status_lines(
-            self.timeline, position_s, paused=paused, said=self.said, waiting=waiting
+            self.timeline,
+            position_s,
+            paused=paused,
+            said=self.said,
+            waiting=waiting,
+            ways=self.ways,
         )
         if lines == self.last:
             return

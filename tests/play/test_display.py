@@ -90,3 +90,16 @@ def test_a_change_of_sides_is_shown_as_one() -> None:
     switch = timeline.switches[0]
     lines = status_lines(timeline, switch.start_s + 1.0, paused=False, said="")
     assert lines[0] == "Switch sides: Hips and glutes, right side"
+
+
+def test_a_session_without_keys_shows_no_keys(timeline: Timeline) -> None:
+    """Driven by a headset or by voice, the screen names their ways, never space."""
+    hold = timeline.holds[1]
+    lines = status_lines(
+        timeline, hold.start_s + 5, paused=False, said="", waiting=True, ways=("play", "resume")
+    )
+    assert lines[0].startswith(timeline.phrases.ready_for(("play", "resume")))
+    assert not any("space" in line for line in lines)
+    with_keys = status_lines(timeline, hold.start_s + 5, paused=False, said="", waiting=True)
+    assert "space" in with_keys[0]
+    assert "space" in with_keys[-1]
