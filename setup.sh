@@ -42,6 +42,11 @@ fi
 if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
   say "installing coach and its tools into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
+  # Installed as "coach" before it had a name of its own (floorcoach): that install goes
+  # first, since both give the coach command and uninstalling after would take it away.
+  if .venv/bin/python -m pip show -q coach >/dev/null 2>&1; then
+    .venv/bin/python -m pip uninstall -q -y coach
+  fi
   .venv/bin/python -m pip install -q -e '.[dev]'
   touch .venv/.installed
 fi

@@ -335,7 +335,7 @@ def loudness(samples: Any, sample_rate_hz: int) -> tuple[float, float]:
     """Integrated loudness (LUFS, ITU-R BS.1770 by pyloudnorm) and true peak (dBTP, the peak
     of the signal oversampled 4 times, as BS.1770 measures it) of float samples in [-1, 1].
 
-    For tests and benchmarks: pyloudnorm comes with coach[dev], not with coach.
+    For tests and benchmarks: pyloudnorm comes with floorcoach[dev], not with coach.
     """
     import pyloudnorm
     import soxr

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import subprocess
 import sys
+import tarfile
+import tokenize
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from coach import DISTRIBUTION, __version__
 
 ROOT = Path(__file__).parent.parent
 
@@ -21,8 +28,49 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
         capture_output=True,
     )
-    (built,) = out.glob("coach-*.whl")
+    (built,) = out.glob(f"{DISTRIBUTION}-*.whl")
     return built
+
+
+@pytest.fixture(scope="module")
+def sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sdist")
+    code = "import sys; from hatchling.build import build_sdist; print(build_sdist(sys.argv[1]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out / done.stdout.strip().splitlines()[-1]
+
+
+def test_wheel_is_coach_under_its_own_name(wheel: Path) -> None:
+    """Installed as floorcoach (``coach`` on PyPI is another project's); the command is coach."""
+    with zipfile.ZipFile(wheel) as zipped:
+        (metadata,) = (n for n in zipped.namelist() if n.endswith(".dist-info/METADATA"))
+        text = zipped.read(metadata).decode()
+        (points,) = (n for n in zipped.namelist() if n.endswith(".dist-info/entry_points.txt"))
+        scripts = zipped.read(points).decode()
+    assert f"Name: {DISTRIBUTION}\n" in text
+    assert f"Version: {__version__}\n" in text
+    assert "License-Expression: MIT" in text
+    assert "coach = coach.cli:main" in scripts
+
+
+def test_licences_travel_with_both_artefacts(wheel: Path, sdist: Path) -> None:
+    ours = {name: (ROOT / name).read_bytes() for name in ("LICENSE", "THIRD-PARTY.md")}
+    with zipfile.ZipFile(wheel) as zipped:
+        for name, content in ours.items():
+            (inside,) = (n for n in zipped.namelist() if n.endswith(f".dist-info/licenses/{name}"))
+            assert zipped.read(inside) == content
+    with tarfile.open(sdist) as packed:
+        for name, content in ours.items():
+            member = packed.extractfile(f"{sdist.name.removesuffix('.tar.gz')}/{name}")
+            assert member is not None
+            assert member.read() == content
+    assert "MIT" in ours["LICENSE"].decode().splitlines()[0]
 
 
 def test_wheel_contains_the_data(wheel: Path) -> None:
@@ -71,3 +119,49 @@ def test_installed_wheel_works_from_any_folder(wheel: Path, tmp_path: Path) -> N
     assert "Self-myofascial release for the legs and back (smr-full)" in result.stdout
     assert "chime  switch" in result.stdout
     assert len(list((tmp_path / "cache").rglob("*.wav"))) >= 60
+
+
+HINT = re.compile(
+    r"pip install\s+(?:-[-\w]+\s+)*'?\"?([A-Za-z][\w.-]*)|\b([A-Za-z][\w-]*)\[(?:listen|neural|dev)\]"
+)
+"""A distribution named in an install hint: ``pip install X`` or ``X[extra]``."""
+
+
+def named_distributions(text: str) -> set[str]:
+    return {m.group(1) or m.group(2) for m in HINT.finditer(text)}
+
+
+def words_of(path: Path) -> str:
+    """What a file says to people: a Python file's strings and comments, or the whole text."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix != ".py":
+        return text
+    said = (tokenize.STRING, tokenize.COMMENT)
+    tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+    return "\n".join(token.string for token in tokens if token.type in said)
+
+
+def test_hints_find_what_they_should() -> None:
+    assert named_distributions("pip install 'coach[neural]' or pip install -q foo") == {
+        "coach",
+        "foo",
+    }
+    assert named_distributions("needs coach[listen]; pip install -e '.[dev]'") == {"coach"}
+
+
+def test_every_hint_names_coach_under_its_own_name() -> None:
+    """No message, docstring or README line sends a user to another project's package."""
+    texts = [ROOT / "README.md", ROOT / "THIRD-PARTY.md", ROOT / "setup.sh"]
+    texts += sorted((ROOT / "coach").rglob("*.py")) + sorted((ROOT / "bench").rglob("*.py"))
+    wrong = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in texts
+        for name in named_distributions(words_of(path))
+        if name not in {DISTRIBUTION, "pip"}
+    }
+    assert not wrong
+    # and what the messages say once built, from the settings users read
+    from coach.speech.piper import NeuralMissingError
+
+    assert f"pip install '{DISTRIBUTION}[neural]'" in str(NeuralMissingError())
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"] == DISTRIBUTION

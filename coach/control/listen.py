@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from coach import DISTRIBUTION
 from coach.control.recogniser import (
     SAMPLE_RATE_HZ,
     WORDS,
@@ -258,7 +259,8 @@ def check_microphone(options: Mapping[str, Any]) -> None:
     # may block on one; that happens as the microphone opens, off the main thread
     if importlib.util.find_spec("sounddevice") is None:
         raise ListenError(
-            "voice commands need sounddevice: pip install 'coach[listen]' (./setup.sh installs it)"
+            f"voice commands need sounddevice: pip install '{DISTRIBUTION}[listen]' "
+            "(./setup.sh installs it)"
         )
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coach import DISTRIBUTION
 from coach.errors import UsageError
 
 SAMPLE_RATE_HZ = 16_000
@@ -49,7 +50,7 @@ def _pocketsphinx() -> Any:
         import pocketsphinx
     except ImportError as err:
         raise ListenError(
-            "voice commands need the recogniser: pip install 'coach[listen]' "
+            f"voice commands need the recogniser: pip install '{DISTRIBUTION}[listen]' "
             "(./setup.sh installs it)"
         ) from err
     return pocketsphinx

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from coach import DISTRIBUTION
 from coach.audio import SAMPLE_RATE_HZ, Clip
 from coach.errors import SpeechError, VoiceError
 from coach.language.table import voice_for
@@ -69,7 +70,7 @@ def _library() -> tuple[Path, str | None]:
         import espeakng_loader
     except ImportError as err:
         raise SpeechError(
-            "eSpeak NG is not available: install the package again (pip install coach) "
+            f"eSpeak NG is not available: install coach again (pip install {DISTRIBUTION}) "
             "or the system one (apt-get install espeak-ng)"
         ) from err
     return Path(espeakng_loader.get_library_path()).resolve(), espeakng_loader.get_data_path()

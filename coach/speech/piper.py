@@ -1,6 +1,6 @@
 """The neural engine: Piper-format voices (``.onnx`` + ``.onnx.json``) run by ONNX Runtime.
 
-Optional (``pip install 'coach[neural]'``). A Piper voice is a VITS model that
+Optional (``pip install 'floorcoach[neural]'``). A Piper voice is a VITS model that
 turns phoneme ids into audio, and a config that says how: its sample rate, its
 eSpeak NG voice, its phoneme → id map and its inference scales. The text is
 turned into phonemes by the eSpeak NG coach already renders with (what the
@@ -20,6 +20,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from coach import DISTRIBUTION
 from coach.audio import SAMPLE_RATE_HZ, Clip
 from coach.errors import SpeechError, UsageError, VoiceError
 from coach.settings import Key, flag
@@ -48,7 +49,7 @@ class NeuralMissingError(UsageError):
 
     def __init__(self) -> None:
         super().__init__(
-            "neural voices need the neural extra: pip install 'coach[neural]' "
+            f"neural voices need the neural extra: pip install '{DISTRIBUTION}[neural]' "
             "(into coach's own environment, e.g. .venv/bin/pip install -e '.[neural]')"
         )
 
@@ -237,7 +238,7 @@ ENGINE = EngineKind(
         Key(
             "neural",
             "Speak with your Piper voice for the routine's language, when you have one "
-            "(needs coach[neural]).",
+            f"(needs {DISTRIBUTION}[neural]).",
             flag,
             False,
         ),

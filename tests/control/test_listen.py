@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 import soxr
 
+from coach import DISTRIBUTION
 from coach.audio import Clip
 from coach.control.listen import OPEN_WITHIN_S, Listener
 from coach.control.recogniser import (
@@ -353,7 +354,7 @@ def test_the_listen_extra_missing_is_said_before_any_sound(tmp_path: Path, missi
         )
         assert done.returncode == 2, done.stderr
         assert done.stderr.count("\n") == 1, done.stderr
-        assert "pip install 'coach[listen]'" in done.stderr
+        assert f"pip install '{DISTRIBUTION}[listen]'" in done.stderr
         assert not capture.exists()
     shown = subprocess.run(
         [*coach_command(), "show", str(QUIET)],

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from coach import DISTRIBUTION
 from coach.audio import SAMPLE_RATE_HZ, level_speech
 from coach.speech.cache import SpeechCache
 from coach.speech.engine import SpeechSettings
@@ -283,7 +284,7 @@ def test_without_the_neural_extra_it_says_how_to_get_it(
     no_extra = {**env, "PYTHONPATH": str(blocked.parent)}
     out = tmp_path / "x.wav"
     run = coach("export", "smr-legs", "-o", str(out), "--voice", f"piper:{voice}", env=no_extra)
-    assert "coach[neural]" in one_line(run, 2)
+    assert f"{DISTRIBUTION}[neural]" in one_line(run, 2)
     assert not out.exists()
     assert wavs(Path(env["XDG_CACHE_HOME"])) == []
     # what needs no model still works: the voices are listed, cached speech is played
