@@ -41,6 +41,47 @@ def replacing(target: Path, suffix: str = ".tmp") -> Iterator[Path]:
         raise
 
 
+class UnreadableError(Exception):
+    """A file to read is not one (a folder, a device, a FIFO), is too big, or cannot be read.
+
+    The message says which, without the path (the caller names the file and its kind)."""
+
+
+def read_small_file(path: Path, limit: int, kind: str) -> bytes:
+    """A regular file's bytes, at most ``limit`` of them, never waiting on a FIFO or device.
+
+    ``kind`` is what the user should give instead, for the message: ``a routine file (.yaml)``.
+
+    Raises:
+        UnreadableError: a folder, not a regular file, over ``limit`` bytes, or unreadable.
+    """
+    try:
+        # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as err:
+        raise UnreadableError(f"cannot read the file: {err.strerror}") from err
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UnreadableError(f"is a folder; give {kind}")
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableError(f"is not a regular file (a device, FIFO or socket); give {kind}")
+        if info.st_size > limit:
+            raise UnreadableError(f"file is {info.st_size} bytes; {kind} is at most {limit}")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit and (chunk := os.read(fd, 65_536)):
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as err:
+        raise UnreadableError(f"cannot read the file: {err.strerror}") from err
+    finally:
+        os.close(fd)
+    if size > limit:  # it grew while we read
+        raise UnreadableError(f"file is over {limit} bytes; {kind} is at most that")
+    return b"".join(chunks)
+
+
 def broken_link(path: Path) -> str | None:
     """``PATH: is a link to TARGET, which does not exist`` when ``path`` is a link to nothing
     (or a loop of links); None otherwise."""

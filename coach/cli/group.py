@@ -68,6 +68,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "coach.cli.play",
         "List the sessions you played: date, routine, pace, how far you got.",
     ),
+    "import": (
+        "coach.cli.imports",
+        "Make routines of your own from another app's workouts (JAWT JSON, apg phrase files).",
+    ),
     "list": (
         "coach.cli.routines",
         "List your routines and the bundled ones: length at pace 1, language, title.",

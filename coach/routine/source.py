@@ -9,12 +9,12 @@ brackets costs nothing.
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from coach.files import UnreadableError, read_small_file
 
 MAX_FILE_BYTES = 1_000_000
 MAX_NESTING = 32
@@ -92,30 +92,9 @@ def _too_deep(line: int) -> SourceError:
 
 def _read_bytes(path: Path) -> bytes:
     try:
-        # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    except OSError as err:
-        raise _fail(0, f"cannot read the file: {err.strerror}") from err
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise _fail(0, "is a folder; give a routine file (.yaml)")
-        if not stat.S_ISREG(info.st_mode):
-            raise _fail(0, "is not a regular file (a device, FIFO or socket); give a routine file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise _fail(0, f"file is {info.st_size} bytes; routines are at most {MAX_FILE_BYTES}")
-        chunks: list[bytes] = []
-        size = 0
-        while size <= MAX_FILE_BYTES and (chunk := os.read(fd, 65_536)):
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as err:
-        raise _fail(0, f"cannot read the file: {err.strerror}") from err
-    finally:
-        os.close(fd)
-    if size > MAX_FILE_BYTES:  # it grew while we read
-        raise _fail(0, f"file is over {MAX_FILE_BYTES} bytes; routines are at most that")
-    return b"".join(chunks)
+        return read_small_file(path, MAX_FILE_BYTES, "a routine file (.yaml)")
+    except UnreadableError as err:
+        raise _fail(0, str(err)) from err
 
 
 def _prescan(text: str) -> None:

@@ -345,7 +345,7 @@ def test_an_include_of_a_special_file_is_refused_where_it_is_included(
     path = write_routine("title: T\nsections:\n  - include: /dev/zero\n")
     assert problems_of(path) == [
         "3: 'include: /dev/zero': is not a regular file (a device, FIFO or socket); "
-        "give a routine file"
+        "give a routine file (.yaml)"
     ]
 
 
