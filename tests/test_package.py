@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
 import tokenize
 import tomllib
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+import soundfile
+from packaging.requirements import Requirement
 
 from coach import DISTRIBUTION, __version__
 
@@ -165,3 +171,101 @@ def test_every_hint_names_coach_under_its_own_name() -> None:
 
     assert f"pip install '{DISTRIBUTION}[neural]'" in str(NeuralMissingError())
     assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"] == DISTRIBUTION
+
+
+# --- pipx and twine, offline ------------------------------------------------------------------
+
+
+def repack(dist: metadata.Distribution, folder: Path) -> None:
+    """An installed distribution as a wheel again, so pip can install it with no index.
+
+    The test may not reach the package registry; every dependency is already installed
+    here, so each is zipped back from its own RECORD (``py3-none-any``: this machine).
+    """
+    name = dist.metadata["Name"]
+    wheel = folder / f"{re.sub(r'[-_.]+', '_', name).lower()}-{dist.version}-py3-none-any.whl"
+    rows: list[str] = []
+    with zipfile.ZipFile(wheel, "w") as packed:
+        info = ""
+        for file in dist.files or ():
+            where = str(file)
+            if where.startswith("..") or "__pycache__" in where or where.endswith(".pyc"):
+                continue  # scripts outside site-packages, and bytecode, are made by pip
+            if where.endswith(".dist-info/RECORD"):
+                info = where.rsplit("/", 1)[0]
+                continue
+            data = Path(str(dist.locate_file(file))).read_bytes()
+            packed.writestr(where, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            rows.append(f"{where},sha256={digest.decode()},{len(data)}")
+        rows.append(f"{info}/RECORD,,")
+        packed.writestr(f"{info}/RECORD", "\n".join(rows) + "\n")
+
+
+def needed(name: str, seen: set[str]) -> set[str]:
+    """``name`` and every distribution it needs here (no extras), by their installed metadata."""
+    key = re.sub(r"[-_.]+", "-", name).lower()
+    if key in seen:
+        return seen
+    seen.add(key)
+    for line in metadata.requires(name) or ():
+        requirement = Requirement(line)
+        if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+            needed(requirement.name, seen)
+    return seen
+
+
+@pytest.mark.slow
+def test_pipx_installs_the_wheel_and_it_exports_from_anywhere(wheel: Path, tmp_path: Path) -> None:
+    """As a user installs a CLI today: ``pipx install`` of the built wheel, in a fresh
+    environment of its own, then a routine exported from an unrelated folder."""
+    house = tmp_path / "wheels"
+    house.mkdir()
+    shutil.copy(wheel, house)
+    for name in needed(DISTRIBUTION, set()) - {DISTRIBUTION}:
+        repack(metadata.distribution(name), house)
+    env = {
+        **os.environ,
+        "PIPX_HOME": str(tmp_path / "pipx"),
+        "PIPX_BIN_DIR": str(tmp_path / "bin"),
+        "PIPX_MAN_DIR": str(tmp_path / "man"),
+        "PIPX_DISABLE_SHARED_LIBS_AUTO_UPGRADE": "1",  # no registry: its bundled pip will do
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(house),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    installed = subprocess.run(
+        [sys.executable, "-m", "pipx", "install", str(wheel)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    coach = tmp_path / "bin" / "coach"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run(
+        [str(coach), "export", "smr-back", "--pace", "4", "-o", "back.ogg"],
+        cwd=elsewhere,
+        env={k: v for k, v in env.items() if k != "VIRTUAL_ENV"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    # the pipx environment's own coach, not this checkout's
+    assert str(tmp_path / "pipx") in coach.resolve().read_text(errors="replace")
+    info = soundfile.info(elsewhere / "back.ogg")
+    assert info.duration > 60
+
+
+def test_twine_finds_both_artefacts_fit_to_publish(wheel: Path, sdist: Path) -> None:
+    checked = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", str(wheel), str(sdist)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.count("PASSED") == 2
