@@ -149,6 +149,14 @@ def _jawt(path: Path, text: str) -> list[Imported]:
         raise _problem(
             path, line, f"is not {JAWT}'s JSON ({_reason(err)}); export the workout again"
         ) from err
+    if isinstance(data, dict) and "feeelMetadataVersion" in data:
+        raise _problem(
+            path,
+            0,
+            "is a Feeel workout, whose exercises are named only by their ids in Feeel's own "
+            "copy of wger's exercise database; coach has no copy, so it cannot import it "
+            "(write the routine with coach new)",
+        )
     # an export or backup holds a list of workouts; the app stores each workout bare
     backup = isinstance(data, dict) and "workouts" in data
     workouts = data["workouts"] if backup else [data]

@@ -146,6 +146,12 @@ def test_out_of_range_values_are_said_and_kept_playable(tmp_path: Path) -> None:
         ),
         (b'{"title": "x", "sets": [{"repetitions": 1, "exercises": []}]}', "no exercise"),
         (b"[" * 100_000 + b"]" * 100_000, "nested too deep"),
+        # FeeelWorkoutJson.toJson: its exercises are ids into the app's own database
+        (
+            b'{"feeelMetadataVersion":4,"exerciseDbImport":"2023-08-06T00:00:00.000Z",'
+            b'"fullWorkout":{"workout":{"title":"x"},"workoutExercises":[]}}',
+            "is a Feeel workout",
+        ),
     ],
 )
 def test_a_file_jawt_did_not_write_is_one_problem(
