@@ -194,7 +194,17 @@ class Player(ServiceInterface):
     def announce(self, properties: dict[str, Any]) -> None:
         if "Metadata" in properties:
             properties = {**properties, "Metadata": _variants(properties["Metadata"])}
-        self.emit_properties_changed(properties)
+        with contextlib.suppress(OSError, EOFError):  # the bus went away: serve() says so once
+            self.emit_properties_changed(properties)
+
+
+def _quiet_when_the_bus_breaks(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The loop's exception handler: a broken connection is said once, by the source, in
+    words; asyncio would otherwise print a traceback for each signal that was on its way
+    (a send's future that nobody awaits, a writer callback on a closed socket)."""
+    if isinstance(context.get("exception"), (OSError, EOFError)):
+        return
+    loop.default_exception_handler(context)
 
 
 async def serve(
@@ -209,6 +219,7 @@ async def serve(
     Raises:
         Exception: the bus refused (the source then opens as None).
     """
+    asyncio.get_running_loop().set_exception_handler(_quiet_when_the_bus_breaks)
     bus = await MessageBus(bus_address=address).connect()
     try:
         player = Player(state)

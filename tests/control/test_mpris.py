@@ -404,3 +404,46 @@ def test_a_bus_that_dies_mid_session_is_said_once_and_nothing_waits_for_it(
     assert "Traceback" not in stderr
     assert "never retrieved" not in stderr
     assert last_history(env)["completed"]
+
+
+def test_signals_on_their_way_when_the_bus_dies_print_no_traceback(
+    capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Properties change many times a second while the bus dies under them: the source
+    says "went away" once, in words, and asyncio prints nothing of its own (a send's
+    future nobody awaits, a writer on a closed socket)."""
+    from coach.control.mpris import MprisSource
+
+    daemon = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert daemon.stdout is not None
+    address = daemon.stdout.readline().strip()
+    source = MprisSource(state(), address)
+    try:
+        assert source.start()
+        deadline = time.monotonic() + 0.3
+        killed = False
+        while time.monotonic() < deadline + 1.0:
+            source.announce({"PlaybackStatus": "Playing", "Metadata": {}})
+            time.sleep(0.0002)
+            if not killed and time.monotonic() > deadline:
+                daemon.kill()
+                killed = True
+        wait_for(lambda: source.gone, "the source to see the bus gone")
+    finally:
+        source.close()
+        daemon.kill()
+        daemon.wait(timeout=10)
+    import gc
+
+    gc.collect()  # a future with an unretrieved exception speaks when it is collected
+    err = capfd.readouterr().err + "".join(  # asyncio speaks through logging
+        f"{r.getMessage()}\n{r.exc_text or ''}" for r in caplog.records if r.name == "asyncio"
+    )
+    assert err.count("the session bus went away") == 1, err
+    assert "Traceback" not in err, err
+    assert "never retrieved" not in err, err
