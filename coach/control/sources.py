@@ -26,6 +26,7 @@ BUILT_IN = {
     "keys": "coach.control.keys",
     "mpris": "coach.control.mpris",
     "voice": "coach.control.listen",
+    "duck": "coach.control.duck",
 }
 """The command sources coach ships: name → the module that defines its ``SOURCE``."""
 
@@ -63,6 +64,9 @@ class SourceKind:
     way: str = ""
     """How a person goes on with it after a pause, as coach says it (``space``: "press
     space"), a name in the phrase tables' ``ways``; empty: it names none."""
+    answers: bool = True
+    """A person can answer through it; False for one that only watches what plays (music
+    lowered under cues), so a hold until ready never waits on it."""
 
     def wanted(self, named: Sequence[str], options: Mapping[str, Any]) -> bool:
         """Opened for this session: by default, by name, or by its own flag."""
@@ -84,8 +88,15 @@ source_kind = SOURCES.load
 class Merged:
     """Every open source's commands, in the order they arrive; a quit from any one wins."""
 
-    def __init__(self, sources: Sequence[Controls], ways: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        sources: Sequence[Controls],
+        ways: Sequence[str] = (),
+        watchers: Sequence[Controls] = (),
+    ) -> None:
         self.sources = tuple(sources)
+        self.watchers = tuple(watchers)
+        """Open sources nobody answers through: they watch what plays, and give no command."""
         self.ways = tuple(dict.fromkeys(way for way in ways if way))
         """How the open sources go on after a pause: what coach tells the person to do."""
         self.queue: deque[Command] = deque()
@@ -99,7 +110,11 @@ class Merged:
     def interactive(self) -> bool:
         """Someone can answer: at least one source is open and has not gone away under way
         (a bus that died), so a hold until ready may wait for it."""
-        return any(not getattr(source, "gone", False) for source in self.sources)
+        return any(
+            not getattr(source, "gone", False)
+            for source in self.sources
+            if source not in self.watchers
+        )
 
     def poll(self) -> Command | None:
         for source in self.sources:
@@ -134,4 +149,5 @@ def open_sources(wanted: Sequence[SourceKind], context: SourceContext) -> Iterat
         yield Merged(
             [source for _, source in opened if source is not None],
             [kind.way for kind, source in opened if source is not None],
+            [source for kind, source in opened if source is not None and not kind.answers],
         )

@@ -66,6 +66,7 @@ def test_a_session_opens_the_default_sources_those_named_and_those_its_settings_
     assert names([], {}) == ["keys", "mpris"]
     assert names(["voice"], {}) == ["keys", "mpris", "voice"]
     assert names([], {"listen": True, "wake-word": None}) == ["keys", "mpris", "voice"]
+    assert names([], {"duck": True}) == ["keys", "mpris", "duck"]  # on unless --no-duck
     with pytest.raises(UsageError, match="unknown command source 'nope'"):
         wanted_sources(["nope"], {})
 
@@ -91,3 +92,15 @@ def test_a_source_that_went_away_no_longer_counts_as_someone_who_can_answer() ->
     assert not Merged([]).interactive
     assert not Merged([Gone()]).interactive
     assert Merged([Gone(), There()]).interactive
+
+
+def test_a_source_that_only_watches_is_no_one_to_wait_for() -> None:
+    """Music lowered under cues is an open source too, but nobody answers through it: a
+    hold until ready with only it open lasts its ready time instead of waiting for ever."""
+    watcher = There()
+    assert not Merged([watcher], watchers=[watcher]).interactive
+    assert Merged([watcher, There()], watchers=[watcher]).interactive
+    from coach.control.sources import source_kind
+
+    assert not source_kind("duck").answers
+    assert all(source_kind(name).answers for name in ("keys", "mpris", "voice"))
