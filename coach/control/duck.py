@@ -38,7 +38,7 @@ PLAYER = "org.mpris.MediaPlayer2.Player"
 PATH = "/org/mpris/MediaPlayer2"
 DUCK_LEVEL = 0.3
 """Lowered to this share of its own volume (about 10 dB down on a linear control)."""
-LEAD_S = 0.35
+LEAD_S = 0.5
 """Lowered this long before a clip starts, so its first word is over quiet music."""
 TAIL_S = 0.6
 """Raised again once coach has been quiet this long: cues close together keep it down."""
