@@ -28,7 +28,7 @@ from typing import Any
 
 from coach.control.mpris import session_bus_address
 from coach.control.sources import SourceContext, SourceKind
-from coach.files import write_text_atomic
+from coach.files import UnreadableError, read_small_file, write_text_atomic
 from coach.play.transport import Command, Controls, Fired
 from coach.settings import Key, flag
 from coach.timeline.events import Timeline
@@ -324,13 +324,13 @@ class Ducker:
     async def _restore_noted(self) -> None:
         """A session that was killed outright left players lowered: bring back each that is
         still the same player at the volume coach set."""
-        try:
-            data = json.loads(self.note.read_text())
+        try:  # never waits on a FIFO, never reads a huge file
+            data = json.loads(read_small_file(self.note, 1_000_000, "a note of lowered players"))
             self.lowered = {
                 str(name): Lowered(str(owner), float(original), float(set_to))
                 for name, (owner, original, set_to) in data.items()
             }
-        except (OSError, ValueError, TypeError, AttributeError):  # none, or damaged
+        except (UnreadableError, ValueError, TypeError, AttributeError):  # none, or damaged
             self.lowered = {}
         for name, lowered in list(self.lowered.items()):
             try:  # the same player, at a volume on the way down coach took it (a ramp cut short)

@@ -244,10 +244,20 @@ def test_a_session_killed_outright_is_made_good_by_the_next(
     assert not note.exists()
 
 
-def test_a_damaged_note_is_ignored(bus: str, players: dict[str, Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "damage", ['{"org.mpris.MediaPlayer2.music": [1, "x"]}', "[1, 2", "\x00" * 10, "fifo"]
+)
+def test_a_damaged_note_is_ignored(
+    bus: str, players: dict[str, Path], tmp_path: Path, damage: str
+) -> None:
+    """Damaged, cut short, binary, or a FIFO nobody writes to: the session neither hangs
+    nor fails, and lowers and restores the music as ever."""
     note = tmp_path / "state" / "coach" / "lowered.json"
     note.parent.mkdir(parents=True)
-    note.write_text('{"org.mpris.MediaPlayer2.music": [1, "x"]}')
+    if damage == "fifo":
+        os.mkfifo(note)
+    else:
+        note.write_text(damage)
     proc = run_session(bus, tmp_path)
     low = 0.8 * DUCK_LEVEL
     stop_when(proc, lambda: any(v == pytest.approx(low) for _, v in volumes(players["music"])), "")
