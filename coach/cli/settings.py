@@ -101,15 +101,28 @@ def completion(shell: str) -> None:
 @click.option(
     "--engine", metavar="NAME", help="The speech engine's voices (default: the config's)."
 )
-def voices(language: str | None, engine: str | None) -> None:
+@click.option(
+    "--variants",
+    is_flag=True,
+    help="List the variants any voice takes after + instead (eSpeak NG: gmw/en-us+f3).",
+)
+def voices(language: str | None, engine: str | None, variants: bool) -> None:
     """List the voices you can pass to --voice (the default for each language is marked).
 
     \b
     Examples:
       coach voices | grep en-
       coach voices --language de
+      coach voices --variants            # then: --voice gmw/en-us+f3
     """
     kind = engine_kind(engine or configured("engine") or DEFAULT_ENGINE)
+    if variants:
+        listed = getattr(kind.start(), "variants", None)
+        if listed is None:
+            raise click.UsageError(f"the {kind.name} engine's voices have no variants")
+        for name, description in listed():
+            click.echo(f"+{name:<23} {description}")
+        return
     defaults = {kind.default_voice(tag) for tag in [*TABLE, *REGIONAL_VOICES]}
     shown = 0
     for voice in kind.start().voices():

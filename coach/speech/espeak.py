@@ -48,6 +48,26 @@ _CHARS_UTF8 = 1
 _ENDPAUSE = 0x1000
 _IPA = 0x02
 
+VARIANTS = "variant"
+"""What ``espeak_ListVoices`` is asked for to list the variants instead of the voices."""
+
+
+class _EspeakVoice(ctypes.Structure):
+    """speak_lib.h's ``espeak_VOICE``."""
+
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_char_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    ]
+
+
 _SynthCallback = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
 )
@@ -124,6 +144,7 @@ class EspeakEngine:
         self._data = data.encode() if data is not None else None
         self._copy = _private_copy(library)
         self._voices: tuple[Voice, ...] | None = None
+        self._variants: tuple[tuple[str, str], ...] | None = None
         self._checked: set[str] = set()
 
     def voices(self) -> tuple[Voice, ...]:
@@ -142,13 +163,37 @@ class EspeakEngine:
             )
         return self._voices
 
+    def variants(self) -> tuple[tuple[str, str], ...]:
+        """eSpeak NG's voice variants, (name, description): ``f3`` for ``gmw/en-us+f3``.
+
+        A variant changes any voice's pitch, breathiness and tone (women's, men's,
+        whispered, croaky ones); eSpeak NG's own data, nothing fetched.
+        """
+        if self._variants is None:
+            with fresh_instance(self._copy, self._data, SpeechSettings()) as (lib, _):
+                self._variants = list_variants(lib)
+        return self._variants
+
     def voice(self, voice: str) -> Voice:
-        """The voice with this id or name.
+        """The voice with this id or name, with a variant after ``+`` if it has one.
 
         Raises:
-            VoiceError: there is none.
+            VoiceError: there is no such voice, or no such variant (eSpeak NG itself
+                would speak an unknown variant as the plain voice, and say nothing).
         """
-        return voice_named(self, voice)
+        base, plus, variant = voice.partition("+")
+        found = voice_named(self, base)
+        if not plus:
+            return found
+        names = [name for name, _ in self.variants()]
+        if variant not in names:
+            near = [name for name in names if name.lower() == variant.lower()]
+            example = near[0] if near else "f3" if "f3" in names else names[0] if names else ""
+            hint = "did you mean" if near else "`coach voices --variants` lists them, like"
+            raise VoiceError(
+                f'unknown variant "{variant}" in voice "{voice}"; {hint} {found.id}+{example}'
+            )
+        return Voice(f"{found.id}+{variant}", f"{found.name}+{variant}", found.languages)
 
     def render(self, text: str, settings: SpeechSettings) -> Clip:
         """Speak ``text`` into a clip at ``settings``, from a library in its first state.
@@ -317,6 +362,25 @@ def initialise_library(lib: ctypes.CDLL, data: bytes | None) -> tuple[list[bytes
         )
     lib.espeak_SetSynthCallback(callback)
     return chunks, callback
+
+
+def list_variants(lib: ctypes.CDLL) -> tuple[tuple[str, str], ...]:
+    """The variants a started library has, (name, description), by name."""
+    lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_EspeakVoice))
+    lib.espeak_ListVoices.argtypes = [ctypes.POINTER(_EspeakVoice)]
+    spec = _EspeakVoice()
+    spec.languages = VARIANTS.encode()
+    found = lib.espeak_ListVoices(ctypes.byref(spec))
+    variants = {}
+    i = 0
+    while found and found[i]:
+        voice = found[i].contents
+        identifier = (voice.identifier or b"").decode(errors="replace")
+        name = identifier.rpartition("/")[2]  # "!v/f3"
+        if name:
+            variants[name] = (voice.name or b"").decode(errors="replace")
+        i += 1
+    return tuple(sorted(variants.items()))
 
 
 def apply_settings(lib: ctypes.CDLL, settings: SpeechSettings) -> None:
