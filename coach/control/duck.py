@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coach.control.mpris import session_bus_address
+from coach.control.bus import quiet_when_the_bus_breaks, usable_bus
 from coach.control.sources import SourceContext, SourceKind
 from coach.files import UnreadableError, read_small_file, write_text_atomic
 from coach.play.transport import Command, Controls, Fired
@@ -148,7 +148,7 @@ class Ducker:
 
         loop = asyncio.new_event_loop()
         self._loop = loop
-        loop.set_exception_handler(_quiet_on_connection_errors)
+        loop.set_exception_handler(quiet_when_the_bus_breaks)
         try:
             loop.run_until_complete(self._serve())
         except Exception:  # a bus that refuses or goes away: the session goes on, unducked
@@ -345,22 +345,11 @@ class Ducker:
         await self._raise(ramp=False)
 
 
-def _quiet_on_connection_errors(loop: Any, context: dict[str, Any]) -> None:
-    if isinstance(context.get("exception"), (OSError, EOFError)):
-        return  # the bus went away: the session goes on with the music as it is
-    loop.default_exception_handler(context)
-
-
 @contextlib.contextmanager
 def open_ducker(context: SourceContext) -> Iterator[Controls | None]:
     """Other players lowered under cues while the block runs; None where there is no bus."""
-    address = session_bus_address(context.env)
+    address = usable_bus(context.env)
     if address is None:
-        yield None
-        return
-    try:
-        import dbus_fast  # noqa: F401
-    except ImportError:
         yield None
         return
     ducker = Ducker(context.timeline, address, note_path())

@@ -18,13 +18,12 @@ on the session, nor the session on the bus.
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+from coach.control.bus import usable_bus
 from coach.control.mpris_state import PlayerState
 from coach.control.sources import SourceContext, SourceKind
 from coach.play.transport import Command, Controls, Fired
@@ -36,16 +35,6 @@ CONNECT_TIMEOUT_S = 2.0
 def warn(message: str) -> None:
     sys.stderr.write(f"coach: {message}\n")
     sys.stderr.flush()
-
-
-def session_bus_address(env: dict[str, str] | Any) -> str | None:
-    """The session bus's address: $DBUS_SESSION_BUS_ADDRESS, or the user's socket."""
-    address = env.get("DBUS_SESSION_BUS_ADDRESS")
-    if address:
-        path = str(address).partition("unix:path=")[2].split(",")[0]
-        return None if path and not Path(path).exists() else str(address)
-    socket = Path(env.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}") / "bus"
-    return f"unix:path={socket}" if socket.exists() else None
 
 
 class MprisSource:
@@ -132,13 +121,8 @@ class MprisSource:
 @contextlib.contextmanager
 def open_mpris(context: SourceContext) -> Iterator[Controls | None]:
     """coach on the session bus while the block runs; None where there is no usable bus."""
-    address = session_bus_address(context.env)
+    address = usable_bus(context.env)
     if address is None:
-        yield None
-        return
-    try:
-        import dbus_fast  # noqa: F401
-    except ImportError:
         yield None
         return
     state = PlayerState(context.timeline, pace=context.timeline.pace)

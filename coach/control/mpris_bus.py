@@ -23,6 +23,7 @@ from dbus_fast.annotations import (
 )
 from dbus_fast.service import ServiceInterface, dbus_property, method
 
+from coach.control.bus import quiet_when_the_bus_breaks
 from coach.control.mpris_state import BUS_NAME, Busy, PlayerState
 from coach.play.transport import Command
 from coach.timeline.events import MAX_PACE, MIN_PACE
@@ -198,15 +199,6 @@ class Player(ServiceInterface):
             self.emit_properties_changed(properties)
 
 
-def _quiet_when_the_bus_breaks(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    """The loop's exception handler: a broken connection is said once, by the source, in
-    words; asyncio would otherwise print a traceback for each signal that was on its way
-    (a send's future that nobody awaits, a writer callback on a closed socket)."""
-    if isinstance(context.get("exception"), (OSError, EOFError)):
-        return
-    loop.default_exception_handler(context)
-
-
 async def serve(
     state: PlayerState,
     address: str,
@@ -219,7 +211,7 @@ async def serve(
     Raises:
         Exception: the bus refused (the source then opens as None).
     """
-    asyncio.get_running_loop().set_exception_handler(_quiet_when_the_bus_breaks)
+    asyncio.get_running_loop().set_exception_handler(quiet_when_the_bus_breaks)
     bus = await MessageBus(bus_address=address).connect()
     try:
         player = Player(state)

@@ -23,7 +23,7 @@ from coach.routine.reader import load_routine
 from coach.timeline.events import Pacing, Timeline
 from tests.alsa_capture import capture_home
 from tests.conftest import SOUND_S, coach_command, fake_speech_s, last_history
-from tests.control.test_mpris import names, wait_for
+from tests.control.test_mpris import names, private_bus, wait_for
 from tests.play.test_player import TINY
 
 MUSIC = "org.mpris.MediaPlayer2.music"
@@ -32,14 +32,8 @@ MUSIC = "org.mpris.MediaPlayer2.music"
 @pytest.fixture
 def bus() -> Iterator[str]:
     """A private session bus of the test's own (a player on it outlives nothing else)."""
-    proc = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    yield proc.stdout.readline().strip()
+    proc, address = private_bus()
+    yield address
     proc.kill()
     proc.wait(timeout=10)
 

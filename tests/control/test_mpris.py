@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.control.mpris import session_bus_address
+from coach.control.bus import session_bus_address
 from coach.control.mpris_state import Busy, PlayerState
 from coach.language.table import TABLE
 from coach.plan.planner import plan_session
@@ -109,9 +109,8 @@ def test_no_bus_address_means_no_bus(tmp_path: Path) -> None:
 # --- real sessions on a private bus --------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def bus() -> Iterator[str]:
-    """A private session bus, as a desktop has one."""
+def private_bus() -> tuple[subprocess.Popen[str], str]:
+    """A private session bus, as a desktop has one: the daemon, and its address."""
     daemon = shutil.which("dbus-daemon")
     if daemon is None or shutil.which("dbus-send") is None:
         pytest.fail("dbus-daemon and dbus-send are missing: ./setup.sh installs dbus")
@@ -122,7 +121,12 @@ def bus() -> Iterator[str]:
         text=True,
     )
     assert proc.stdout is not None
-    address = proc.stdout.readline().strip()
+    return proc, proc.stdout.readline().strip()
+
+
+@pytest.fixture(scope="module")
+def bus() -> Iterator[str]:
+    proc, address = private_bus()
     yield address
     proc.terminate()
     proc.wait(timeout=10)
@@ -372,14 +376,7 @@ def test_a_bus_that_dies_mid_session_is_said_once_and_nothing_waits_for_it(
 ) -> None:
     """With no terminal, the bus is the only way to say "ready": once it is gone, a hold
     until ready lasts its ready time, as in a file, instead of waiting for ever."""
-    daemon = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert daemon.stdout is not None
-    address = daemon.stdout.readline().strip()
+    daemon, address = private_bus()
     routine = tmp_path / "ready.yaml"
     routine.write_text(READY)
     env, _capture = capture_home(tmp_path)
@@ -414,14 +411,7 @@ def test_signals_on_their_way_when_the_bus_dies_print_no_traceback(
     future nobody awaits, a writer on a closed socket)."""
     from coach.control.mpris import MprisSource
 
-    daemon = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert daemon.stdout is not None
-    address = daemon.stdout.readline().strip()
+    daemon, address = private_bus()
     source = MprisSource(state(), address)
     try:
         assert source.start()
