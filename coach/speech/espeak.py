@@ -39,6 +39,7 @@ from coach.audio import SAMPLE_RATE_HZ, Clip
 from coach.errors import SpeechError, VoiceError
 from coach.language.table import voice_for
 from coach.speech.engine import Engine, EngineKind, SpeechSettings, Voice, voice_named
+from coach.speech.espeak_variants import list_variants
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_DONT_EXIT = 0x8000
@@ -47,26 +48,6 @@ _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _ENDPAUSE = 0x1000
 _IPA = 0x02
-
-VARIANTS = "variant"
-"""What ``espeak_ListVoices`` is asked for to list the variants instead of the voices."""
-
-
-class _EspeakVoice(ctypes.Structure):
-    """speak_lib.h's ``espeak_VOICE``."""
-
-    _fields_ = [
-        ("name", ctypes.c_char_p),
-        ("languages", ctypes.c_char_p),
-        ("identifier", ctypes.c_char_p),
-        ("gender", ctypes.c_ubyte),
-        ("age", ctypes.c_ubyte),
-        ("variant", ctypes.c_ubyte),
-        ("xx1", ctypes.c_ubyte),
-        ("score", ctypes.c_int),
-        ("spare", ctypes.c_void_p),
-    ]
-
 
 _SynthCallback = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
@@ -362,25 +343,6 @@ def initialise_library(lib: ctypes.CDLL, data: bytes | None) -> tuple[list[bytes
         )
     lib.espeak_SetSynthCallback(callback)
     return chunks, callback
-
-
-def list_variants(lib: ctypes.CDLL) -> tuple[tuple[str, str], ...]:
-    """The variants a started library has, (name, description), by name."""
-    lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_EspeakVoice))
-    lib.espeak_ListVoices.argtypes = [ctypes.POINTER(_EspeakVoice)]
-    spec = _EspeakVoice()
-    spec.languages = VARIANTS.encode()
-    found = lib.espeak_ListVoices(ctypes.byref(spec))
-    variants = {}
-    i = 0
-    while found and found[i]:
-        voice = found[i].contents
-        identifier = (voice.identifier or b"").decode(errors="replace")
-        name = identifier.rpartition("/")[2]  # "!v/f3"
-        if name:
-            variants[name] = (voice.name or b"").decode(errors="replace")
-        i += 1
-    return tuple(sorted(variants.items()))
 
 
 def apply_settings(lib: ctypes.CDLL, settings: SpeechSettings) -> None:
