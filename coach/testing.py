@@ -92,14 +92,19 @@ class FakeOutput:
     cost_s: float = 0.0
     slow: float = 1.0
     played: list[Clip] = field(default_factory=list)
+    started: list[float] = field(default_factory=list)
+    """The clock's time as each clip of ``played`` began."""
     log: list[str] = field(default_factory=list)
     fail_at: int | None = None
+    wake_s: float = 0.0
+    """The silence a real sink wants before a clip after a long pause (see ``Output``)."""
 
     def play(self, clip: Clip) -> FakePlaying:
         if self.fail_at is not None and len(self.played) == self.fail_at:
             raise AudioDeviceError("the audio output failed: gone")
         self.clock.t += self.cost_s
         self.played.append(clip)
+        self.started.append(self.clock.t)
         self.log.append("play")
         return FakePlaying(self.clock, self.clock.t + clip.duration_s * self.slow, self.log)
 

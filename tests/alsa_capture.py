@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from pathlib import Path
@@ -141,3 +142,24 @@ class Room:
                 fd = -1
         if fd >= 0:
             os.close(fd)
+
+
+def as_heard(lines: list[dict[str, Any]], pcm_of: Any) -> bytes:
+    """What a live session hands ALSA, read from its ``--log`` lines: each clip (its PCM
+    from ``pcm_of(line)``) after the silence the line says was played just before it."""
+    return b"".join(bytes(round(line["lead_s"] * 22_050) * 2) + pcm_of(line) for line in lines)
+
+
+def assert_leads_follow_pauses(lines: list[dict[str, Any]], pcm_of: Any) -> None:
+    """Silence before the first clip and before each clip after a long pause, none
+    elsewhere (the log's times are rounded to the microsecond; a 2 ms margin either way)."""
+    from coach.play.output import WAKE_AFTER_S, WAKE_LEAD_S
+
+    assert lines[0]["lead_s"] == WAKE_LEAD_S
+    for before, line in itertools.pairwise(lines):
+        gap = line["at_s"] - before["at_s"] - len(pcm_of(before)) / (2 * 22_050)
+        if line["lead_s"]:
+            assert line["lead_s"] == WAKE_LEAD_S
+            assert gap > WAKE_AFTER_S - 0.002, (gap, line)
+        else:
+            assert gap < WAKE_AFTER_S + 0.002, (gap, line)

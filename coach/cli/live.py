@@ -196,7 +196,10 @@ def open_early(
     clip = speech.clip(text)
     if clip.duration_s < draft.ready_s:
         return None
-    return Opening(text, clock.now(), output.play(clip))
+    lead = getattr(output, "wake_s", 0.0)  # the sink may be asleep before the first sound
+    started = clock.now()
+    playing = output.play(clip.after_silence(lead) if lead else clip)
+    return Opening(text, started + lead, playing, lead)
 
 
 def make_display(timeline: Timeline, ways: Sequence[str]) -> Display:

@@ -21,4 +21,4 @@ def change_json(change: Change) -> dict[str, Any]:
 
 def fired_json(fired: Fired) -> dict[str, Any]:
     """One line of ``coach play --log``: what was planned, and when it really fired."""
-    return event_json(fired.event, fired_s=round(fired.fired_s, 6))
+    return event_json(fired.event, fired_s=round(fired.fired_s, 6), lead_s=round(fired.lead_s, 6))

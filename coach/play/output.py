@@ -14,6 +14,13 @@ from coach.errors import AudioDeviceError
 from coach.play.speaking import SpeakingLog
 from coach.quiet import silenced
 
+WAKE_AFTER_S = 3.0
+"""After this much silence a sink may have gone to sleep: PulseAudio and PipeWire suspend
+an idle one after about 5 s, and a Bluetooth speaker then takes a moment to wake."""
+WAKE_LEAD_S = 0.4
+"""The silence played before a clip that follows such a pause (started that much earlier,
+so the clip is still on time): what a waking sink swallows is silence, not the first word."""
+
 
 class Playing(Protocol):
     def is_playing(self) -> bool: ...
@@ -32,10 +39,16 @@ class Opening:
     text: str
     started_s: float
     playing: Playing
+    lead_s: float = 0.0
+    """The silence played before it (``started_s`` is when the title itself began)."""
 
 
 class Output(Protocol):
-    """Somewhere clips are heard. ``play`` returns at once; the clip plays on."""
+    """Somewhere clips are heard. ``play`` returns at once; the clip plays on.
+
+    An output may have ``wake_s``: the silence the player puts before a clip that
+    follows a long pause, for a sink that sleeps (none: 0, as a file needs none).
+    """
 
     def play(self, clip: Clip) -> Playing: ...
 
@@ -46,6 +59,7 @@ class LoggedOutput:
     def __init__(self, output: Output, log: SpeakingLog) -> None:
         self.output = output
         self.log = log
+        self.wake_s: float = getattr(output, "wake_s", 0.0)
 
     def play(self, clip: Clip) -> Playing:
         now = time.monotonic()
@@ -77,6 +91,8 @@ def probe_alsa(device: str = "default") -> None:
 
 class SimpleaudioOutput:
     """The system's default audio output."""
+
+    wake_s = WAKE_LEAD_S
 
     def __init__(self) -> None:
         try:

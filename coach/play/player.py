@@ -13,10 +13,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from coach.audio import Clip
 from coach.errors import AudioDeviceError, Terminated
 from coach.play.done import DoneHolds
 from coach.play.moves import CHANGES, plan_change, skip_target
-from coach.play.output import Opening, Output, Playing
+from coach.play.output import WAKE_AFTER_S, Opening, Output, Playing
 from coach.play.transport import (
     Change,
     Clock,
@@ -36,6 +37,8 @@ TICK_S = 0.05
 """How often keys are read and the display redrawn while waiting."""
 QUIET_BEFORE_DEADLINE_S = 0.02
 """No redraw this close to a deadline, so drawing never makes a clip late."""
+LEAD_SLACK_S = 0.05
+"""A lead-in is played whole or not at all: a clip fired this late into it still has it."""
 REMIND_EVERY_S = 30.0
 """While waiting for the person to be ready, say so again this often."""
 
@@ -66,6 +69,10 @@ class Player:
         self.timeline = session.timeline
         self.events = session.timeline.events
         self.output = output
+        self.wake_s: float = getattr(output, "wake_s", 0.0)
+        """Silence before a clip after a long pause, for a sink that sleeps (0: none)."""
+        self.woken_s = 0.0
+        """The silence ``wake`` played, until the first clip after it is recorded."""
         self.clock = clock
         self.controls = controls or NoControls()
         self.display = display or NoDisplay()
@@ -119,6 +126,7 @@ class Player:
         """
         self.started = self.clock.now()
         if opening is None or not self.take_over(opening):
+            self.wake()
             self.jump(from_s)
         try:
             # One loop: fire each event at its deadline, then wait out the session's end.
@@ -127,7 +135,8 @@ class Player:
                 last = self.index >= len(self.events)
                 at_s = self.timeline.total_s if last else self.events[self.index].at_s
                 gate = self.next_gate(at_s)
-                command = self.wait(self.base + (at_s if gate is None else gate))
+                lead = 0.0 if last or gate is not None else self.lead_in(self.index)
+                command = self.wait(self.base + (at_s - lead if gate is None else gate))
                 if command is not None:
                     self.obey(command)
                 elif gate is not None:
@@ -172,7 +181,7 @@ class Player:
         following_s = self.events[1].at_s if len(self.events) > 1 else self.timeline.total_s
         self.base = max(opening.started_s, self.clock.now() - following_s)
         self.playing, self.playing_index, self.index = opening.playing, 0, 1
-        record = Fired(0, first, 0.0)
+        record = Fired(0, first, 0.0, opening.lead_s)
         self.fired.append(record)
         self.on_fired(record)
         self.display.fired(record)
@@ -210,15 +219,38 @@ class Player:
                 self.display.tick(now - self.base, paused=False)
             self.clock.sleep_until(min(deadline, now + TICK_S))
 
+    def wake(self) -> None:
+        """Before the first sound, the output's ``wake_s`` of silence (the title has it
+        in an ``Opening``): a sleeping sink is awake by the first word."""
+        if self.wake_s > 0:
+            self.playing = self.output.play(Clip(b"").after_silence(self.wake_s))
+            self.clock.sleep_until(self.clock.now() + self.wake_s)
+            self.started = self.clock.now()
+            self.woken_s = self.wake_s
+
+    def lead_in(self, index: int) -> float:
+        """The silence to play before event ``index``: the output's ``wake_s`` where the
+        event follows a long pause (before the first, ``wake`` plays it)."""
+        if self.wake_s <= 0 or index == 0:
+            return 0.0
+        gap = self.events[index].at_s - self.events[index - 1].end_s
+        return self.wake_s if gap >= WAKE_AFTER_S - EPSILON_S else 0.0
+
     def fire(self, index: int, event: Event) -> None:
         self.done.reached(self.timeline, event.at_s)
         clip = self.session.clip(event)
+        lead = self.lead_in(index)
+        if lead and event.at_s - self.position() < lead - LEAD_SLACK_S:
+            lead = 0.0  # come to straight after a skip or a wait: the sink is awake
+        if lead:
+            clip = clip.after_silence(lead)
         if self.playing is not None and self.playing.is_playing():
             # The device is behind the clock: never start speech over speech.
             self.playing.wait_done()
         self.playing = self.output.play(clip)
         self.playing_index = index
-        record = Fired(index, event, self.clock.now() - self.started)
+        record = Fired(index, event, self.clock.now() - self.started + lead, lead or self.woken_s)
+        self.woken_s = 0.0
         self.fired.append(record)
         self.on_fired(record)
         self.display.fired(record)

@@ -44,6 +44,9 @@ class Fired:
     index: int
     event: Event
     fired_s: float
+    """When its own first sample sounded (after any lead-in)."""
+    lead_s: float = 0.0
+    """The silence played just before it, for a sink that may have slept in a pause."""
 
 
 @dataclass(frozen=True, slots=True)

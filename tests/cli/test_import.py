@@ -47,11 +47,13 @@ def shown(env: dict[str, str], name: str, *options: str) -> dict[str, Any]:
 
 def played(env: dict[str, str], capture: Path, name: str, *options: str) -> float:
     """Seconds of sound ALSA was handed for a whole session of ``name`` (clips only: the
-    silences between them are not played)."""
-    done = run(env, "play", name, "--quiet", *options)
+    silences between them are not played, but for the lead-ins the log names)."""
+    log = capture.with_name("log.jsonl")
+    done = run(env, "play", name, "--quiet", "--log", str(log), *options)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    return capture.stat().st_size / (2 * 22_050)
+    leads = sum(json.loads(line)["lead_s"] for line in log.read_text().splitlines())
+    return float(capture.stat().st_size / (2 * 22_050) - leads)
 
 
 def sounding_s(data: dict[str, Any]) -> float:

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ from coach.render.session import Session
 from coach.routine.reader import load_routine
 from coach.speech.cache import SpeechCache, SpeechSettings
 from coach.testing import FakeClock, FakeOutput, fake_speech_s
-from tests.alsa_capture import capture_home
+from tests.alsa_capture import as_heard, assert_leads_follow_pauses, capture_home
 from tests.conftest import SHORT, as_at_a_shell, coach_command
 from tests.play.test_player import planned_json
 from tests.play.test_player import session as session  # a fixture
@@ -137,10 +138,14 @@ def expected_audio(
     )
     sounds = {s.value: c for s, c in load_sounds().items()}
     events: list[dict[str, str]] = timeline["events"]
-    audio = b"".join(
-        speech.clip(e["text"]).pcm if e["kind"] == "say" else sounds[e["sound"]].pcm for e in events
-    )
-    return audio, timeline
+    lines = [json.loads(line) for line in (routine.parent / "log.jsonl").read_text().splitlines()]
+    assert [line["at_s"] for line in lines] == [e["at_s"] for e in events]
+
+    def pcm_of(e: dict[str, Any]) -> bytes:
+        return speech.clip(e["text"]).pcm if e["kind"] == "say" else sounds[e["sound"]].pcm
+
+    assert_leads_follow_pauses(lines, pcm_of)
+    return as_heard(lines, pcm_of), timeline
 
 
 @pytest.mark.slow

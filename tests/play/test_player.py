@@ -18,8 +18,10 @@ from typing import Any
 
 import pytest
 
+from coach.audio import Clip
 from coach.language.table import TABLE
 from coach.play.clock import MonotonicClock
+from coach.play.output import WAKE_AFTER_S, WAKE_LEAD_S
 from coach.play.player import TICK_S, play_session
 from coach.play.transport import Command, PlayResult, StopReason
 from coach.render.build import build_session, load_sounds
@@ -28,7 +30,7 @@ from coach.routine.reader import load_routine
 from coach.speech.cache import SpeechCache, SpeechSettings
 from coach.testing import FakeClock, FakeControls, FakeOutput
 from coach.timeline.events import Event
-from tests.alsa_capture import capture_home
+from tests.alsa_capture import as_heard, assert_leads_follow_pauses, capture_home
 from tests.conftest import DATA, SHORT, as_at_a_shell, coach_command
 
 TINY = DATA / "tiny.yaml"
@@ -60,6 +62,34 @@ def test_a_costly_output_never_accumulates_drift(session: Session) -> None:
     errors = [f.fired_s - f.event.at_s for f in result.fired]
     assert max(errors) == pytest.approx(0.05)
     assert min(errors) == pytest.approx(0.05)
+
+
+def test_a_clip_after_a_long_pause_has_silence_before_it_and_is_still_on_time(
+    session: Session,
+) -> None:
+    """A sink that sleeps in a pause swallows what it is sent first: that is silence, and
+    the clip's own first sample still sounds at its planned time."""
+    clock = FakeClock()
+    output = FakeOutput(clock, wake_s=WAKE_LEAD_S)
+    result = play_session(session, output, clock)
+    assert result.completed
+    events = session.timeline.events
+    assert output.played[0] == Clip(b"").after_silence(WAKE_LEAD_S)  # before the first sound
+    start = output.started[0] + WAKE_LEAD_S  # the timeline's zero
+    woken = 0
+    for i, (event, clip, began) in enumerate(
+        zip(events, output.played[1:], output.started[1:], strict=True)
+    ):
+        long_pause = i > 0 and event.at_s - events[i - 1].end_s >= WAKE_AFTER_S
+        lead = WAKE_LEAD_S if long_pause else 0.0
+        woken += long_pause
+        assert clip == (session.clip(event).after_silence(lead) if lead else session.clip(event))
+        assert began + lead == pytest.approx(start + event.at_s, abs=1e-9)
+    assert 0 < woken < len(events)
+    assert [f.fired_s for f in result.fired] == pytest.approx([e.at_s for e in events], abs=1e-9)
+    leads = [f.lead_s for f in result.fired]
+    assert leads[0] == WAKE_LEAD_S  # the silence before the first sound is the first's
+    assert sum(1 for lead in leads[1:] if lead) == woken
 
 
 def test_a_slow_device_never_plays_over_itself(session: Session) -> None:
@@ -208,13 +238,16 @@ def test_real_session_plays_exactly_the_planned_clips(tmp_path: Path) -> None:
         lambda: None,  # type: ignore[arg-type,return-value]
     )
     sounds = {s.value: c for s, c in load_sounds().items()}
-    expected = b"".join(
-        speech.clip(e["text"]).pcm if e["kind"] == "say" else sounds[e["sound"]].pcm
-        for e in timeline["events"]
-    )
-    assert capture.read_bytes() == expected
-    # the log: every event, fired on time against the real clock
+
+    def pcm_of(e: dict[str, Any]) -> bytes:
+        return speech.clip(e["text"]).pcm if e["kind"] == "say" else sounds[e["sound"]].pcm
+
     lines = [json.loads(line) for line in log.read_text().splitlines()]
+    # every clip, each after a lead-in of silence where a sink may have slept, nothing else
+    assert capture.read_bytes() == as_heard(lines, pcm_of)
+    assert_leads_follow_pauses(lines, pcm_of)
+    assert sum(line["lead_s"] > 0 for line in lines) >= 2  # tiny at pace 2 has long pauses
+    # the log: every event, fired on time against the real clock
     assert [line["at_s"] for line in lines] == [e["at_s"] for e in timeline["events"]]
     late = [line["fired_s"] - line["at_s"] for line in lines]
     assert min(late) >= 0

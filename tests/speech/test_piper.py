@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ from coach.speech.cache import SpeechCache
 from coach.speech.engine import SpeechSettings
 from coach.speech.piper import PiperEngine
 from coach.speech.piper_voices import find_voice, read_voice
-from tests.alsa_capture import capture_home
+from tests.alsa_capture import as_heard, capture_home
 from tests.conftest import coach_command
 from tests.piper_voice import build_voice
 
@@ -193,11 +194,12 @@ def test_play_smr_legs_live_plays_exactly_the_voice_clips(
     sounds = {s.value: c for s, c in load_sounds().items()}
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert any(line["kind"] == "say" for line in lines)
-    expected = b"".join(
-        speech.clip(line["text"]).pcm if line["kind"] == "say" else sounds[line["sound"]].pcm
-        for line in lines
-    )
-    assert capture.read_bytes() == expected  # what export writes at those times, played
+
+    def pcm_of(line: dict[str, Any]) -> bytes:
+        return speech.clip(line["text"]).pcm if line["kind"] == "say" else sounds[line["sound"]].pcm
+
+    # what export writes at those times, played (after a lead-in where a sink may sleep)
+    assert capture.read_bytes() == as_heard(lines, pcm_of)
 
 
 def test_voices_lists_the_folder_and_installed_packages_with_their_language(
