@@ -38,7 +38,8 @@ TICK_S = 0.05
 QUIET_BEFORE_DEADLINE_S = 0.02
 """No redraw this close to a deadline, so drawing never makes a clip late."""
 LEAD_SLACK_S = 0.05
-"""A lead-in is played whole or not at all: a clip fired this late into it still has it."""
+"""A clip fired this little late into its lead-in still has all of it (a whole lead-in is
+the same every time); later, only what is left of it."""
 REMIND_EVERY_S = 30.0
 """While waiting for the person to be ready, say so again this often."""
 
@@ -240,8 +241,11 @@ class Player:
         self.done.reached(self.timeline, event.at_s)
         clip = self.session.clip(event)
         lead = self.lead_in(index)
-        if lead and event.at_s - self.position() < lead - LEAD_SLACK_S:
-            lead = 0.0  # come to straight after a skip or a wait: the sink is awake
+        remaining = event.at_s - self.position()
+        if lead and remaining < lead - LEAD_SLACK_S:
+            # come to inside its lead-in (a resume, a skip): what is left of it, so the
+            # clip is not early
+            lead = max(0.0, remaining)
         if lead:
             clip = clip.after_silence(lead)
         if self.playing is not None and self.playing.is_playing():

@@ -92,6 +92,35 @@ def test_a_clip_after_a_long_pause_has_silence_before_it_and_is_still_on_time(
     assert sum(1 for lead in leads[1:] if lead) == woken
 
 
+def test_a_resume_inside_a_lead_in_keeps_what_is_left_of_it_so_the_clip_is_not_early(
+    session: Session,
+) -> None:
+    events = session.timeline.events
+    k = next(
+        i
+        for i in range(1, len(events))
+        if events[i].at_s - events[i - 1].end_s >= WAKE_AFTER_S + 1.0
+    )
+    clock = FakeClock()
+    zero = WAKE_LEAD_S  # the silence before the first sound comes first
+    presses = [
+        (zero + events[k].at_s - 0.2, Command.PAUSE),
+        (zero + events[k].at_s + 5, Command.PAUSE),
+    ]
+    output = FakeOutput(clock, wake_s=WAKE_LEAD_S)
+    result = play_session(
+        session,
+        output,
+        clock,
+        controls=FakeControls(clock, presses),
+    )
+    assert result.completed
+    again = [f for f in result.fired if f.index == k]
+    assert len(again) == 2  # fired into its lead-in, then again after the resume
+    assert again[0].lead_s == WAKE_LEAD_S
+    assert 0.1 < again[1].lead_s < WAKE_LEAD_S  # the 0.2 s left of it, not none
+
+
 def test_a_slow_device_never_plays_over_itself(session: Session) -> None:
     clock = FakeClock()
     output = FakeOutput(clock, slow=1.5)  # clips take 1.5x as long as planned
