@@ -86,7 +86,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Show the schedule of a session: every cue and chime with its time.",
     ),
     "voices": (
-        "coach.cli.settings",
+        "coach.cli.voices",
         "List the voices you can pass to --voice (the default for each language is marked).",
     ),
 }

@@ -38,6 +38,7 @@ from coach.speech.engine import (
     ENGINES,
     MAX_RATE_WPM,
     MIN_RATE_WPM,
+    EngineKind,
     SpeechSettings,
     Voice,
     engine_kind,
@@ -293,11 +294,23 @@ def speaker(
     voice for the language), unless --engine says which; else the engine's voice for it."""
     voice, engine = split_voice(voice, engine)
     if voice is None and engine == DEFAULT_ENGINE and not _given("engine"):
-        for kind, options in configured_kinds(ENGINES):
+        for kind, options in preferring_kinds():
             preferred = kind.prefer(language, options)
             if preferred is not None:
                 return preferred, kind.name
     return voice or engine_kind(engine).default_voice(language), engine
+
+
+def preferring_kinds() -> list[tuple[EngineKind, dict[str, Any]]]:
+    """The engines whose preference is asked: those the user set some of, then the
+    built-in ones with their settings as they stand (a voice got is a voice preferred)."""
+    asked = configured_kinds(ENGINES)
+    named = {kind.name for kind, _ in asked}
+    settings = current_settings()
+    for kind in ENGINES.kinds(installed=False):
+        if kind.name not in named:
+            asked.append((kind, settings.in_force(kind.settings)))
+    return asked
 
 
 def _given(param: str) -> bool:

@@ -10,9 +10,7 @@ import click
 from click.shell_completion import get_completion_class
 
 from coach.cli.config import Settings, load_config
-from coach.cli.group import cli, config_path, configured, every_key
-from coach.language.table import REGIONAL_VOICES, TABLE, primary
-from coach.speech.engine import DEFAULT_ENGINE, engine_kind
+from coach.cli.group import cli, config_path, every_key
 
 
 class SettingsHelp(click.Command):
@@ -94,47 +92,3 @@ def completion(shell: str) -> None:
     complete = get_completion_class(shell)
     assert complete is not None  # the three shells click ships
     click.echo(complete(cli, {}, "coach", "_COACH_COMPLETE").source())
-
-
-@cli.command()
-@click.option("--language", metavar="TAG", help="Only voices for this language, like de or pt-BR.")
-@click.option(
-    "--engine", metavar="NAME", help="The speech engine's voices (default: the config's)."
-)
-@click.option(
-    "--variants",
-    is_flag=True,
-    help="List the variants any voice takes after + instead (eSpeak NG: gmw/en-us+f3).",
-)
-def voices(language: str | None, engine: str | None, variants: bool) -> None:
-    """List the voices you can pass to --voice (the default for each language is marked).
-
-    \b
-    Examples:
-      coach voices | grep en-
-      coach voices --language de
-      coach voices --variants            # then: --voice gmw/en-us+f3
-    """
-    kind = engine_kind(engine or configured("engine") or DEFAULT_ENGINE)
-    if variants:
-        listed = getattr(kind.start(), "variants", None)
-        if listed is None:
-            raise click.UsageError(f"the {kind.name} engine's voices have no variants")
-        for name, description in listed():
-            click.echo(f"+{name:<23} {description}")
-        return
-    defaults = {kind.default_voice(tag) for tag in [*TABLE, *REGIONAL_VOICES]}
-    shown = 0
-    for voice in kind.start().voices():
-        if language is not None and not any(
-            tag.lower() == language.lower() or primary(tag) == language.lower()
-            for tag in voice.languages
-        ):
-            continue
-        mark = "  (default for its language)" if voice.id in defaults else ""
-        click.echo(f"{voice.id:<24} {voice.name}{mark}")
-        shown += 1
-    if not shown:
-        which = f" for {language!r}" if language is not None else ""
-        fix = kind.get_voices() or "`coach voices` lists them all, with their languages"
-        click.echo(f"coach: no {kind.name} voices{which}; {fix}", err=True)

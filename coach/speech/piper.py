@@ -17,6 +17,7 @@ import os
 import re
 import threading
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -218,6 +219,33 @@ def _listed(voice: PiperVoice) -> Voice:
     return Voice(voice.id, f"{voice.language}, Piper, {voice.model}", (voice.language,))
 
 
+def prefer(language: str, options: Mapping[str, Any]) -> str | None:
+    """The user's voice for ``language`` that their settings prefer: with ``neural`` unset,
+    one that ``coach voices get`` got (so the voice you get is the voice you hear), when
+    the neural extra is there to speak it; ``true``, any of theirs; ``false``, none."""
+    neural = options.get("neural")
+    if neural is False:
+        return None
+    if neural:
+        return voice_for(language)
+    from importlib.util import find_spec
+
+    if find_spec("onnxruntime") is None:
+        return None
+    return voice_for(language, got_only=True)
+
+
+def voices_url(value: Any) -> str:
+    """An http(s) URL, as the voices-url setting must be."""
+    from urllib.parse import urlsplit
+
+    url = str(value).strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http:// or https:// URL (a Piper voice repository)")
+    return url
+
+
 def start() -> Engine:
     return PiperEngine()
 
@@ -237,11 +265,21 @@ ENGINE = EngineKind(
     settings=(
         Key(
             "neural",
-            "Speak with your Piper voice for the routine's language, when you have one "
+            "Speak with your Piper voice for the routine's language: unset, one that "
+            "`coach voices get` got; true, any of yours; false, never "
             f"(needs {DISTRIBUTION}[neural]).",
             flag,
-            False,
+            None,
+            unset="the voices you got",
+        ),
+        Key(
+            "voices-url",
+            "Where `coach voices get` fetches voices: a Piper voice repository "
+            "(its voices.json at the root), a mirror of it, or a folder served over HTTP.",
+            voices_url,
+            None,
+            unset="Piper's own",
         ),
     ),
-    prefer=lambda language, options: voice_for(language) if options.get("neural") else None,
+    prefer=prefer,
 )

@@ -243,7 +243,12 @@ def found_voices() -> tuple[PiperVoice, ...]:
     seen: dict[str, PiperVoice] = {}
     for folder in dict.fromkeys(folders):
         try:
-            models = sorted(folder.rglob("*.onnx"))
+            # hidden folders hold downloads that are not voices yet (``.partial``)
+            models = sorted(
+                model
+                for model in folder.rglob("*.onnx")
+                if not any(part.startswith(".") for part in model.relative_to(folder).parts)
+            )
         except OSError:
             continue
         for model in models:
@@ -276,9 +281,31 @@ def find_voice(voice: str) -> PiperVoice:
     )
 
 
-def voice_for(language: str) -> str | None:
-    """The id of the user's voice for ``language``: the same tag first, then the language."""
-    voices = found_voices()
+def got_voices() -> tuple[PiperVoice, ...]:
+    """The voices ``coach voices get`` installed (``VOICES/ID/`` with its receipt)."""
+    folder = voices_folder()
+    try:
+        places = sorted(place for place in folder.iterdir() if (place / GOT_RECEIPT).is_file())
+    except OSError:
+        return ()
+    voices = []
+    for place in places:
+        try:
+            voices.append(read_voice(place / f"{place.name}.onnx"))
+        except VoiceError:
+            continue
+    return tuple(voices)
+
+
+GOT_RECEIPT = "coach-voice.json"
+"""What ``coach voices get`` writes beside a voice it installed: where from, its licence."""
+
+
+def voice_for(language: str, *, got_only: bool = False) -> str | None:
+    """The id of the user's voice for ``language``: the same tag first, then the language.
+
+    ``got_only``: only the voices ``coach voices get`` installed."""
+    voices = got_voices() if got_only else found_voices()
     for found in voices:
         if found.language.lower() == language.lower():
             return found.id
