@@ -44,9 +44,12 @@ from coach.timeline.events import Timeline
 from coach.timeline.schedule import minutes_seconds, stopped_where
 
 
-def check_live_outputs(routine: str, fallback: Path | None, log_path: Path | None) -> None:
+def check_live_outputs(
+    routine: str, fallback: Path | None, log_path: Path | None, *, force: bool = False
+) -> None:
     """Refuse before any work: the same path twice, a fallback that cannot be written, a log
-    with no folder (an existing fallback file is said only when it is needed)."""
+    with no folder or one that would replace a file without --force (an existing fallback
+    file is said only when it is needed; a FIFO or terminal log is streamed to)."""
     check_distinct({"ROUTINE": routine_file(routine), "--fallback": fallback, "--log": log_path})
     if fallback is not None and fallback.is_dir():
         raise TargetError(f"{fallback}: is a folder; give a file name like session.wav")
@@ -55,6 +58,10 @@ def check_live_outputs(routine: str, fallback: Path | None, log_path: Path | Non
         check_target(fallback, force=True, by_option=False)
     if log_path is not None and not log_path.parent.is_dir():
         raise TargetError(f"{log_path}: cannot write the log: no such folder {log_path.parent}")
+    if log_path is not None and not force and log_path.is_file() and log_path.stat().st_size:
+        raise TargetError(
+            f"{log_path}: already exists; use --force to replace it, or give another --log"
+        )
 
 
 def export_instead(

@@ -44,7 +44,7 @@ from coach.timeline.schedule import minutes_seconds, pace_text
     metavar="FILE.wav",
     help="With no audio output, write the session to this file instead of failing.",
 )
-@click.option("--force", is_flag=True, help="Replace the --fallback file if it exists.")
+@click.option("--force", is_flag=True, help="Replace the --fallback and --log files if they exist.")
 @click.option("--quiet", is_flag=True, help="Show nothing while playing.")
 @click.option(
     "--control",
@@ -89,7 +89,7 @@ def play(
     """
     settings = kind_settings("play", params)
     options = SessionOptions.checked(params)
-    check_live_outputs(routine, fallback, log_path)
+    check_live_outputs(routine, fallback, log_path, force=force)
     sources = wanted_sources(controls, settings)  # each said before anything is rendered
     loaded = read_part(routine, from_exercise, to_exercise)  # --fallback writes the same part
     try:

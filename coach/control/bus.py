@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 
 def session_bus_address(env: Mapping[str, str]) -> str | None:
@@ -38,3 +39,30 @@ def quiet_when_the_bus_breaks(loop: Any, context: dict[str, Any]) -> None:
     if isinstance(context.get("exception"), (OSError, EOFError)):
         return
     loop.default_exception_handler(context)
+
+
+class OnTheBus(Protocol):
+    """A thing with a thread on the session bus: started (False: it could not), closed."""
+
+    def start(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+B = TypeVar("B", bound=OnTheBus)
+
+
+@contextlib.contextmanager
+def on_the_bus(env: Mapping[str, str], make: Callable[[str], B]) -> Iterator[B | None]:
+    """``make(address)`` started on the session bus while the block runs, closed after it,
+    whatever ends it (Ctrl-C during ``start()`` too); None where there is no usable bus or
+    it could not start."""
+    address = usable_bus(env)
+    if address is None:
+        yield None
+        return
+    thing = make(address)
+    try:
+        yield thing if thing.start() else None
+    finally:
+        thing.close()

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coach.control.bus import quiet_when_the_bus_breaks, usable_bus
+from coach.control.bus import on_the_bus, quiet_when_the_bus_breaks
 from coach.control.sources import SourceContext, SourceKind
 from coach.files import UnreadableError, read_small_file, write_text_atomic
 from coach.play.transport import Command, Controls, Fired
@@ -347,16 +347,11 @@ class Ducker:
 
 @contextlib.contextmanager
 def open_ducker(context: SourceContext) -> Iterator[Controls | None]:
-    """Other players lowered under cues while the block runs; None where there is no bus."""
-    address = usable_bus(context.env)
-    if address is None:
-        yield None
-        return
-    ducker = Ducker(context.timeline, address, note_path())
-    try:  # Ctrl-C may come while the first clip's music goes down: close() brings it back
-        yield ducker if ducker.start() else None
-    finally:
-        ducker.close()
+    """Other players lowered under cues while the block runs; None where there is no bus.
+
+    Ctrl-C may come while the first clip's music goes down: closing brings it back."""
+    with on_the_bus(context.env, lambda bus: Ducker(context.timeline, bus, note_path())) as ducker:
+        yield ducker
 
 
 SOURCE = SourceKind(

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from coach.control.bus import usable_bus
+from coach.control.bus import on_the_bus
 from coach.control.mpris_state import PlayerState
 from coach.control.sources import SourceContext, SourceKind
 from coach.play.transport import Command, Controls, Fired
@@ -121,21 +121,15 @@ class MprisSource:
 @contextlib.contextmanager
 def open_mpris(context: SourceContext) -> Iterator[Controls | None]:
     """coach on the session bus while the block runs; None where there is no usable bus."""
-    address = usable_bus(context.env)
-    if address is None:
-        yield None
-        return
-    state = PlayerState(context.timeline, pace=context.timeline.pace)
-    source = MprisSource(state, address)
-    state.changed = source.announce
-    if not source.start():
-        source.close()
-        yield None
-        return
-    try:
+
+    def make(address: str) -> MprisSource:
+        state = PlayerState(context.timeline, pace=context.timeline.pace)
+        source = MprisSource(state, address)
+        state.changed = source.announce
+        return source
+
+    with on_the_bus(context.env, make) as source:
         yield source
-    finally:
-        source.close()
 
 
 SOURCE = SourceKind(

@@ -156,6 +156,24 @@ def test_a_fifo_log_with_no_reader_is_refused_not_waited_on(tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
 
 
+def test_a_log_that_exists_is_replaced_only_with_force(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_text("yesterday's session\n")
+    env = {**os.environ, "ALSA_CONFIG_PATH": str(DATA / "no-alsa.conf")}
+    fallback = tmp_path / "s.wav"
+    args = ["play", str(TINY), "--log", str(log), "--fallback", str(fallback)]
+    refused = run(*args, env=env)
+    assert refused.returncode == 2
+    assert "--force" in one_line(refused)
+    assert log.read_text() == "yesterday's session\n"
+    assert not fallback.exists()
+    # an empty file (as mktemp makes) holds nothing to lose
+    log.write_text("")
+    assert run(*args, env=env).returncode == 0
+    log.write_text("yesterday's session\n")
+    assert run(*args, "--force", env=env).returncode == 0
+
+
 # --- inputs: no hang, no memory blow-up ----------------------------------------------------
 
 
