@@ -34,6 +34,7 @@ from coach.speech.piper_voices import (
     config_path,
     find_voice,
     found_voices,
+    got_licence,
     no_voice,
     voice_for,
     voice_key,
@@ -216,7 +217,9 @@ def _sentences(voice: PiperVoice, text: str) -> list[str]:
 
 
 def _listed(voice: PiperVoice) -> Voice:
-    return Voice(voice.id, f"{voice.language}, Piper, {voice.model}", (voice.language,))
+    licence = got_licence(voice)
+    data = f"data: {licence}, " if licence else ""
+    return Voice(voice.id, f"{voice.language}, Piper, {data}{voice.model}", (voice.language,))
 
 
 def prefer(language: str, options: Mapping[str, Any]) -> str | None:

@@ -301,6 +301,22 @@ GOT_RECEIPT = "coach-voice.json"
 """What ``coach voices get`` writes beside a voice it installed: where from, its licence."""
 
 
+def got_licence(voice: PiperVoice) -> str | None:
+    """The data licence (and credit, where one is needed) of a voice ``coach voices get``
+    installed, from its receipt; None for a voice of the user's own."""
+    from coach.files import UnreadableError, read_small_file
+
+    try:
+        receipt = json.loads(read_small_file(voice.model.parent / GOT_RECEIPT, 65_536, "a receipt"))
+    except (UnreadableError, ValueError, RecursionError):
+        return None
+    licence = receipt.get("licence") if isinstance(receipt, dict) else None
+    if not isinstance(licence, str) or not licence:
+        return None
+    credit = receipt.get("attribution")
+    return f"{licence}; credit: {credit}" if isinstance(credit, str) and credit else licence
+
+
 def voice_for(language: str, *, got_only: bool = False) -> str | None:
     """The id of the user's voice for ``language``: the same tag first, then the language.
 

@@ -252,11 +252,11 @@ def check_folder(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def _only_one(folder: Path, voice_id: str) -> Iterator[None]:
-    """This process alone gets ``voice_id`` while the block runs.
+def _only_one(folder: Path, voice_id: str, doing: str = "get") -> Iterator[None]:
+    """This process alone gets (or removes) ``voice_id`` while the block runs.
 
     Raises:
-        CoachError: another ``coach voices get`` of it is running.
+        CoachError: a ``coach voices get`` of it is running.
     """
     lock = folder / PARTIAL / f"{voice_id}.lock"
     fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
@@ -264,9 +264,9 @@ def _only_one(folder: Path, voice_id: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as err:
+            wait = "(the voice is there when it does)" if doing == "get" else "or stop it"
             raise CoachError(
-                f"another `coach voices get {voice_id}` is running; wait for it to finish "
-                "(the voice is there when it does)"
+                f"another `coach voices get {voice_id}` is running; wait for it to finish {wait}"
             ) from err
         yield
     finally:
@@ -509,6 +509,13 @@ def remove(voice_id: str, folder: Path | None = None) -> Path:
         UsageError: coach did not get it (a voice of the user's own is theirs to delete).
     """
     folder = folder or voices_folder()
+    if (folder / PARTIAL).is_dir():
+        with _only_one(folder, voice_id, doing="remove"):
+            return _remove(folder, voice_id)
+    return _remove(folder, voice_id)
+
+
+def _remove(folder: Path, voice_id: str) -> Path:
     place = installed(voice_id, folder)
     partial = folder / PARTIAL / voice_id
     if place is None:

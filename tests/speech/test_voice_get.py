@@ -111,6 +111,8 @@ def test_a_voice_got_is_the_voice_show_export_and_play_speak_with(
     assert VOICE_ID in got.stderr
     installed_as_served(env, repo)
     assert said_by(env) == ("piper", VOICE_ID)
+    listed = coach("voices", "--engine", "piper", env=env)
+    assert "data: public domain" in listed.stdout
     # what the user's settings say wins: --engine, and neural = false
     assert said_by(env, "--engine", "espeak")[0] == "espeak"
     assert said_by({**env, "COACH_NEURAL": "false"})[0] == "espeak"
@@ -306,6 +308,8 @@ def test_ctrl_c_keeps_what_arrived_and_a_second_get_waits_for_none(
             # the same voice, at the same time: refused at once, the first goes on
             second = get_voice(env, server.url, timeout=30)
             assert "another" in one_line(second, 1)
+            # nor is what it is fetching removed from under it
+            assert "another" in one_line(coach("voices", "remove", VOICE_ID, env=env), 1)
             first.send_signal(signal.SIGINT)
             out, err = first.communicate(timeout=30)
         finally:
