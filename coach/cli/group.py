@@ -43,6 +43,19 @@ class CoachCommand(click.Command):
         return super().invoke(ctx)
 
 
+class CoachSubgroup(click.Group):
+    """A command with commands of its own (``coach voices get``): a config problem is said
+    as for any command, before the group's own work or its commands'."""
+
+    command_class = CoachCommand
+
+    def invoke(self, ctx: click.Context) -> Any:
+        problem = ctx.meta.get(CONFIG_ERROR)
+        if problem is not None:
+            raise problem
+        return super().invoke(ctx)
+
+
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": (
         "coach.cli.routines",

@@ -7,13 +7,13 @@ from collections.abc import Callable
 
 import click
 
-from coach.cli.group import cli, configured
+from coach.cli.group import CoachSubgroup, cli, configured
 from coach.cli.progress import Progress
 from coach.language.table import REGIONAL_VOICES, TABLE, primary
 from coach.speech.engine import DEFAULT_ENGINE, engine_kind
 
 
-@cli.group(invoke_without_command=True)
+@cli.group(cls=CoachSubgroup, invoke_without_command=True)
 @click.option("--language", metavar="TAG", help="Only voices for this language, like de or pt-BR.")
 @click.option(
     "--engine", metavar="NAME", help="The speech engine's voices (default: the config's)."

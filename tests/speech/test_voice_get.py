@@ -195,6 +195,17 @@ def test_no_network_is_one_line_and_nothing_installed(env: dict[str, str]) -> No
     nothing_installed(env)
 
 
+@pytest.mark.parametrize(
+    "url", ["ftp://mirror.lan/voices/", "file:///etc/", "mirror.lan", "http://"]
+)
+def test_a_voices_url_that_is_not_http_is_refused_before_anything(
+    env: dict[str, str], url: str
+) -> None:
+    line = one_line(get_voice(env, url), 2)
+    assert "COACH_VOICES_URL" in line
+    assert not voices(env).exists()
+
+
 def test_a_404_and_a_web_page_are_one_line_and_nothing_installed(
     repo: Path, env: dict[str, str]
 ) -> None:
