@@ -11,6 +11,8 @@ from click.shell_completion import get_completion_class
 
 from coach.cli.config import Settings, load_config
 from coach.cli.group import cli, config_path, every_key
+from coach.language.table import TABLE
+from coach.settings import flag
 
 
 class SettingsHelp(click.Command):
@@ -54,12 +56,14 @@ def show_config(as_json: bool, markdown: bool) -> None:
         for name, setting in settings.values.items()
     }
     shown["routines"] = str(settings.shelf.user_dir)
+    chosen = preferred_voices(settings)
     if as_json:
         items = [
             {"name": name, "value": shown[name], "source": setting.source}
             for name, setting in settings.values.items()
         ]
-        click.echo(json.dumps({"file": str(config_path()), "settings": items}, indent=2))
+        document = {"file": str(config_path()), "settings": items, "voices": chosen}
+        click.echo(json.dumps(document, indent=2))
         return
     found = "" if config_path().is_file() else " (none yet)"
     click.echo(f"config file: {config_path()}{found}")
@@ -71,6 +75,40 @@ def show_config(as_json: bool, markdown: bool) -> None:
     values_w = max(map(len, values.values()))
     for name, setting in settings.values.items():
         click.echo(f"{name:<{names_w}}  {values[name]:<{values_w}}  {setting.source}")
+    if chosen:
+        click.echo("voices preferred by your settings (for routines in these languages):")
+        for row in chosen:
+            click.echo(f"  {row['language']:<3} {row['engine']} {row['voice']}  ({row['because']})")
+
+
+def preferred_voices(settings: Settings) -> list[dict[str, str]]:
+    """The voice each language is spoken with where an engine's settings prefer one (a voice
+    `coach voices get` got, ``neural = true``), and which settings make it so; none where
+    the voice or engine setting decides for every language."""
+    if settings.configured("voice") is not None or settings.configured("engine") is not None:
+        return []
+    from coach.cli.options import preferring_kinds
+
+    kinds = preferring_kinds()
+    rows = []
+    for language in TABLE:
+        for kind, options in kinds:
+            voice = kind.prefer(language, options)
+            if voice is not None:
+                said = [
+                    f"{key.name} = {as_written(options[key.name])}, from "
+                    f"{settings.values[key.name].source}"
+                    if options.get(key.name) is not None
+                    else f"{key.name} unset: {key.unset}"
+                    for key in kind.settings
+                    if key.is_flag or key.parse is flag
+                ]
+                because = "; ".join(said) or "its settings"
+                rows.append(
+                    {"language": language, "engine": kind.name, "voice": voice, "because": because}
+                )
+                break
+    return rows
 
 
 def as_written(value: object) -> str:

@@ -113,6 +113,12 @@ def test_a_voice_got_is_the_voice_show_export_and_play_speak_with(
     assert said_by(env) == ("piper", VOICE_ID)
     listed = coach("voices", "--engine", "piper", env=env)
     assert "data: public domain" in listed.stdout
+    # coach config says which voice each language gets, and which setting makes it so
+    config = json.loads(coach("config", "--json", env=env).stdout)
+    assert [(v["language"], v["voice"]) for v in config["voices"]] == [("en", VOICE_ID)]
+    assert "neural unset" in config["voices"][0]["because"]
+    off = json.loads(coach("config", "--json", env={**env, "COACH_NEURAL": "false"}).stdout)
+    assert off["voices"] == []
     # what the user's settings say wins: --engine, and neural = false
     assert said_by(env, "--engine", "espeak")[0] == "espeak"
     assert said_by({**env, "COACH_NEURAL": "false"})[0] == "espeak"
