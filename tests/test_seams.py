@@ -157,8 +157,8 @@ def test_a_new_command_source_drives_a_real_session(tmp_path: Path) -> None:
     assert 8.0 < heard < 15.0
     entry = json.loads(coach("history", "--json", "--last", "1", env=env).stdout)
     assert (entry["stopped_by"], entry["pace_end"]) == ("quit", 1.25)
-    # its setting, from the environment, opens it as its option does
-    by_setting = coach("play", *args, env={**env, "COACH_SCRIPT": "1 quit"})
+    # its setting, from the environment, opens it as its option does (the log replaced)
+    by_setting = coach("play", *args, "--force", env={**env, "COACH_SCRIPT": "1 quit"})
     assert by_setting.returncode == 0, by_setting.stderr
     assert (
         json.loads(coach("history", "--json", "--last", "1", env=env).stdout)["stopped_by"]
