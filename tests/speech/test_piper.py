@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,8 @@ from coach.speech.engine import SpeechSettings
 from coach.speech.piper import PiperEngine
 from coach.speech.piper_voices import find_voice, read_voice
 from tests.alsa_capture import as_heard, capture_home
-from tests.conftest import coach_command
 from tests.piper_voice import build_voice
+from tests.speech.user import coach, one_line, own_user
 
 CUE = "Roll slowly along the calf, then switch sides."
 
@@ -36,33 +35,7 @@ def voice(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """A user of their own: cache, data (the voices folder) and config."""
-    for name in ("cache", "data", "config"):
-        (tmp_path / name).mkdir()
-    return {
-        **os.environ,
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-    }
-
-
-def coach(
-    *args: str, env: dict[str, str], timeout: float = 240
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*coach_command(), *args], env=env, capture_output=True, text=True, timeout=timeout
-    )
-
-
-def one_line(run: subprocess.CompletedProcess[str], status: int) -> str:
-    """A refusal: this status, one line on stderr, nothing on stdout, no traceback."""
-    assert run.returncode == status, run.stderr
-    assert run.stdout == ""
-    assert "Traceback" not in run.stderr
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1, run.stderr
-    return lines[0]
+    return own_user(tmp_path)
 
 
 def wavs(folder: Path) -> list[Path]:

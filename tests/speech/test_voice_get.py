@@ -21,6 +21,7 @@ from coach.speech.piper_voices import find_voice, found_voices
 from coach.speech.voice_get import NetworkError, base_url, get
 from tests.alsa_capture import as_heard, capture_home
 from tests.conftest import as_at_a_shell, coach_command
+from tests.speech.user import coach, one_line, own_user
 from tests.voice_server import VOICE_DIR, VOICE_ID, Behaviour, build_repository, serving
 
 ONNX = f"{VOICE_DIR}/{VOICE_ID}.onnx"
@@ -34,37 +35,11 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """A user of their own: cache, data (the voices folder) and config."""
-    for name in ("cache", "data", "config"):
-        (tmp_path / name).mkdir()
-    return {
-        **os.environ,
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-    }
+    return own_user(tmp_path)
 
 
 def voices(env: dict[str, str]) -> Path:
     return Path(env["XDG_DATA_HOME"]) / "coach" / "voices"
-
-
-def coach(
-    *args: str, env: dict[str, str], timeout: float = 240, **kw: Any
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*coach_command(), *args], env=env, capture_output=True, text=True, timeout=timeout, **kw
-    )
-
-
-def one_line(run: subprocess.CompletedProcess[str], status: int) -> str:
-    """A refusal: this status, one line on stderr, nothing on stdout, no traceback."""
-    assert run.returncode == status, run.stderr
-    assert run.stdout == ""
-    assert "Traceback" not in run.stderr
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1, run.stderr
-    return lines[0]
 
 
 def nothing_installed(env: dict[str, str]) -> None:
