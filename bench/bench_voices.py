@@ -128,6 +128,44 @@ def cold_export(engine: str, voice: str | None) -> float:
         return time.perf_counter() - began
 
 
+LIVE_S = 20.0
+"""How long each live start is played (smr-legs at pace 1) before Ctrl-C."""
+
+
+def live_start(engine: str, voice: str | None, cache: Path) -> tuple[float, float]:
+    """``coach play smr-legs`` on the captured ALSA device with the cache ``cache``: seconds
+    from launch to its first word (the first sample that is not silence), and how late its
+    most late clip fired in the first ``LIVE_S`` seconds (``--log``: fired_s - at_s)."""
+    import signal
+
+    from tests.alsa_capture import capture_home
+
+    with tempfile.TemporaryDirectory() as folder:
+        env, capture = capture_home(Path(folder))
+        env = {**env, "XDG_CACHE_HOME": str(cache)}
+        log = Path(folder) / "log.jsonl"
+        command = [str(Path(sys.executable).with_name("coach")), "play", "smr-legs", "--quiet"]
+        command += ["--engine", engine, "--log", str(log)]
+        if voice is not None:
+            command += ["--voice", voice]
+        began = time.monotonic()
+        proc = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        first: float | None = None
+        try:
+            while time.monotonic() - began < LIVE_S:
+                if first is None and capture.exists() and any(capture.read_bytes()):
+                    first = time.monotonic() - began
+                time.sleep(0.002 if first is None else 0.1)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=30)
+        lines = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        late = max((line["fired_s"] - line["at_s"] for line in lines), default=float("nan"))
+        return (float("nan") if first is None else first), late
+
+
 def engines(folder: Path) -> list[tuple[str, str, str | None]]:
     """(label, engine, voice) for every engine and voice measured."""
     from coach.speech.piper_voices import found_voices
@@ -154,7 +192,7 @@ def main() -> None:
         return
     texts = cues()
     with tempfile.TemporaryDirectory() as folder:
-        results = []
+        results: list[tuple[str, dict[str, Any]]] = []
         for label, engine, voice in engines(Path(folder)):
             measured = subprocess.run(
                 [sys.executable, "-m", "bench.bench_voices", "--one", engine, voice or ""],
@@ -165,6 +203,9 @@ def main() -> None:
             )
             figures = json.loads(measured.stdout)
             figures["cold_s"] = cold_export(engine, voice)
+            cache = Path(folder) / f"live-{len(results)}"
+            figures["live_cold_s"], figures["late_cold_s"] = live_start(engine, voice, cache)
+            figures["live_warm_s"], figures["late_warm_s"] = live_start(engine, voice, cache)
             results.append((label, figures))
     base = results[0][1]
     print(
@@ -183,6 +224,17 @@ def main() -> None:
             f"{f['first_s']:>6.2f}s {memory:>15} {cold:>14} {f['wer']:>5.0%}"
         )
     print("memory: peak resident size (in brackets: the same process before the engine started)")
+    print()
+    print(
+        f"coach play smr-legs, launch to first word, and the latest clip in {LIVE_S:.0f} s (--log)"
+    )
+    print(f"{'engine':<40} {'cold':>7} {'late':>7} {'warm':>7} {'late':>7}")
+    for label, f in results:
+        print(
+            f"{label:<40} {f['live_cold_s']:>6.2f}s {f['late_cold_s']:>6.2f}s "
+            f"{f['live_warm_s']:>6.2f}s {f['late_warm_s']:>6.2f}s"
+        )
+    print("targets (neural voice): first word <= 1 s cold, as eSpeak NG warm; no clip late")
 
 
 if __name__ == "__main__":
