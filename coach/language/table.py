@@ -40,6 +40,12 @@ def primary(tag: str) -> str:
     return tag.split("-")[0].lower()
 
 
+def asked_for(tag: str, language: str) -> bool:
+    """Whether ``tag`` is what a listing for ``language`` shows: the same tag (any case), or
+    a tag of that primary language (``en-US`` for ``en``)."""
+    return tag.lower() == language.lower() or primary(tag) == language.lower()
+
+
 def is_supported(tag: str) -> bool:
     """A well-formed BCP 47 tag whose language has a phrases table."""
     return bool(_TAG.match(tag)) and primary(tag) in TABLE

@@ -4,7 +4,7 @@ The catalogue is data, kept in one place: each voice's Piper id, language, quali
 rough size, its training data's licence (as its model card writes it), how it was
 trained, the attribution it needs and where its card is. Only voices whose data is
 public domain, CC0 or CC-BY and that were trained from scratch (or fine-tuned only from
-such voices) are in it; ``tests/speech/test_catalogue.py`` holds it to that.
+such voices) are in it; ``tests/speech/test_voice_get.py`` holds it to that.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coach.errors import UsageError
-from coach.language.table import primary
+from coach.language.table import asked_for
 
 CATALOGUE = Path(__file__).with_name("voice_catalogue.toml")
 CLEAN_LICENCES = ("public domain", "cc0", "cc by 4.0", "cc by 3.0", "cc-by-4.0", "cc-by 4.0")
@@ -68,8 +68,4 @@ def for_language(language: str | None) -> tuple[CatalogueVoice, ...]:
     """The catalogue's voices for ``language`` (``en``, ``en-US``), or all of them."""
     if language is None:
         return catalogue()
-    return tuple(
-        voice
-        for voice in catalogue()
-        if voice.language.lower() == language.lower() or primary(voice.language) == language.lower()
-    )
+    return tuple(voice for voice in catalogue() if asked_for(voice.language, language))

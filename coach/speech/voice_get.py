@@ -307,9 +307,9 @@ def get(
             for file in wanted.files:
                 _fetch(base, file, partial / f"{file.name}.part", told, timeout)
         except KeyboardInterrupt:
-            have = sum(_size(partial / f"{f.name}.part") for f in wanted.files)
             raise StoppedError(
-                f"stopped getting {voice_id} at {_mb(have)} of {_mb(wanted.size)}; "
+                f"stopped getting {voice_id} at {_mb(_arrived(partial, wanted))} of "
+                f"{_mb(wanted.size)}; "
                 f"`coach voices get {voice_id}` again goes on from there"
             ) from None
         for file in wanted.files:
@@ -328,9 +328,13 @@ def _mb(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
 
 
+def _arrived(partial: Path, wanted: Plan) -> int:
+    """How many of the voice's bytes earlier tries (or this one) have kept."""
+    return sum(_size(partial / f"{file.name}.part") for file in wanted.files)
+
+
 def _check_room(partial: Path, wanted: Plan) -> None:
-    have = sum(_size(partial / f"{file.name}.part") for file in wanted.files)
-    need = wanted.size - have
+    need = wanted.size - _arrived(partial, wanted)
     free = shutil.disk_usage(partial).free
     if need + SPARE_BYTES > free:
         raise OutputError(
