@@ -293,12 +293,22 @@ def speaker(
     another engine that the user's settings of it prefer (``neural = true``: the Piper
     voice for the language), unless --engine says which; else the engine's voice for it."""
     voice, engine = split_voice(voice, engine)
-    if voice is None and engine == DEFAULT_ENGINE and not _given("engine"):
-        for kind, options in preferring_kinds():
-            preferred = kind.prefer(language, options)
-            if preferred is not None:
-                return preferred, kind.name
+    if voice is None and engine == DEFAULT_ENGINE and not _chosen("engine"):
+        found = preferred_voice(language)
+        if found is not None:
+            kind, _, preferred = found
+            return preferred, kind.name
     return voice or engine_kind(engine).default_voice(language), engine
+
+
+def preferred_voice(language: str) -> tuple[EngineKind, dict[str, Any], str] | None:
+    """The voice an engine's settings prefer for ``language`` (a voice `coach voices get`
+    got, ``neural = true``): the engine, its settings in force, and the voice; None: none."""
+    for kind, options in preferring_kinds():
+        voice = kind.prefer(language, options)
+        if voice is not None:
+            return kind, options, voice
+    return None
 
 
 def preferring_kinds() -> list[tuple[EngineKind, dict[str, Any]]]:
@@ -311,6 +321,11 @@ def preferring_kinds() -> list[tuple[EngineKind, dict[str, Any]]]:
         if kind.name not in named:
             asked.append((kind, settings.in_force(kind.settings)))
     return asked
+
+
+def _chosen(name: str) -> bool:
+    """The user chose this setting: on the command line, in the config or the environment."""
+    return _given(name) or current_settings().configured(name) is not None
 
 
 def _given(param: str) -> bool:

@@ -87,27 +87,23 @@ def preferred_voices(settings: Settings) -> list[dict[str, str]]:
     the voice or engine setting decides for every language."""
     if settings.configured("voice") is not None or settings.configured("engine") is not None:
         return []
-    from coach.cli.options import preferring_kinds
+    from coach.cli.options import preferred_voice
 
-    kinds = preferring_kinds()
     rows = []
     for language in TABLE:
-        for kind, options in kinds:
-            voice = kind.prefer(language, options)
-            if voice is not None:
-                said = [
-                    f"{key.name} = {as_written(options[key.name])}, from "
-                    f"{settings.values[key.name].source}"
-                    if options.get(key.name) is not None
-                    else f"{key.name} unset: {key.unset}"
-                    for key in kind.settings
-                    if key.is_flag or key.parse is flag
-                ]
-                because = "; ".join(said) or "its settings"
-                rows.append(
-                    {"language": language, "engine": kind.name, "voice": voice, "because": because}
-                )
-                break
+        found = preferred_voice(language)
+        if found is None:
+            continue
+        kind, options, voice = found
+        said = [
+            f"{key.name} = {as_written(options[key.name])}, from {settings.values[key.name].source}"
+            if options.get(key.name) is not None
+            else f"{key.name} unset: {key.unset}"
+            for key in kind.settings
+            if key.is_flag or key.parse is flag
+        ]
+        because = "; ".join(said) or "its settings"
+        rows.append({"language": language, "engine": kind.name, "voice": voice, "because": because})
     return rows
 
 

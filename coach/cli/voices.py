@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 
@@ -9,7 +10,7 @@ import click
 
 from coach.cli.group import CoachSubgroup, cli, configured
 from coach.cli.progress import Progress
-from coach.language.table import REGIONAL_VOICES, TABLE, primary
+from coach.language.table import REGIONAL_VOICES, TABLE, asked_for
 from coach.speech.engine import DEFAULT_ENGINE, engine_kind
 
 
@@ -58,10 +59,7 @@ def voices(
     defaults = {kind.default_voice(tag) for tag in [*TABLE, *REGIONAL_VOICES]}
     shown = 0
     for voice in kind.start().voices():
-        if language is not None and not any(
-            tag.lower() == language.lower() or primary(tag) == language.lower()
-            for tag in voice.languages
-        ):
+        if language is not None and not any(asked_for(tag, language) for tag in voice.languages):
             continue
         mark = "  (default for its language)" if voice.id in defaults else ""
         click.echo(f"{voice.id:<24} {voice.name}{mark}")
@@ -125,11 +123,11 @@ def get(voice_id: str) -> None:
     from coach.speech.voice_get import Plan, base_url
     from coach.speech.voice_get import get as fetch
 
-    bars: list[Progress] = []
+    bars = contextlib.ExitStack()
 
     def progress(plan: Plan) -> Callable[[int], None]:
-        bar = Progress(sys.stderr, f"getting {plan.voice.id} ({plan.size / 1e6:.0f} MB)")
-        bars.append(bar)
+        label = f"getting {plan.voice.id} ({plan.size / 1e6:.0f} MB)"
+        bar = bars.enter_context(Progress(sys.stderr, label))
         received = 0
 
         def told(count: int) -> None:
@@ -139,11 +137,8 @@ def get(voice_id: str) -> None:
 
         return told
 
-    try:
+    with bars:
         folder, got = fetch(voice_id, base_url(configured("voices-url")), progress=progress)
-    finally:
-        for bar in bars:
-            bar.__exit__()
     if got is None:
         click.echo(f"coach: you have {voice_id} already, in {folder}", err=True)
         return
@@ -153,23 +148,27 @@ def get(voice_id: str) -> None:
         f"{voice.card_licence}, {voice.dataset.split(':')[0]}) into {folder}",
         err=True,
     )
-    click.echo(f"coach: {_heard(voice.language)}", err=True)
+    click.echo(f"coach: {_heard(voice.id, voice.language)}", err=True)
 
 
-def _heard(language: str) -> str:
-    """What the user hears now: the voice for routines in ``language``, or what it needs."""
+def _heard(voice_id: str, language: str) -> str:
+    """What the user hears now: the voice got, for routines in ``language``, or why not."""
     from importlib.util import find_spec
 
     from coach import DISTRIBUTION
+    from coach.cli.options import speaker
 
+    if (
+        speaker(language, configured("voice"), configured("engine") or DEFAULT_ENGINE)[0]
+        == voice_id
+    ):
+        return f"routines in {language} are spoken with it now (--engine espeak: not)"
     if find_spec("onnxruntime") is None:
         return (
             f"to hear it, install the neural extra: pip install '{DISTRIBUTION}[neural]' "
             "(into coach's own environment, e.g. .venv/bin/pip install -e '.[neural]')"
         )
-    if configured("neural") is False:
-        return "neural = false in your settings keeps eSpeak NG; set it to true to hear this voice"
-    return f"routines in {language} are spoken with it now (--engine espeak: not)"
+    return "your settings choose another voice for its routines; `coach config` says which"
 
 
 @voices.command()

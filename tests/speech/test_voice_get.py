@@ -97,6 +97,10 @@ def test_a_voice_got_is_the_voice_show_export_and_play_speak_with(
     # what the user's settings say wins: --engine, and neural = false
     assert said_by(env, "--engine", "espeak")[0] == "espeak"
     assert said_by({**env, "COACH_NEURAL": "false"})[0] == "espeak"
+    # an engine the user set in the config or environment is chosen as --engine is
+    assert said_by({**env, "COACH_ENGINE": "espeak"})[0] == "espeak"
+    chose = json.loads(coach("config", "--json", env={**env, "COACH_ENGINE": "espeak"}).stdout)
+    assert chose["voices"] == []
     # and play speaks it: what ALSA was given is the voice's clips, as export writes them
     home, capture = capture_home(tmp_path)
     log = tmp_path / "log.jsonl"
