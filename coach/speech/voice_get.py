@@ -510,8 +510,15 @@ def remove(voice_id: str, folder: Path | None = None) -> Path:
     """Remove a voice ``voices get`` installed (and any partial download of it); its folder.
 
     Raises:
-        UsageError: coach did not get it (a voice of the user's own is theirs to delete).
+        UsageError: not a voice's id, or coach did not get it (a voice of the user's own is
+            theirs to delete).
     """
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", voice_id) or ".." in voice_id:
+        # it names a folder inside the voices folder: never a path out of it
+        raise UsageError(
+            f"{voice_id!r:.80} is not a voice's id; give one as `coach voices --engine piper` "
+            "lists it, like en_US-ljspeech-medium"
+        )
     folder = folder or voices_folder()
     if (folder / PARTIAL).is_dir():
         with _only_one(folder, voice_id, doing="remove"):

@@ -354,6 +354,20 @@ def test_remove_takes_away_a_voice_got_and_only_that(
     assert (voices(env) / "mine" / "en_US-mine-medium.onnx").exists()
 
 
+@pytest.mark.parametrize("voice_id", ["../..", "..", ".", "", ".partial", "a/b", "ABSOLUTE"])
+def test_remove_takes_only_a_voice_id_never_a_path(env: dict[str, str], voice_id: str) -> None:
+    # every path named here is inside this test's own folder, so that were the check ever
+    # lost, what is removed is the test's, never the machine's
+    data = Path(env["XDG_DATA_HOME"])
+    (voices(env) / ".partial" / "x").mkdir(parents=True)
+    (data / "coach" / "history.jsonl").write_text("{}\n")
+    (data / "victim").mkdir()
+    voice_id = str(data / "victim") if voice_id == "ABSOLUTE" else voice_id
+    before = sorted(data.rglob("*"))
+    assert "not a voice's id" in one_line(coach("voices", "remove", voice_id, env=env), 2)
+    assert sorted(data.rglob("*")) == before
+
+
 def test_what_is_still_downloading_is_no_voice(
     tmp_path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
