@@ -351,6 +351,8 @@ def _fetch(base: str, file: RemoteFile, part: Path, told: Progress | None, timeo
         DownloadError: the server sent a web page, or more than the file.
         OutputError: the disk is full or cannot be written.
     """
+    if part.is_symlink() or (part.exists() and not part.is_file()):
+        part.unlink()  # coach's own folder holds only files it wrote: never follow another
     have = _size(part)
     if have > file.size:  # not this file's: start again
         part.unlink()

@@ -368,6 +368,22 @@ def test_remove_takes_only_a_voice_id_never_a_path(env: dict[str, str], voice_id
     assert sorted(data.rglob("*")) == before
 
 
+def test_what_is_not_a_download_in_its_place_is_never_written_through(
+    tmp_path: Path, repo: Path, env: dict[str, str]
+) -> None:
+    partial = voices(env) / ".partial" / VOICE_ID
+    partial.mkdir(parents=True)
+    os.mkfifo(partial / "MODEL_CARD.part")  # a FIFO no one reads: writing it would wait
+    precious = tmp_path / "precious"
+    precious.write_text("the user's own")
+    (partial / f"{VOICE_ID}.onnx.part").symlink_to(precious)
+    with serving(repo) as server:
+        got = get_voice(env, server.url, timeout=60)
+    assert got.returncode == 0, got.stderr
+    installed_as_served(env, repo)
+    assert precious.read_text() == "the user's own"
+
+
 def test_what_is_still_downloading_is_no_voice(
     tmp_path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
