@@ -38,6 +38,7 @@ from coach.play.player import play_session
 from coach.play.speaking import SpeakingLog
 from coach.play.transport import Display, Displays, PlayResult, StopReason
 from coach.render.build import Draft, draft_session, load_sounds, opening_text, with_ways
+from coach.render.later import LaterSpeech
 from coach.routine.model import Routine
 from coach.speech.cache import SpeechCache
 from coach.timeline.events import Timeline
@@ -141,6 +142,8 @@ class LiveRun:
                     opening.playing.stop()
                 raise
             timeline = session.timeline
+            later = LaterSpeech(speech, [t for t in draft.later if t not in session.speech])
+            stack.callback(later.close)
             if commands is None:
                 commands = stack.enter_context(self._open(timeline, speaking))
                 session = with_ways(session, commands.ways, speech)
@@ -167,6 +170,7 @@ class LiveRun:
                 # with no one at a terminal to press space, a hold until ready lasts
                 # its ready time, as in show and export, instead of waiting for ever
                 wait_when_ready=commands.interactive,
+                later=later.start(),
             )
         return played, timeline
 

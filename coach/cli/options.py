@@ -377,7 +377,8 @@ def prepare(
 ) -> Session:
     """Load (unless loaded), plan and render: a bar shows on a terminal while speech renders.
 
-    ``live``: the session can change pace under way, so it holds what that may say.
+    ``live``: the session can change pace under way; what that may say is in it where it is
+    cached, and is rendered while it plays otherwise (``render.later``).
     ``speech``: the cache to render with (``session_speech``'s, by default).
     ``draft``: the session already drafted with these options (not drafted again).
     ``ways``: how the live session goes on after a pause (its open sources' ways).
@@ -400,6 +401,7 @@ def prepare(
             live=live,
             draft=draft,
             ways=ways,
+            defer=live,  # what only a change of pace says: rendered as it plays (LiveRun)
         )
 
 

@@ -10,8 +10,8 @@ skipping move the zero, never the plan.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from coach.audio import Clip
 from coach.errors import AudioDeviceError, Terminated
@@ -44,6 +44,17 @@ REMIND_EVERY_S = 30.0
 """While waiting for the person to be ready, say so again this often."""
 
 
+class Later(Protocol):
+    """Clips a session may need later, rendered while it plays (``render.later``)."""
+
+    def take(self) -> Mapping[str, Clip] | None:
+        """The clips, once they are all ready (and only the first time); else None."""
+
+    @property
+    def pending(self) -> bool:
+        """Still rendering (False once the clips are ready, or could not be made)."""
+
+
 class _Stop(Exception):
     """The user quit: unwinds to ``Player.play``."""
 
@@ -62,8 +73,14 @@ class Player:
         on_fired: Callable[[Fired], None] = lambda fired: None,
         on_change: Callable[[Change], None] = lambda change: None,
         wait_when_ready: bool = True,
+        later: Later | None = None,
     ) -> None:
         self.session = session
+        self.later = later
+        """What a change of pace may say, still rendering as the session starts (None once
+        it has come)."""
+        self.awaiting: list[Command] = []
+        """Changes asked for before their words were rendered: made as soon as they are."""
         self.on_change = on_change
         self.extend: dict[int, float] = {}
         """Written seconds added to holds by `h`, by hold index (kept across pace changes)."""
@@ -111,7 +128,23 @@ class Player:
         """The next command: one put aside first, then what the controls have."""
         if self.pending:
             return self.pending.popleft()
+        if self.awaiting and self.later_came():
+            self.pending.extend(self.awaiting)
+            self.awaiting.clear()
+            return self.pending.popleft()
         return self.controls.poll()
+
+    def later_came(self) -> bool:
+        """Whether what a change may say has come (into the session) or never will."""
+        if self.later is None:
+            return True
+        more = self.later.take()
+        if more:
+            self.session = self.session.with_speech(more)
+        elif self.later.pending:
+            return False
+        self.later = None
+        return True
 
     def position(self) -> float:
         """Where the session is on its timeline; it does not move while paused."""
@@ -366,8 +399,12 @@ class Player:
         together (a burst of keys, or keys pressed during a confirmation) are each
         carried out, in order, and confirmed once, for where they lead. A change
         that cannot be made (the pace at its limit, too fast for the instructions,
-        `h` outside a timed hold) is skipped, silently.
+        `h` outside a timed hold) is skipped, silently. Changes asked for while what
+        they may say is still rendering (``render.later``) are made once it has come.
         """
+        if not self.later_came():  # the session goes on; the change is made once it can be
+            self.awaiting.extend([command, *self.more_changes()])
+            return
         position = self.resume_position()
         self.done.reached(self.timeline, position)
         timeline, extend = self.timeline, dict(self.extend)
@@ -389,6 +426,8 @@ class Player:
             )
             left_min = max(1, round((timeline.total_s - position) / 60))
             confirm = [say.faster if faster else say.slower, say.minutes_left(left_min)]
+        if any(text not in self.session.speech for text in confirm):
+            return  # it could not be rendered (``render.later`` failed): cannot be made
         self.timeline, self.events, self.extend = timeline, timeline.events, extend
         self.gates = self.gates_of(timeline)
         # gates at or before the new position were passed (changes are never made while waiting)
@@ -398,8 +437,7 @@ class Player:
         self.display.tick(position, paused=False)
         try:
             for text in confirm:
-                if text in self.session.speech:
-                    self.say_now(text)
+                self.say_now(text)
         finally:
             self.paused_at = None
         self.jump(position)
@@ -489,6 +527,7 @@ def play_session(
 ) -> PlayResult:
     """Play a session; returns what fired and how far it got, also when stopped.
 
-    ``options`` are the Player's (controls, display, on_fired, on_change, wait_when_ready).
+    ``options`` are the Player's (controls, display, on_fired, on_change, wait_when_ready,
+    later).
     """
     return Player(session, output, clock, **options).play(from_s=from_s, opening=opening)

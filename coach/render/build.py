@@ -52,6 +52,7 @@ def build_session(
     live: bool = False,
     draft: Draft | None = None,
     ways: tuple[str, ...] = (),
+    defer: bool = False,
 ) -> Session:
     """Plan the routine with real clip lengths: every text is rendered (or found cached) first.
 
@@ -64,14 +65,18 @@ def build_session(
     ``draft``: the one ``draft_session`` made for these same options, if there is one
     (play makes it first, to start on the title), so the routine is not drafted twice.
     ``ways``: how a live session goes on after a pause (its sources' ways), as it says.
+    ``defer``: a live session leaves out what only a change of pace says (``Draft.later``)
+    where it is not cached yet, so it starts sooner; ``later_speech`` renders it while
+    the session plays.
     """
     if draft is None or draft.live != live:
         draft = draft_session(routine, speech, sounds, pace=pace, length_s=length_s, live=live)
-    speech.render_all(list(draft.texts), progress)
+    speech.render_all(list(draft.texts if defer else (*draft.texts, *draft.later)), progress)
     sound_s = {sound: clip.duration_s for sound, clip in sounds.items()}
     timeline = session_plan(routine, sound_s, pace, length_s)(speech.length_s)
     phrases = phrases_for(routine.language)
-    wanted = (*timeline.texts(), *phrases.live(ways), *(draft.texts if live else ()))
+    later = [text for text in draft.later if not defer or speech.has(text)]
+    wanted = (*timeline.texts(), *phrases.live(ways), *((*draft.texts, *later) if live else ()))
     clips = {text: speech.clip(text) for text in wanted}
     return Session(timeline, clips, sounds, routine if live else None, ways)
 
@@ -104,11 +109,16 @@ class Draft:
     timeline: Timeline | None
     """None where it may not plan on estimates (the real plan says why, with real lengths)."""
     texts: tuple[str, ...]
-    """Every text the real session may ask for: to render together, before it is planned."""
+    """Every text the real session may ask for at its pace (and, live, every confirmation of
+    a change): to render together, before it is planned."""
     ready_s: float
-    """A cautious bound on how long ``build_session`` takes, from what is not yet cached."""
+    """A cautious bound on how long ``build_session`` takes, from what is not yet cached
+    in ``texts`` (``later`` is not waited for)."""
     live: bool
     """It holds what a change of pace under way may say."""
+    later: tuple[str, ...] = ()
+    """Live: what only a change of pace may come to say (the cues of other paces, every
+    "N minutes left"), not in ``texts``: it can be rendered once the session plays."""
 
 
 def draft_session(
@@ -129,13 +139,22 @@ def draft_session(
     sound_s = {sound: clip.duration_s for sound, clip in sounds.items()}
     rate = speech.settings.rate_wpm
     texts, timeline = speakable(session_plan(routine, sound_s, pace, length_s), rate)
+    phrases = phrases_for(routine.language)
+    texts += phrases.live()  # the sources' ways are not known yet
     if live:
-        texts += changeable_texts(routine, sound_s, rate)
-    texts += phrases_for(routine.language).live()  # the sources' ways are not known yet
+        texts += phrases.changes  # `h` confirms at the session's own pace
     wanted = tuple(dict.fromkeys(texts))
+    later: tuple[str, ...] = ()
+    if live:
+        later = tuple(
+            text
+            for text in dict.fromkeys(changeable_texts(routine, sound_s, rate))
+            if text not in wanted
+        )
     missing = sum(1 for text in wanted if not speech.has(text))
     cores = worker_count(missing) if speech.kind.parallel else 1
-    return Draft(timeline, wanted, PREPARE_S + missing * RENDER_S_PER_TEXT / cores, live)
+    ready_s = PREPARE_S + missing * RENDER_S_PER_TEXT / cores
+    return Draft(timeline, wanted, ready_s, live, later)
 
 
 def session_plan(

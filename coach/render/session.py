@@ -6,6 +6,7 @@ back to the speech engine, so a sink can never stall on, or fail at, speech.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -54,6 +55,11 @@ class Session:
                     f"internal: the clip for {name!r} is at {clip.sample_rate_hz} Hz, "
                     f"not the session's {SAMPLE_RATE_HZ}"
                 )
+
+    def with_speech(self, more: Mapping[str, Clip]) -> Session:
+        """The same session holding ``more`` clips too (rendered after it started: what a
+        change of pace may say)."""
+        return dataclasses.replace(self, speech={**self.speech, **more})
 
     def clip(self, event: Event) -> Clip:
         """The audio an event plays."""

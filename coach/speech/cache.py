@@ -128,13 +128,18 @@ class SpeechCache:
         texts: Iterable[str],
         progress: Callable[[float], None] = lambda fraction: None,
         workers: int | None = None,
+        *,
+        apart: bool = False,
     ) -> None:
         """Have every text ready: those not cached are rendered, in parallel when there are many.
 
         ``workers`` (default: one per CPU, when there are enough texts to pay for
         starting them) is how many processes render; 1 renders here, in this one.
         A custom engine, or a cache folder that cannot be written, renders here too.
-        ``progress`` hears the share of the missing texts done, now and then.
+        ``progress`` hears the share of the missing texts done, now and then (an exception
+        it raises stops the work: worker processes are killed).
+        ``apart``: render in a worker process even when one is enough, so this process
+        is not slowed (a session plays in it).
 
         Raises:
             SpeechError: a text could not be rendered.
@@ -145,8 +150,7 @@ class SpeechCache:
         count = workers if workers is not None else worker_count(len(missing))
         # Workers hand their clips over through the cache folder, with the real engine.
         if (
-            count > 1
-            and len(missing) > 1
+            ((count > 1 and len(missing) > 1) or apart)
             and self._engine_factory is None
             and self.kind.parallel
             and _writable(self.folder)

@@ -319,3 +319,98 @@ def test_the_screen_answers_a_command_within_100_ms(session: Session, command: C
         assert shown - pressed <= 0.1
     else:
         assert after[0][0] - pressed <= 0.1
+
+
+@dataclass
+class ArrivingLater:
+    """What a change of pace says, arriving at a given time on the clock (as ``render.later``
+    hands it over once its rendering is done)."""
+
+    clock: FakeClock
+    at_s: float
+    clips: dict[str, Clip]
+    asked: int = 0
+
+    @property
+    def pending(self) -> bool:
+        return self.clock.t - 100 < self.at_s
+
+    def take(self) -> dict[str, Clip] | None:
+        self.asked += 1
+        if self.pending or not self.clips:
+            return None
+        clips, self.clips = self.clips, {}
+        return clips
+
+
+def without_other_paces(session: Session) -> tuple[Session, dict[str, Clip]]:
+    """The session as a cold live start has it (only its own pace's words), and the rest."""
+    own = {*session.timeline.texts(), *EN.live(), *EN.changes}
+    started = Session(
+        session.timeline,
+        {t: c for t, c in session.speech.items() if t in own},
+        session.sounds,
+        session.routine,
+    )
+    return started, {t: c for t, c in session.speech.items() if t not in own}
+
+
+def test_a_change_whose_words_could_not_be_rendered_is_skipped_and_the_session_goes_on(
+    session: Session,
+) -> None:
+    started, _ = without_other_paces(session)
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    failed = ArrivingLater(clock, -1.0, {})  # done, with nothing to hand over
+    changes: list[Change] = []
+    keys = [(session.timeline.holds[0].start_s + 4.0, Command.FASTER)]
+    result = play_session(
+        started,
+        output,
+        clock,
+        controls=FakeControls(clock, keys),
+        on_change=changes.append,
+        later=failed,
+    )
+    assert result.completed
+    assert changes == []
+    assert output.played == [started.clip(e) for e in started.timeline.events]
+
+
+def test_a_change_of_pace_waits_for_its_speech_and_works_once_it_has_come(
+    session: Session,
+) -> None:
+    """Started before the other paces' cues were rendered: a change asked for before they
+    come waits for them while the session goes on as planned (nothing late, nothing lost),
+    and is made the moment they have come; one asked for after, at once."""
+    started, rest = without_other_paces(session)
+    assert rest
+    hold = session.timeline.holds[0]
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    later = ArrivingLater(clock, hold.start_s + 10.0, rest)
+    changes: list[Change] = []
+    keys = [(hold.start_s + 4.0, Command.FASTER), (hold.start_s + 12.0, Command.FASTER)]
+    result = play_session(
+        started,
+        output,
+        clock,
+        controls=FakeControls(clock, keys),
+        on_change=changes.append,
+        later=later,
+    )
+    assert result.completed
+    first, second = changes
+    # the first was made when its words came (a tick at most after), not when asked for;
+    # a change is logged once it has been confirmed aloud
+    left = EN.minutes_left(max(1, round((first.total_s - first.position_s) / 60)))
+    said_s = session.phrase(EN.faster).duration_s + session.phrase(left).duration_s
+    assert hold.start_s + 10.0 + said_s <= first.fired_s <= hold.start_s + 10.0 + said_s + TICK_S
+    assert second.fired_s >= hold.start_s + 12.0
+    assert (first.pace, second.pace) == (1.25, 1.5625) == (1.25, result.pace)
+    assert not later.clips  # taken, once
+    assert session.phrase(EN.faster) in output.played
+    # until then the session went on as planned: every clip before fired on time
+    before = [f for f in result.fired if f.fired_s < first.fired_s]
+    assert before
+    assert all(f.fired_s == pytest.approx(f.event.at_s, abs=1e-6) for f in before)
