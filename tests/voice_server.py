@@ -9,6 +9,7 @@ would, and can misbehave as a real network does: stall, break off, send a web pa
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -85,6 +86,9 @@ class Behaviour:
     stall_after: int | None = None
     """Send this many bytes of a model file, then nothing for ``stall_s``."""
     stall_s: float = 30.0
+    trickle_s: float | None = None
+    """Send a model file one byte at a time, this long apart (never a whole read's silence),
+    for its first 40 bytes, then close the connection (a test without a limit would hang)."""
     ranges: bool = True
     """Honour Range requests (a server without them sends the whole file again)."""
     requests: list[tuple[str, str | None]] = field(default_factory=list)
@@ -138,6 +142,14 @@ class VoiceServer:
         if model and b.break_after is not None:
             request.wfile.write(body[: b.break_after])
             request.wfile.flush()
+            request.close_connection = True
+            return
+        if model and b.trickle_s is not None:
+            with contextlib.suppress(OSError):  # the client gave up
+                for byte in body[:40]:
+                    request.wfile.write(bytes([byte]))
+                    request.wfile.flush()
+                    time.sleep(b.trickle_s)
             request.close_connection = True
             return
         if model and b.stall_after is not None:

@@ -41,6 +41,9 @@ DEFAULT_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/main/"
 """Piper's own voice repository (``voices.json`` and the voices, in Piper's layout)."""
 TIMEOUT_S = 30.0
 """How long a server may leave a request unanswered, or a download without a byte."""
+MIN_BYTES_PER_S = 1024
+"""Slower than this over a whole ``timeout`` and a download is given up (a server that
+trickles a byte now and then never times out a read): run again, it goes on from there."""
 MAX_INDEX_BYTES = 32 * 1024**2
 MAX_FILE_BYTES = 2 * 1024**3
 CHUNK = 256 * 1024
@@ -398,6 +401,7 @@ def _copy(
     url: str,
     timeout: float,
 ) -> None:
+    window_at, window_bytes = time.monotonic(), 0
     while have < file.size:
         try:
             # what has arrived, not a whole chunk: a stalled server's bytes are kept
@@ -418,6 +422,16 @@ def _copy(
         have += len(chunk)
         if told:
             told(len(chunk))
+        window_bytes += len(chunk)
+        if (spent := time.monotonic() - window_at) >= timeout:
+            if window_bytes < MIN_BYTES_PER_S * spent:
+                out.flush()  # what came is kept for the next run
+                raise NetworkError(
+                    f"{_host(url)} sent {file.name} at under {MIN_BYTES_PER_S // 1024} kB/s "
+                    f"for {spent:.0f} s ({_mb(have)} of {_mb(file.size)}); run `coach voices "
+                    "get` again later: it goes on from there"
+                )
+            window_at, window_bytes = time.monotonic(), 0
     if response.read(1):
         raise DownloadError(
             f"{url}: the server sent more than the {file.size} bytes its voices.json says; "

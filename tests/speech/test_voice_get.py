@@ -336,6 +336,22 @@ def test_a_server_that_stops_answering_times_out(
     assert part.stat().st_size == 10_000
 
 
+def test_a_server_that_trickles_is_given_up_not_waited_on_for_ever(
+    repo: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A byte every 0.2 s never leaves a read unanswered for the timeout: the rate gives it up
+    (under 1 kB/s over a whole timeout), what came is kept, and nothing is installed."""
+    monkeypatch.setenv("XDG_DATA_HOME", env["XDG_DATA_HOME"])
+    with serving(repo, Behaviour(trickle_s=0.2)) as server:
+        started = time.monotonic()
+        with pytest.raises(NetworkError, match=r"under 1 kB/s"):
+            get(VOICE_ID, base_url(server.url), timeout=1.0)
+        assert time.monotonic() - started < 6
+    part = voices(env) / ".partial" / VOICE_ID / f"{VOICE_ID}.onnx.part"
+    assert 0 < part.stat().st_size < 20
+    assert not (voices(env) / VOICE_ID).exists()
+
+
 def test_remove_takes_away_a_voice_got_and_only_that(
     tmp_path: Path, repo: Path, env: dict[str, str]
 ) -> None:
