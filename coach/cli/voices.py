@@ -120,7 +120,7 @@ def get(voice_id: str) -> None:
       coach voices get en_US-ljspeech-medium
       COACH_VOICES_URL=http://mirror.lan/piper-voices/ coach voices get en_US-ljspeech-medium
     """
-    from coach.speech.voice_get import Plan, base_url
+    from coach.speech.voice_fetch import Plan, base_url
     from coach.speech.voice_get import get as fetch
 
     bars = contextlib.ExitStack()

@@ -1,232 +1,53 @@
-"""Getting a catalogue voice: fetched, resumed, verified, and installed whole or not at all.
+"""Getting a catalogue voice: fetched (``voice_fetch``), verified, and installed whole or
+not at all.
 
-The voice repository has Piper's layout: a ``voices.json`` at its root lists each voice
-by id with its files (``LANG_FAMILY/LANG_CODE/NAME/QUALITY/ID.onnx``, ``.onnx.json``,
-``MODEL_CARD``), their sizes and MD5 digests. A voice is fetched into
-``VOICES/.partial/ID/`` (each file as ``NAME.part``, resumed with an HTTP range where a
-download broke off), every file's size and digest is checked, its model card must name
-the data licence the catalogue does, and its config must read as a voice; only then are
-the files moved to ``VOICES/ID/`` with a receipt (``coach-voice.json``), in one rename.
-Nothing here needs the neural extra.
+A voice is fetched into ``VOICES/.partial/ID/`` (each file as ``NAME.part``, resumed
+where a download broke off), every file's size and digest is checked, its model card
+must name the data licence the catalogue does, and its config must read as a voice;
+only then are the files moved to ``VOICES/ID/`` with a receipt (``coach-voice.json``),
+in one rename. Nothing here needs the neural extra.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import hashlib
-import http.client
 import json
 import os
 import re
 import shutil
-import socket
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
 
 from coach.errors import CoachError, OutputError, UsageError, VoiceError
-from coach.speech.catalogue import CatalogueVoice, catalogued
+from coach.speech.catalogue import catalogued
 from coach.speech.piper_voices import GOT_RECEIPT as RECEIPT
 from coach.speech.piper_voices import read_voice, voices_folder
+from coach.speech.voice_fetch import (
+    TIMEOUT_S,
+    DownloadError,
+    NetworkError,
+    Plan,
+    Progress,
+    RemoteFile,
+    fetch_file,
+    mb,
+    plan,
+    size_of,
+)
 
-DEFAULT_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/main/"
-"""Piper's own voice repository (``voices.json`` and the voices, in Piper's layout)."""
-TIMEOUT_S = 30.0
-"""How long a server may leave a request unanswered, or a download without a byte."""
-MIN_BYTES_PER_S = 1024
-"""Slower than this over a whole ``timeout`` and a download is given up (a server that
-trickles a byte now and then never times out a read): run again, it goes on from there."""
-MAX_INDEX_BYTES = 32 * 1024**2
-MAX_FILE_BYTES = 2 * 1024**3
-CHUNK = 256 * 1024
 PARTIAL = ".partial"
 SPARE_BYTES = 16 * 1024**2
 """Free space kept beyond what a voice needs, so a voice never fills the disk."""
-
-Progress = Callable[[int], None]
-"""Told each count of bytes as they arrive (and those a resume already had, first)."""
-
-
-class NetworkError(CoachError):
-    """The voice repository cannot be reached, or answered what no repository does."""
-
-
-class DownloadError(CoachError):
-    """What arrived is not the voice: its size, digest, card or config (nothing installed)."""
 
 
 class StoppedError(CoachError):
     """Ctrl-C during a download: what arrived is kept for the next ``voices get``."""
 
     exit_code = 130
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteFile:
-    path: str
-    """Its path in the repository: ``en/en_US/ljspeech/medium/en_US-ljspeech-medium.onnx``."""
-    size: int
-    md5: str
-
-    @property
-    def name(self) -> str:
-        return self.path.rsplit("/", 1)[-1]
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What getting one voice takes: its catalogue entry and its files on the server."""
-
-    voice: CatalogueVoice
-    base: str
-    files: tuple[RemoteFile, ...]
-
-    @property
-    def size(self) -> int:
-        return sum(file.size for file in self.files)
-
-
-def base_url(configured: str | None) -> str:
-    """The repository's base URL (the voices-url setting, checked as it is read), ending
-    in ``/``: Piper's own unless the user set another."""
-    url = configured or DEFAULT_URL
-    return url if url.endswith("/") else url + "/"
-
-
-def _open(url: str, *, start: int = 0, timeout: float) -> http.client.HTTPResponse:
-    """A response for ``url`` (from byte ``start``), its status checked.
-
-    Raises:
-        NetworkError: the server cannot be reached, timed out or answered an error.
-    """
-    request = urllib.request.Request(url, headers={"User-Agent": "coach (voices get)"})
-    if start:
-        request.add_header("Range", f"bytes={start}-")
-    try:
-        response: http.client.HTTPResponse = urllib.request.urlopen(request, timeout=timeout)
-    except urllib.error.HTTPError as err:
-        if err.code == 416 and start:
-            return err  # type: ignore[return-value]  # the range is past the end: see caller
-        raise NetworkError(
-            f"{url}: the server answered HTTP {err.code} ({err.reason}); "
-            "is voices-url (COACH_VOICES_URL) a Piper voice repository?"
-        ) from err
-    except TimeoutError as err:
-        raise NetworkError(_timed_out(url, timeout)) from err
-    except urllib.error.URLError as err:
-        reason = err.reason
-        if isinstance(reason, TimeoutError | socket.timeout):
-            raise NetworkError(_timed_out(url, timeout)) from err
-        said = reason.strerror if isinstance(reason, OSError) and reason.strerror else reason
-        raise NetworkError(
-            f"cannot reach {_host(url)} ({said}); coach needs the network to get a voice, "
-            "once: check it, or set voices-url (COACH_VOICES_URL) to a mirror"
-        ) from err
-    except (OSError, http.client.HTTPException, ValueError) as err:
-        raise NetworkError(f"{url}: the connection failed ({err}); try again") from err
-    return response
-
-
-def _host(url: str) -> str:
-    return urllib.parse.urlsplit(url).netloc
-
-
-def _timed_out(url: str, timeout: float) -> str:
-    return (
-        f"{_host(url)} did not answer within {timeout:g} s; try again later "
-        "(what arrived is kept, and the next `coach voices get` resumes)"
-    )
-
-
-def _web_page(response: http.client.HTTPResponse) -> bool:
-    kind = response.headers.get("Content-Type", "")
-    return kind.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml")
-
-
-def plan(voice_id: str, base: str, *, timeout: float = TIMEOUT_S) -> Plan:
-    """What getting ``voice_id`` from ``base`` takes, from the repository's ``voices.json``.
-
-    Raises:
-        UsageError: the voice is not in coach's catalogue.
-        NetworkError: the repository cannot be read, or does not list the voice as Piper does.
-    """
-    voice = catalogued(voice_id)
-    index_url = base + "voices.json"
-    with contextlib.closing(_open(index_url, timeout=timeout)) as response:
-        if _web_page(response):
-            raise NetworkError(
-                f"{index_url}: the server sent a web page, not Piper's voices.json; "
-                "is voices-url (COACH_VOICES_URL) a Piper voice repository?"
-            )
-        try:
-            raw = response.read(MAX_INDEX_BYTES + 1)
-        except (OSError, http.client.HTTPException) as err:
-            raise NetworkError(f"{index_url}: the download broke off ({err}); try again") from err
-    try:
-        if len(raw) > MAX_INDEX_BYTES:
-            raise ValueError("too big")
-        index = json.loads(raw)
-        if not isinstance(index, dict):
-            raise ValueError("not an object")
-    except (ValueError, RecursionError) as err:
-        raise NetworkError(
-            f"{index_url}: is not Piper's voices.json (it is not a JSON object of voices); "
-            "is voices-url (COACH_VOICES_URL) a Piper voice repository?"
-        ) from err
-    entry = index.get(voice_id)
-    if not isinstance(entry, dict):
-        raise NetworkError(
-            f"{index_url}: lists no voice {voice_id}; the repository may be another's, "
-            "or older: try Piper's own (unset voices-url)"
-        )
-    return Plan(voice, base, _files(voice_id, entry, index_url))
-
-
-def _files(voice_id: str, entry: dict[str, Any], index_url: str) -> tuple[RemoteFile, ...]:
-    """The voice's three files as the index lists them, each checked as data.
-
-    Raises:
-        NetworkError: a file is missing, or its path, size or digest is not one.
-    """
-    listed = entry.get("files")
-    wanted = {f"{voice_id}.onnx", f"{voice_id}.onnx.json", "MODEL_CARD"}
-    found: dict[str, RemoteFile] = {}
-    for path, info in listed.items() if isinstance(listed, dict) else ():
-        name = str(path).rsplit("/", 1)[-1]
-        if name not in wanted:
-            continue
-        size = info.get("size_bytes") if isinstance(info, dict) else None
-        md5 = info.get("md5_digest") if isinstance(info, dict) else None
-        parts = str(path).split("/")
-        if (
-            isinstance(size, bool)
-            or not isinstance(size, int)
-            or not 0 < size <= MAX_FILE_BYTES
-            or not isinstance(md5, str)
-            or not re.fullmatch(r"[0-9a-f]{32}", md5)
-            or any(part in ("", ".", "..") for part in parts)
-            or str(path).startswith("/")
-        ):
-            raise NetworkError(
-                f"{index_url}: its entry for {voice_id}'s {name} is damaged "
-                "(a path, a size and an MD5 digest are needed); try Piper's own repository"
-            )
-        found[name] = RemoteFile(str(path), size, md5)
-    missing = sorted(wanted - set(found))
-    if missing:
-        raise NetworkError(
-            f"{index_url}: lists no {', '.join(missing)} for {voice_id}; "
-            "a voice needs its model, its config and its model card"
-        )
-    return tuple(found[name] for name in sorted(found))
 
 
 def installed(voice_id: str, folder: Path | None = None) -> Path | None:
@@ -308,11 +129,11 @@ def get(
         told = progress(wanted) if progress else None
         try:
             for file in wanted.files:
-                _fetch(base, file, partial / f"{file.name}.part", told, timeout)
+                fetch_file(base, file, partial / f"{file.name}.part", told, timeout)
         except KeyboardInterrupt:
             raise StoppedError(
-                f"stopped getting {voice_id} at {_mb(_arrived(partial, wanted))} of "
-                f"{_mb(wanted.size)}; "
+                f"stopped getting {voice_id} at {mb(_arrived(partial, wanted))} of "
+                f"{mb(wanted.size)}; "
                 f"`coach voices get {voice_id}` again goes on from there"
             ) from None
         for file in wanted.files:
@@ -320,20 +141,9 @@ def get(
         return _install(folder, partial, wanted), wanted
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1e6:.1f} MB"
-
-
 def _arrived(partial: Path, wanted: Plan) -> int:
     """How many of the voice's bytes earlier tries (or this one) have kept."""
-    return sum(_size(partial / f"{file.name}.part") for file in wanted.files)
+    return sum(size_of(partial / f"{file.name}.part") for file in wanted.files)
 
 
 def _check_room(partial: Path, wanted: Plan) -> None:
@@ -341,101 +151,8 @@ def _check_room(partial: Path, wanted: Plan) -> None:
     free = shutil.disk_usage(partial).free
     if need + SPARE_BYTES > free:
         raise OutputError(
-            f"{partial.parent.parent}: {_mb(free)} free, and {wanted.voice.id} needs "
-            f"{_mb(need)} more; free some space and run `coach voices get` again"
-        )
-
-
-def _fetch(base: str, file: RemoteFile, part: Path, told: Progress | None, timeout: float) -> None:
-    """``file`` whole into ``part``, going on from what ``part`` holds.
-
-    Raises:
-        NetworkError: the server broke off or timed out (what arrived is kept).
-        DownloadError: the server sent a web page, or more than the file.
-        OutputError: the disk is full or cannot be written.
-    """
-    if part.is_symlink() or (part.exists() and not part.is_file()):
-        part.unlink()  # coach's own folder holds only files it wrote: never follow another
-    have = _size(part)
-    if have > file.size:  # not this file's: start again
-        part.unlink()
-        have = 0
-    if told and have:
-        told(have)
-    if have == file.size:
-        return
-    url = base + urllib.parse.quote(file.path)
-    response = _open(url, start=have, timeout=timeout)
-    with contextlib.closing(response):
-        status = getattr(response, "status", None) or response.getcode()
-        if status == 416:  # nothing past what we have: the check below says if it is whole
-            return
-        if _web_page(response):
-            raise DownloadError(
-                f"{url}: the server sent a web page, not {file.name}; "
-                "is voices-url (COACH_VOICES_URL) a Piper voice repository?"
-            )
-        if status != 206:  # the server sends it from the start
-            have = 0
-        try:
-            with part.open("r+b" if have else "wb") as out:
-                out.seek(have)
-                out.truncate()
-                _copy(response, out, file, have, told, url, timeout)
-        except OSError as err:
-            if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-                raise OutputError(
-                    f"{part.parent.parent.parent}: no room for {file.name} ({err.strerror}); "
-                    f"free {_mb(file.size - _size(part))} and run `coach voices get` again "
-                    "(it goes on from where it stopped)"
-                ) from err
-            raise OutputError(f"{part}: cannot be written ({err.strerror})") from err
-
-
-def _copy(
-    response: http.client.HTTPResponse,
-    out: BinaryIO,
-    file: RemoteFile,
-    have: int,
-    told: Progress | None,
-    url: str,
-    timeout: float,
-) -> None:
-    window_at, window_bytes = time.monotonic(), 0
-    while have < file.size:
-        try:
-            # what has arrived, not a whole chunk: a stalled server's bytes are kept
-            chunk = response.read1(min(CHUNK, file.size - have))
-        except TimeoutError as err:
-            raise NetworkError(_timed_out(url, timeout)) from err
-        except (OSError, http.client.HTTPException) as err:
-            raise NetworkError(
-                f"{_host(url)} broke off {file.name} at {_mb(have)} of {_mb(file.size)} ({err}); "
-                "run `coach voices get` again: it goes on from there"
-            ) from err
-        if not chunk:
-            raise NetworkError(
-                f"{_host(url)} broke off {file.name} at {_mb(have)} of {_mb(file.size)}; "
-                "run `coach voices get` again: it goes on from there"
-            )
-        out.write(chunk)
-        have += len(chunk)
-        if told:
-            told(len(chunk))
-        window_bytes += len(chunk)
-        if (spent := time.monotonic() - window_at) >= timeout:
-            if window_bytes < MIN_BYTES_PER_S * spent:
-                out.flush()  # what came is kept for the next run
-                raise NetworkError(
-                    f"{_host(url)} sent {file.name} at under {MIN_BYTES_PER_S // 1024} kB/s "
-                    f"for {spent:.0f} s ({_mb(have)} of {_mb(file.size)}); run `coach voices "
-                    "get` again later: it goes on from there"
-                )
-            window_at, window_bytes = time.monotonic(), 0
-    if response.read(1):
-        raise DownloadError(
-            f"{url}: the server sent more than the {file.size} bytes its voices.json says; "
-            "nothing was installed (is voices-url a Piper voice repository?)"
+            f"{partial.parent.parent}: {mb(free)} free, and {wanted.voice.id} needs "
+            f"{mb(need)} more; free some space and run `coach voices get` again"
         )
 
 
@@ -445,7 +162,7 @@ def _verify(part: Path, file: RemoteFile, voice_id: str) -> None:
     Raises:
         DownloadError: it is not.
     """
-    size = _size(part)
+    size = size_of(part)
     if size != file.size:
         raise NetworkError(
             f"{file.name}: {size} of its {file.size} bytes arrived; "

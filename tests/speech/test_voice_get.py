@@ -18,7 +18,8 @@ import pytest
 
 from coach.speech.catalogue import CLEAN_LICENCES, catalogue
 from coach.speech.piper_voices import find_voice, found_voices
-from coach.speech.voice_get import NetworkError, base_url, get
+from coach.speech.voice_fetch import NetworkError, base_url
+from coach.speech.voice_get import get
 from tests.alsa_capture import as_heard, capture_home
 from tests.conftest import as_at_a_shell, coach_command
 from tests.speech.user import coach, one_line, own_user
