@@ -10,14 +10,16 @@ skipping move the zero, never the plan.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 from coach.audio import Clip
 from coach.errors import AudioDeviceError, Terminated
+from coach.play.changing import Changing, Later
 from coach.play.done import DoneHolds
-from coach.play.moves import CHANGES, plan_change, skip_target
+from coach.play.moves import CHANGES, skip_target
 from coach.play.output import WAKE_AFTER_S, Opening, Output, Playing
+from coach.play.still import TICK_S, QuitPressed, StandingStill
 from coach.play.transport import (
     Change,
     Clock,
@@ -33,33 +35,14 @@ from coach.play.transport import (
 from coach.render.session import Session
 from coach.timeline.events import EPSILON_S, Event, Timeline
 
-TICK_S = 0.05
-"""How often keys are read and the display redrawn while waiting."""
 QUIET_BEFORE_DEADLINE_S = 0.02
 """No redraw this close to a deadline, so drawing never makes a clip late."""
 LEAD_SLACK_S = 0.05
 """A clip fired this little late into its lead-in still has all of it (a whole lead-in is
 the same every time); later, only what is left of it."""
-REMIND_EVERY_S = 30.0
-"""While waiting for the person to be ready, say so again this often."""
 
 
-class Later(Protocol):
-    """Clips a session may need later, rendered while it plays (``render.later``)."""
-
-    def take(self) -> Mapping[str, Clip] | None:
-        """The clips, once they are all ready (and only the first time); else None."""
-
-    @property
-    def pending(self) -> bool:
-        """Still rendering (False once the clips are ready, or could not be made)."""
-
-
-class _Stop(Exception):
-    """The user quit: unwinds to ``Player.play``."""
-
-
-class Player:
+class Player(Changing, StandingStill):
     """Fires a session's events on time, obeying pause, next, back and quit."""
 
     def __init__(
@@ -134,18 +117,6 @@ class Player:
             return self.pending.popleft()
         return self.controls.poll()
 
-    def later_came(self) -> bool:
-        """Whether what a change may say has come (into the session) or never will."""
-        if self.later is None:
-            return True
-        more = self.later.take()
-        if more:
-            self.session = self.session.with_speech(more)
-        elif self.later.pending:
-            return False
-        self.later = None
-        return True
-
     def position(self) -> float:
         """Where the session is on its timeline; it does not move while paused."""
         if self.paused_at is not None:
@@ -182,7 +153,7 @@ class Player:
                     self.fire(self.index, self.events[self.index])
                     self.index += 1
             self.finish_playing()
-        except _Stop:
+        except QuitPressed:
             return self.result(StopReason.QUIT)
         except KeyboardInterrupt:
             self.stop_playing()
@@ -316,11 +287,11 @@ class Player:
         """Carry out a command.
 
         Raises:
-            _Stop: the user quit.
+            QuitPressed: the user quit.
         """
         if command is Command.QUIT:
             self.stop_playing()
-            raise _Stop
+            raise QuitPressed
         if command is Command.PAUSE:
             if not self.ready_early():
                 self.pause()
@@ -330,132 +301,6 @@ class Player:
             position = self.position()
             self.done.reached(self.timeline, position)
             self.jump(skip_target(self.timeline, command, position))
-
-    def next_gate(self, until_s: float) -> float | None:
-        """The end of a hold until ready that comes before ``until_s`` and is not yet passed."""
-        position = self.position()
-        for gate in self.gates:
-            if gate > until_s + EPSILON_S:
-                return None
-            if gate >= position - EPSILON_S and gate not in self.passed:
-                return gate
-        return None
-
-    def wait_ready(self, gate_s: float) -> None:
-        """Hold the session at the end of a hold until ready, reminding now and then.
-
-        Space goes on; n and b skip as ever; q quits.
-
-        Raises:
-            _Stop: the user quit while coach waited.
-        """
-        self.paused_at = gate_s
-        self.done.reached(self.timeline, gate_s)
-        deferred: list[Command] = []
-        reminder = self.session.ready_text
-        next_reminder = self.clock.now()
-        while True:
-            if not getattr(self.controls, "interactive", True):
-                command: Command | None = Command.PAUSE  # no one can say ready any more: go on
-            else:
-                if reminder and self.clock.now() >= next_reminder:
-                    self.say_now(reminder)
-                    next_reminder = self.clock.now() + REMIND_EVERY_S
-                command = self.poll()
-            if command is Command.QUIT:
-                self.stop_playing()
-                raise _Stop
-            if command in (Command.PAUSE, Command.NEXT, Command.BACK):
-                self.paused_at = None
-                if command is Command.PAUSE:
-                    self.passed.add(gate_s)
-                    self.jump(gate_s)
-                else:
-                    self.jump(skip_target(self.timeline, command, gate_s))
-                self.pending.extendleft(reversed(deferred))
-                return
-            if command is not None:  # +, - and h wait: nothing runs while coach waits
-                deferred.append(command)
-            self.display.tick(gate_s, paused=False, waiting=True)
-            self.clock.sleep_until(self.clock.now() + TICK_S)
-
-    def ready_early(self) -> bool:
-        """Space inside a hold until ready: the person is ready now, so it ends here."""
-        position = self.position()
-        for hold in self.timeline.holds:
-            if hold.until_ready and hold.start_s <= position < hold.end_s:
-                self.passed.add(hold.end_s)
-                self.done.reached(self.timeline, hold.end_s)  # ready: the hold is done
-                self.jump(hold.end_s)
-                return True
-        return False
-
-    def change(self, command: Command) -> None:
-        """Re-plan the rest of the session at a new pace, or with this hold longer.
-
-        The pure planner plans the routine again (with the session's own clips);
-        the position maps onto the new plan (a hold keeps the part already done),
-        and coach confirms aloud while the position stands still. Changes pressed
-        together (a burst of keys, or keys pressed during a confirmation) are each
-        carried out, in order, and confirmed once, for where they lead. A change
-        that cannot be made (the pace at its limit, too fast for the instructions,
-        `h` outside a timed hold) is skipped, silently. Changes asked for while what
-        they may say is still rendering (``render.later``) are made once it has come.
-        """
-        if not self.later_came():  # the session goes on; the change is made once it can be
-            self.awaiting.extend([command, *self.more_changes()])
-            return
-        position = self.resume_position()
-        self.done.reached(self.timeline, position)
-        timeline, extend = self.timeline, dict(self.extend)
-        made: list[tuple[Command, Timeline, float]] = []
-        for each in (command, *self.more_changes()):
-            planned = plan_change(self.session, each, timeline, position, extend)
-            if planned is not None:
-                timeline, position, extend = planned
-                made.append((each, timeline, position))
-        if not made:
-            return
-        say = timeline.phrases
-        last = made[-1][0]
-        if last is Command.LONGER:
-            confirm = [say.longer]
-        else:
-            faster = timeline.pace > self.timeline.pace or (
-                timeline.pace == self.timeline.pace and last is Command.FASTER
-            )
-            left_min = max(1, round((timeline.total_s - position) / 60))
-            confirm = [say.faster if faster else say.slower, say.minutes_left(left_min)]
-        if any(text not in self.session.speech for text in confirm):
-            return  # it could not be rendered (``render.later`` failed): cannot be made
-        self.timeline, self.events, self.extend = timeline, timeline.events, extend
-        self.gates = self.gates_of(timeline)
-        # gates at or before the new position were passed (changes are never made while waiting)
-        self.passed = {gate for gate in self.gates if gate <= position + EPSILON_S}
-        self.paused_at = position  # the confirmation is said with the session standing still
-        self.display.replanned(timeline)  # the new pace is seen at once, before it is said
-        self.display.tick(position, paused=False)
-        try:
-            for text in confirm:
-                self.say_now(text)
-        finally:
-            self.paused_at = None
-        self.jump(position)
-        fired_s = self.clock.now() - self.started
-        for each, planned_timeline, moved_to in made:
-            self.on_change(
-                Change(each, planned_timeline.pace, moved_to, planned_timeline.total_s, fired_s)
-            )
-
-    def more_changes(self) -> list[Command]:
-        """Changes already waiting right behind this one; anything else waits its turn."""
-        found: list[Command] = []
-        while (command := self.poll()) is not None:
-            if command not in CHANGES:
-                self.pending.appendleft(command)
-                break
-            found.append(command)
-        return found
 
     def jump(self, position_s: float) -> None:
         """Continue from ``position_s`` into the timeline, now."""
@@ -479,41 +324,6 @@ class Player:
         if self.index < len(self.events):
             position = min(position, self.events[self.index].at_s)
         return position
-
-    def pause(self) -> None:
-        """Freeze the position until the next space (or a skip, which resumes there).
-
-        Raises:
-            _Stop: the user quit while paused.
-        """
-        position = self.resume_position()
-        self.done.reached(self.timeline, position)
-        self.paused_at = position
-        deferred: list[Command] = []
-        self.stop_playing()
-        self.display.tick(position, paused=True)  # seen at once, before it is said
-        self.say_now(self.session.paused_text)
-        while True:
-            command = self.poll()
-            if command is Command.QUIT:
-                self.stop_playing()
-                raise _Stop
-            if command is Command.PAUSE:
-                break
-            if command in (Command.NEXT, Command.BACK):
-                self.paused_at = skip_target(self.timeline, command, position)
-                break
-            if command is not None:  # +, - and h: carried out once the session goes on
-                deferred.append(command)
-            self.display.tick(position, paused=True)
-            self.clock.sleep_until(self.clock.now() + TICK_S)
-        assert self.paused_at is not None
-        self.display.tick(self.paused_at, paused=False)  # going on: shown before it is said
-        self.say_now(self.timeline.phrases.resuming)
-        resume_at = self.paused_at
-        self.paused_at = None
-        self.jump(resume_at)
-        self.pending.extendleft(reversed(deferred))
 
 
 def play_session(

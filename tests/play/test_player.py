@@ -22,7 +22,8 @@ from coach.audio import Clip
 from coach.language.table import TABLE
 from coach.play.clock import MonotonicClock
 from coach.play.output import WAKE_AFTER_S, WAKE_LEAD_S
-from coach.play.player import TICK_S, play_session
+from coach.play.player import play_session
+from coach.play.still import TICK_S
 from coach.play.transport import Command, PlayResult, StopReason
 from coach.render.build import build_session, load_sounds
 from coach.render.session import Session

@@ -16,7 +16,8 @@ from coach.audio import Clip
 from coach.language.table import TABLE
 from coach.plan.planner import plan_session
 from coach.play.moves import LONGER_S
-from coach.play.player import TICK_S, play_session
+from coach.play.player import play_session
+from coach.play.still import TICK_S
 from coach.play.transport import Change, Command, PlayResult
 from coach.render.build import changeable_texts
 from coach.render.session import Session
