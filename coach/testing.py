@@ -274,6 +274,8 @@ def check_engine(kind: EngineKind, text: str = "Ball under your left calf.") -> 
     assert clip.peak_dbfs() > -40, "render(): it is heard"
     again = engine.render(text, settings)
     assert again.frames == clip.frames, "render(): the same text, the same length"
+    for named in (None, *(v.id for v in voices[:3]), "no/such-voice-at-all"):
+        assert isinstance(kind.credit(named), str), f"credit({named!r}): a str, never raises"
     try:
         engine.render(text, SpeechSettings(voice="no/such-voice-at-all", engine=kind.name))
     except VoiceError:
@@ -299,7 +301,8 @@ def check_source(kind: SourceKind, context: SourceContext | None = None) -> None
 
 def check_format(fmt: Format, folder: Path) -> Path:
     """A format keeps the seam's contract: at its own rate it writes a whole session that
-    its tags can be written into, and refuses a rate it cannot carry. Returns the file."""
+    its tags and a voice's credit can be written into, and refuses a rate it cannot carry.
+    Returns the file."""
     check_settings(fmt.settings)
     rate = fmt.rate_hz()
     assert rate in fmt.sample_rates_hz, f"rate_hz(): {rate} is not one of its rates"
@@ -312,6 +315,8 @@ def check_format(fmt: Format, folder: Path) -> Path:
     assert path.stat().st_size > 0, "open(): nothing was written"
     fmt.tag(path, session.timeline)
     assert path.stat().st_size > 0, "tag(): the file is gone"
+    fmt.credit(path, "Spoken by a contract voice; data: public domain")
+    assert path.stat().st_size > 0, "credit(): the file is gone"
     try:
         fmt.rate_hz(7)
     except CoachError:

@@ -17,7 +17,13 @@ import click
 import platformdirs
 
 from coach.cli.group import EXIT_INTERRUPTED, EXIT_TERMINATED
-from coach.cli.options import SessionOptions, prepare, routine_file, session_speech
+from coach.cli.options import (
+    SessionOptions,
+    prepare,
+    routine_file,
+    session_speech,
+    spoken_credit,
+)
 from coach.control.sources import Merged, SourceContext, SourceKind, open_sources
 from coach.errors import (
     AudioDeviceError,
@@ -80,8 +86,9 @@ def export_instead(
         ) from err
     click.echo(f"coach: {err}", err=True)
     check_target(fallback, force=force)
-    session = prepare(routine, *options.as_args())
-    result = export_session(session, fallback, force=force)
+    speech = session_speech(routine, options.rate, options.voice, options.engine)
+    session = prepare(routine, *options.as_args(), speech=speech)
+    result = export_session(session, fallback, force=force, credit=spoken_credit(speech))
     click.echo(
         f"coach: wrote the session to {result.path} instead "
         f"({minutes_seconds(result.duration_s)}); play it on any device",

@@ -286,6 +286,11 @@ def session_speech(
     return make_speech(rate, voice, engine)
 
 
+def spoken_credit(speech: SpeechCache) -> str:
+    """What an exported file's comment says of the voice that speaks it (empty: nothing)."""
+    return engine_kind(speech.settings.engine).credit(speech.settings.voice)
+
+
 def speaker(
     language: str, voice: str | None, engine: str = DEFAULT_ENGINE
 ) -> tuple[str | None, str]:

@@ -19,6 +19,7 @@ from coach.cli.options import (
     routine_file,
     session_options,
     session_speech,
+    spoken_credit,
 )
 from coach.cli.progress import Progress
 from coach.errors import (
@@ -173,7 +174,8 @@ def export(
     rate_hz = int(sample_rate) if sample_rate else None
     format_name = check_outputs(routine, target, format_name, rate_hz, cues_path, force=force)
     loaded = read_part(routine, from_exercise, to_exercise)
-    session = prepare(loaded, pace, length, rate, voice, engine)
+    speech = session_speech(loaded, rate, voice, engine)
+    session = prepare(loaded, pace, length, rate, voice, engine, speech=speech)
     with Progress(sys.stderr) as progress:
         result = export_session(
             session,
@@ -182,6 +184,7 @@ def export(
             format_name=format_name,
             sample_rate_hz=rate_hz,
             progress=progress.update,
+            credit=spoken_credit(speech),
         )
     if cues_path is not None:
         try:

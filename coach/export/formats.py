@@ -46,6 +46,10 @@ def no_tags(path: Path, timeline: Timeline) -> None:
     """For formats whose players read no tags (WAV: its length and samples are the point)."""
 
 
+def no_credit(path: Path, credit: str) -> None:
+    """For formats that carry no comment (WAV)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Format:
     name: str
@@ -53,6 +57,9 @@ class Format:
     """An encoder writing ``path`` at a sample rate; closed (the file complete) on exit."""
     tag: Callable[[Path, Timeline], None] = no_tags
     """Title, routine and chapters written into the finished file."""
+    credit: Callable[[Path, str], None] = no_credit
+    """The voice that speaks, and the licence of its data (the credit a CC-BY voice needs),
+    written into the tagged file as its comment."""
     sample_rates_hz: tuple[int, ...] = SAMPLE_RATES_HZ
     """The rates it can carry; where the speech's own is not one, it is written at the
     nearest above it (``rate_hz``)."""

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from coach.export.formats import Encoder, Format
 from coach.export.libsndfile import MP3 as LIBSNDFILE_MP3
-from coach.export.libsndfile import id3
+from coach.export.libsndfile import id3, id3_credit
 
 if TYPE_CHECKING:
     import numpy as np
@@ -146,4 +146,4 @@ def open_mp3(path: Path, sample_rate_hz: int) -> Iterator[Encoder]:
             encoder.close()
 
 
-MP3 = Format("mp3", open_mp3, id3)
+MP3 = Format("mp3", open_mp3, id3, id3_credit)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from coach.export.formats import Encoder, Format, no_tags
+from coach.export.formats import Encoder, Format, no_credit, no_tags
 from coach.timeline.events import Timeline
 
 
@@ -50,12 +50,26 @@ def vorbis_comments(path: Path, timeline: Timeline) -> None:
     write_vorbis_comments(path, timeline)
 
 
+def id3_credit(path: Path, credit: str) -> None:
+    """The voice and its data's licence as an ID3 comment (MP3)."""
+    from coach.export.tags import write_id3_comment
+
+    write_id3_comment(path, credit)
+
+
+def vorbis_credit(path: Path, credit: str) -> None:
+    """The voice and its data's licence as a Vorbis COMMENT (FLAC, Ogg)."""
+    from coach.export.tags import write_vorbis_comment
+
+    write_vorbis_comment(path, credit)
+
+
 WAV, FLAC, OGG, MP3 = (
-    Format(name, sound_file(container, subtype), tag)
-    for name, container, subtype, tag in (
-        ("wav", "WAV", "PCM_16", no_tags),
-        ("flac", "FLAC", "PCM_16", vorbis_comments),
-        ("ogg", "OGG", "VORBIS", vorbis_comments),
-        ("mp3", "MP3", "MPEG_LAYER_III", id3),
+    Format(name, sound_file(container, subtype), tag, credit)
+    for name, container, subtype, tag, credit in (
+        ("wav", "WAV", "PCM_16", no_tags, no_credit),
+        ("flac", "FLAC", "PCM_16", vorbis_comments, vorbis_credit),
+        ("ogg", "OGG", "VORBIS", vorbis_comments, vorbis_credit),
+        ("mp3", "MP3", "MPEG_LAYER_III", id3, id3_credit),
     )
 )

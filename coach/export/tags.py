@@ -7,7 +7,7 @@ from typing import Any
 
 import mutagen
 from mutagen._vorbis import VCommentDict
-from mutagen.id3 import CHAP, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags
+from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags
 from mutagen.id3._tags import save_frame
 
 from coach.export.chapters import chapters, vtt_time
@@ -81,4 +81,20 @@ def write_vorbis_comments(path: Path, timeline: Timeline) -> None:
     for number, mark in enumerate(chapters(timeline), start=1):
         audio[f"CHAPTER{number:03d}"] = vtt_time(mark.start_s)
         audio[f"CHAPTER{number:03d}NAME"] = mark.title
+    audio.save()
+
+
+def write_id3_comment(path: Path, comment: str) -> None:
+    """A comment frame added to the file's ID3 tags (its chapters kept in time order)."""
+    tags = _ChaptersInOrder(path)
+    tags.add(COMM(encoding=3, lang="eng", desc="", text=[comment]))
+    tags.save(path, v2_version=4)
+
+
+def write_vorbis_comment(path: Path, comment: str) -> None:
+    """A COMMENT added to the file's Vorbis comments (Ogg, FLAC)."""
+    audio: Any = mutagen.File(path)
+    if audio is None or not isinstance(audio.tags, VCommentDict):
+        raise OSError(f"{path}: not a file that carries Vorbis comments (FLAC, Ogg)")
+    audio["COMMENT"] = comment
     audio.save()

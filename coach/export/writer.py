@@ -132,9 +132,11 @@ def export_session(
     format_name: str | None = None,
     sample_rate_hz: int | None = None,
     progress: Callable[[float], None] = lambda fraction: None,
+    credit: str = "",
 ) -> ExportResult:
     """Write the session to ``target`` in the format its name (or ``format_name``) says, at
-    ``sample_rate_hz`` (None: the format's own, ``Format.rate_hz``).
+    ``sample_rate_hz`` (None: the format's own, ``Format.rate_hz``). ``credit``: the voice
+    and its data's licence, for the file's comment (``EngineKind.credit``; empty: none).
 
     Raises:
         TargetError: the target or an option cannot work (checked before any work).
@@ -153,6 +155,8 @@ def export_session(
                     frames += len(block)
                     progress(min(frames / total, 1.0) if total else 1.0)
             fmt.tag(tmp, session.timeline)
+            if credit:
+                fmt.credit(tmp, credit)
             check_new_file(target, force=force)  # it may have appeared while we worked
     except (OSError, RuntimeError) as err:  # soundfile's LibsndfileError is a RuntimeError
         reason = getattr(err, "strerror", None) or str(err).rstrip(".")

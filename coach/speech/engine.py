@@ -86,6 +86,9 @@ class EngineKind:
     """How to get voices, said when the user has none (empty: the engine has its own)."""
     settings: tuple[Key, ...] = ()
     """What it can be told: config settings (and options, where a key names its commands)."""
+    credit: Callable[[str | None], str] = lambda voice: ""
+    """What an exported file's comment says of a voice: which it is, and the licence of its
+    data with the credit it needs (empty: nothing to say, as for eSpeak NG's own)."""
     prefer: Callable[[str, Mapping[str, Any]], str | None] = lambda language, options: None
     """A voice of its own that the user's settings (its ``settings`` in force, by name) prefer
     for a language over the default engine's; None: none."""

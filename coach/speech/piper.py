@@ -222,6 +222,20 @@ def _listed(voice: PiperVoice) -> Voice:
     return Voice(voice.id, f"{voice.language}, Piper, {data}{voice.model}", (voice.language,))
 
 
+def credit(voice: str | None) -> str:
+    """The voice that speaks an exported file, and its data's licence and credit where
+    `coach voices get` recorded them (a voice of the user's own: its id only)."""
+    if voice is None:
+        return ""
+    try:
+        found = find_voice(voice)
+    except VoiceError:
+        return ""
+    licence = got_licence(found)
+    data = f"; data: {licence}" if licence else ""
+    return f"Spoken by the Piper voice {found.id}{data}"
+
+
 def prefer(language: str, options: Mapping[str, Any]) -> str | None:
     """The user's voice for ``language`` that their settings prefer: with ``neural`` unset,
     one that ``coach voices get`` got (so the voice you get is the voice you hear), when
@@ -285,4 +299,5 @@ ENGINE = EngineKind(
         ),
     ),
     prefer=prefer,
+    credit=credit,
 )

@@ -353,6 +353,48 @@ def test_a_server_that_trickles_is_given_up_not_waited_on_for_ever(
     assert not (voices(env) / VOICE_ID).exists()
 
 
+@pytest.mark.slow
+def test_an_export_names_its_voice_and_the_licence_of_its_data(
+    tmp_path: Path, repo: Path, env: dict[str, str]
+) -> None:
+    """The file's comment says which voice speaks and its data's licence, with the credit a
+    CC-BY voice needs (as its receipt records it); eSpeak NG's files carry no comment."""
+    import mutagen
+
+    with serving(repo) as server:
+        assert get_voice(env, server.url).returncode == 0
+    part = ["smr-legs", "--from", "calves", "--to", "calves", "--pace", "4"]
+
+    def comment(name: str, *extra: str) -> list[str]:
+        target = tmp_path / name
+        made = coach("export", *part, "-o", str(target), "--force", *extra, env=env)
+        assert made.returncode == 0, made.stderr
+        audio: Any = mutagen.File(target)
+        if name.endswith(".mp3"):
+            return [str(frame) for frame in audio.tags.getall("COMM")]
+        return list(audio.get("COMMENT", []))
+
+    for name in ("a.mp3", "a.ogg", "a.flac", "a.opus"):
+        (said,) = comment(name)
+        assert VOICE_ID in said
+        assert "public domain" in said
+    assert comment("e.mp3", "--engine", "espeak") == []
+    assert comment("e.ogg", "--engine", "espeak") == []
+    # a CC-BY voice's credit, from what `voices get` recorded
+    receipt = voices(env) / VOICE_ID / "coach-voice.json"
+    record = json.loads(receipt.read_text())
+    record.update(licence="CC BY 4.0", attribution="Jane Roe, The Example Corpus")
+    receipt.write_text(json.dumps(record))
+    (said,) = comment("b.mp3")
+    assert "CC BY 4.0" in said
+    assert "Jane Roe, The Example Corpus" in said
+    # the chapters stay in time order with the comment added (players list them as stored)
+    audio: Any = mutagen.File(tmp_path / "b.mp3")
+    starts = [frame.start_time for frame in audio.tags.values() if frame.FrameID == "CHAP"]
+    assert starts == sorted(starts)
+    assert len(starts) > 1
+
+
 def test_remove_takes_away_a_voice_got_and_only_that(
     tmp_path: Path, repo: Path, env: dict[str, str]
 ) -> None:
