@@ -395,6 +395,39 @@ def test_an_export_names_its_voice_and_the_licence_of_its_data(
     assert len(starts) > 1
 
 
+def test_a_disk_without_room_for_the_voice_is_said_before_anything_is_fetched(
+    repo: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The free space the file system reports (here, made smaller than the voice and the
+    spare coach keeps) is checked first: one line, no model byte fetched; what a resume
+    already has counts, so a disk with room for the rest goes on."""
+    import shutil
+
+    from coach.errors import OutputError
+    from coach.speech.voice_get import SPARE_BYTES
+
+    monkeypatch.setenv("XDG_DATA_HOME", env["XDG_DATA_HOME"])
+    real = shutil.disk_usage
+    size = sum(f.stat().st_size for f in (repo / VOICE_DIR).iterdir())
+    free = {"bytes": size + SPARE_BYTES - 1}  # one byte short
+
+    def reported(path: Any) -> Any:
+        return real(path)._replace(free=free["bytes"])
+
+    monkeypatch.setattr(shutil, "disk_usage", reported)
+    with serving(repo) as server:
+        with pytest.raises(OutputError, match="free some space"):
+            get(VOICE_ID, base_url(server.url))
+        assert [p for p, _ in server.behaviour.requests] == ["/voices.json"]
+    assert not (voices(env) / VOICE_ID).exists()
+    # half of the model already here: the room for the other half is enough
+    part = voices(env) / ".partial" / VOICE_ID / f"{VOICE_ID}.onnx.part"
+    part.write_bytes((repo / VOICE_DIR / f"{VOICE_ID}.onnx").read_bytes()[:200_000])
+    with serving(repo) as server:
+        get(VOICE_ID, base_url(server.url))
+    installed_as_served(env, repo)
+
+
 def test_remove_takes_away_a_voice_got_and_only_that(
     tmp_path: Path, repo: Path, env: dict[str, str]
 ) -> None:
