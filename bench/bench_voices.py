@@ -235,6 +235,59 @@ def main() -> None:
             f"{f['live_warm_s']:>6.2f}s {f['late_warm_s']:>6.2f}s"
         )
     print("targets (neural voice): first word <= 1 s cold, as eSpeak NG warm; no clip late")
+    models = [voice for _, _, voice in piper_models()]
+    if models:
+        print()
+        print("a Piper model loaded with ONNX Runtime's graph optimisations (its default) and as")
+        print("stored (coach's): seconds to load, and RTF over 8 runs of one 160-phoneme input")
+        print(f"{'model':<40} {'load, optimised':>16} {'as stored':>10} {'RTF':>6} {'RTF':>6}")
+        for model in models:
+            (a_load, a_rtf), (b_load, b_rtf) = model_load(model, True), model_load(model, False)
+            print(
+                f"{Path(model).stem:<40} {a_load:>15.3f}s {b_load:>9.3f}s {a_rtf:>6.3f} "
+                f"{b_rtf:>6.3f}   load x{a_load / b_load:.1f}"
+            )
+
+
+def piper_models() -> list[tuple[str, str, str]]:
+    """(label, engine, voice) of the Piper voices measured that are speech (their files)."""
+    with tempfile.TemporaryDirectory() as folder:
+        rows = engines(Path(folder))
+        return [
+            (label, engine, voice)
+            for label, engine, voice in rows
+            if voice and engine == "piper" and Path(voice).is_file() and "tones" not in label
+        ]
+
+
+def model_load(model: str, optimised: bool) -> tuple[float, float]:
+    """Seconds to load ``model`` in ONNX Runtime (one thread), with or without its graph
+    optimisations, and the RTF of 8 runs of one input (the same for both)."""
+    import os
+
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+    import numpy as np
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    if not optimised:
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+    started = time.perf_counter()
+    session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    load_s = time.perf_counter() - started
+    ids = np.array([[1, *([20, 30, 40, 50, 25, 35, 60, 12] * 20), 2]], dtype=np.int64)
+    feeds = {
+        "input": ids,
+        "input_lengths": np.array([ids.shape[1]], dtype=np.int64),
+        "scales": np.array([0.667, 1.0, 0.8], dtype=np.float32),
+    }
+    if "sid" in {i.name for i in session.get_inputs()}:
+        feeds["sid"] = np.array([0], dtype=np.int64)
+    started = time.perf_counter()
+    samples = sum(session.run(None, feeds)[0].size for _ in range(8))
+    return load_s, (time.perf_counter() - started) / (samples / 22050)
 
 
 if __name__ == "__main__":
