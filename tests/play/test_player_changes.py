@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from coach.audio import Clip
 from coach.language.table import TABLE
 from coach.plan.planner import plan_session
+from coach.play.changing import Later
 from coach.play.moves import LONGER_S
 from coach.play.player import play_session
 from coach.play.still import TICK_S
@@ -52,13 +54,22 @@ def session() -> Session:
 
 
 def press(
-    session: Session, keys: list[tuple[float, Command]]
+    session: Session,
+    keys: list[tuple[float, Command]],
+    later: Callable[[FakeClock], Later] | None = None,
 ) -> tuple[PlayResult, FakeOutput, list[Change]]:
+    """Play ``session`` on a fake clock with ``keys`` pressed (and what ``later`` makes on
+    that clock handed over, when it comes)."""
     clock = FakeClock()
     output = FakeOutput(clock)
     changes: list[Change] = []
     result = play_session(
-        session, output, clock, controls=FakeControls(clock, keys), on_change=changes.append
+        session,
+        output,
+        clock,
+        controls=FakeControls(clock, keys),
+        on_change=changes.append,
+        later=later(clock) if later else None,
     )
     return result, output, changes
 
@@ -360,19 +371,9 @@ def test_a_change_whose_words_could_not_be_rendered_is_skipped_and_the_session_g
     session: Session,
 ) -> None:
     started, _ = without_other_paces(session)
-    clock = FakeClock()
-    output = FakeOutput(clock)
-    failed = ArrivingLater(clock, -1.0, {})  # done, with nothing to hand over
-    changes: list[Change] = []
     keys = [(session.timeline.holds[0].start_s + 4.0, Command.FASTER)]
-    result = play_session(
-        started,
-        output,
-        clock,
-        controls=FakeControls(clock, keys),
-        on_change=changes.append,
-        later=failed,
-    )
+    # done, with nothing to hand over
+    result, output, changes = press(started, keys, lambda clock: ArrivingLater(clock, -1.0, {}))
     assert result.completed
     assert changes == []
     assert output.played == [started.clip(e) for e in started.timeline.events]
@@ -387,19 +388,14 @@ def test_a_change_of_pace_waits_for_its_speech_and_works_once_it_has_come(
     started, rest = without_other_paces(session)
     assert rest
     hold = session.timeline.holds[0]
-    clock = FakeClock()
-    output = FakeOutput(clock)
-    later = ArrivingLater(clock, hold.start_s + 10.0, rest)
-    changes: list[Change] = []
+    arriving: list[ArrivingLater] = []
+
+    def later(clock: FakeClock) -> ArrivingLater:
+        arriving.append(ArrivingLater(clock, hold.start_s + 10.0, rest))
+        return arriving[0]
+
     keys = [(hold.start_s + 4.0, Command.FASTER), (hold.start_s + 12.0, Command.FASTER)]
-    result = play_session(
-        started,
-        output,
-        clock,
-        controls=FakeControls(clock, keys),
-        on_change=changes.append,
-        later=later,
-    )
+    result, output, changes = press(started, keys, later)
     assert result.completed
     first, second = changes
     # the first was made when its words came (a tick at most after), not when asked for;
@@ -409,7 +405,7 @@ def test_a_change_of_pace_waits_for_its_speech_and_works_once_it_has_come(
     assert hold.start_s + 10.0 + said_s <= first.fired_s <= hold.start_s + 10.0 + said_s + TICK_S
     assert second.fired_s >= hold.start_s + 12.0
     assert (first.pace, second.pace) == (1.25, 1.5625) == (1.25, result.pace)
-    assert not later.clips  # taken, once
+    assert not arriving[0].clips  # taken, once
     assert session.phrase(EN.faster) in output.played
     # until then the session went on as planned: every clip before fired on time
     before = [f for f in result.fired if f.fired_s < first.fired_s]
