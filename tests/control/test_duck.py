@@ -22,7 +22,7 @@ from coach.plan.planner import plan_session
 from coach.routine.reader import load_routine
 from coach.timeline.events import Pacing, Timeline
 from tests.alsa_capture import capture_home
-from tests.conftest import SOUND_S, coach_command, fake_speech_s, last_history
+from tests.conftest import SOUND_S, as_at_a_shell, coach_command, fake_speech_s, last_history
 from tests.control.test_mpris import names, private_bus, wait_for
 from tests.play.test_player import TINY
 
@@ -156,6 +156,7 @@ def run_session(bus: str, tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
         stdin=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=as_at_a_shell,  # Ctrl-C works, also under a runner that ignores SIGINT
     )
 
 
