@@ -66,7 +66,7 @@ def build_session(
     (play makes it first, to start on the title), so the routine is not drafted twice.
     ``ways``: how a live session goes on after a pause (its sources' ways), as it says.
     ``defer``: a live session leaves out what only a change of pace says (``Draft.later``)
-    where it is not cached yet, so it starts sooner; ``later_speech`` renders it while
+    where it is not cached yet, so it starts sooner; ``render.later`` renders it while
     the session plays.
     """
     if draft is None or draft.live != live:
