@@ -19,7 +19,7 @@ from coach.speech.engine import (
     Voice,
     engine_kind,
 )
-from coach.speech.workers import render_in_workers, share_out, worker_count
+from coach.speech.workers import interrupts_held, render_in_workers, share_out, worker_count
 
 __all__ = ["DEFAULT_RATE_WPM", "SpeechCache", "SpeechSettings", "Voice", "speech_identity"]
 
@@ -120,7 +120,11 @@ class SpeechCache:
         """The clip for ``text``, from memory, disk, or the engine."""
         found = self.cached(text)
         if found is None:
-            found = self._keep(text, level_speech(self.engine.render(text, self.settings)))
+            # Ctrl-C or SIGTERM while an engine calls back into Python (eSpeak NG's audio
+            # callback) would be printed and lost by ctypes: held until it returns
+            with interrupts_held():
+                audio = self.engine.render(text, self.settings)
+            found = self._keep(text, level_speech(audio))
         return found
 
     def render_all(
@@ -130,6 +134,7 @@ class SpeechCache:
         workers: int | None = None,
         *,
         apart: bool = False,
+        ordered: bool = False,
     ) -> None:
         """Have every text ready: those not cached are rendered, in parallel when there are many.
 
@@ -139,7 +144,8 @@ class SpeechCache:
         ``progress`` hears the share of the missing texts done, now and then (an exception
         it raises stops the work: worker processes are killed).
         ``apart``: render in a worker process even when one is enough, so this process
-        is not slowed (a session plays in it).
+        is not slowed (a session plays in it). ``ordered``: the texts are wanted in their
+        order (a session already playing says them so): each worker takes every n-th.
 
         Raises:
             SpeechError: a text could not be rendered.
@@ -161,7 +167,10 @@ class SpeechCache:
                 pending.difference_update([p for p in pending if p.is_file()])
                 progress(1 - len(pending) / len(missing))
 
-            render_in_workers(self.folder, self.settings, share_out(missing, count), count_done)
+            shares = (
+                [missing[i::count] for i in range(count)] if ordered else share_out(missing, count)
+            )
+            render_in_workers(self.folder, self.settings, shares, count_done)
         left = [text for text in missing if self.cached(text) is None]
         self.rendered += len(missing) - len(left)
         for done, text in enumerate(left, start=len(missing) - len(left) + 1):

@@ -82,7 +82,7 @@ def render_in_workers(
     logs: list[Any] = []
     try:
         # A Ctrl-C inside Popen would lose the started child; it is taken once all are listed.
-        with _interrupts_held():
+        with interrupts_held():
             for _ in shares:
                 logs.append(tempfile.TemporaryFile())  # noqa: SIM115 (closed in finally)
                 workers.append(
@@ -119,7 +119,7 @@ def render_in_workers(
 
 
 @contextlib.contextmanager
-def _interrupts_held() -> Iterator[None]:
+def interrupts_held() -> Iterator[None]:
     """SIGINT and SIGTERM wait until the block is over, then take effect as usual."""
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread receives signals or may set handlers
