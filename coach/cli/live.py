@@ -29,12 +29,14 @@ from coach.errors import (
     AudioDeviceError,
     CoachError,
     OutputError,
+    PlanError,
     TargetError,
     Terminated,
 )
 from coach.export.writer import check_target, export_session
 from coach.files import check_distinct, open_log
 from coach.history import Entry, append_entry
+from coach.language.table import phrases_for
 from coach.play.clock import MonotonicClock
 from coach.play.display import LineDisplay, TerminalDisplay
 from coach.play.done import parts_of
@@ -44,7 +46,9 @@ from coach.play.player import play_session
 from coach.play.speaking import SpeakingLog
 from coach.play.transport import Display, Displays, PlayResult, StopReason
 from coach.render.build import Draft, draft_session, load_sounds, opening_text, with_ways
+from coach.render.coming import ComingSpeech, roomy, start_partly
 from coach.render.later import LaterSpeech
+from coach.render.session import Session
 from coach.routine.model import Routine
 from coach.speech.cache import SpeechCache
 from coach.timeline.events import Timeline
@@ -96,6 +100,10 @@ def export_instead(
     )
 
 
+OPENING_MARGIN_S = 0.25
+"""This process stops rendering this long before the title ends, to plan and go on."""
+
+
 @dataclass
 class LiveRun:
     """One session on the speakers: its title heard while the rest renders, then every clip
@@ -123,15 +131,20 @@ class LiveRun:
             draft = self._draft(speech)
             opening = None
             commands = None
+            partly = self._partly(draft, speech)
             if draft.timeline is not None:
-                opening = open_early(self.routine, speech, output, clock, draft)
+                opening = open_early(self.routine, speech, output, clock, draft, always=partly)
                 # opened as the title starts: heard while the rest renders
                 commands = stack.enter_context(self._open(draft.timeline, speaking))
             try:
                 ways = commands.ways if commands is not None else ()
-                session = prepare(
-                    self.routine, *o.as_args(), live=True, speech=speech, draft=draft, ways=ways
-                )
+                session = None
+                if partly and opening is not None:
+                    session = self._start_partly(speech, draft, ways, opening, clock)
+                if session is None:
+                    session = prepare(
+                        self.routine, *o.as_args(), live=True, speech=speech, draft=draft, ways=ways
+                    )
             except (KeyboardInterrupt, Terminated) as stop:
                 if opening is None or draft.timeline is None:
                     raise
@@ -149,8 +162,13 @@ class LiveRun:
                     opening.playing.stop()
                 raise
             timeline = session.timeline
-            later = LaterSpeech(speech, [t for t in draft.later if t not in session.speech])
+            rest = [t for t in (*draft.texts, *draft.later) if t not in session.speech]
+            later = LaterSpeech(speech, rest)
             stack.callback(later.close)
+            coming = None
+            if not session.settled:  # the rest of it first, then what a change may say
+                coming = ComingSpeech(speech, session, o.pace or 1.0, draft.minutes, later.start)
+                stack.callback(coming.close)
             if commands is None:
                 commands = stack.enter_context(self._open(timeline, speaking))
                 session = with_ways(session, commands.ways, speech)
@@ -177,9 +195,55 @@ class LiveRun:
                 # with no one at a terminal to press space, a hold until ready lasts
                 # its ready time, as in show and export, instead of waiting for ever
                 wait_when_ready=commands.interactive,
-                later=later.start(),
+                later=later if coming is not None else later.start(),
+                coming=coming.start() if coming is not None else None,
             )
+            if coming is not None:  # as far as it was made: whole, unless stopped early
+                timeline = coming.latest.timeline
         return played, timeline
+
+    def _partly(self, draft: Draft, speech: SpeechCache) -> bool:
+        """Whether the session can start on its first clips and plan the rest as they come:
+        at a pace (not fitted to a length) that leaves room for its speech."""
+        return (
+            draft.timeline is not None
+            and draft.minutes is not None
+            and self.options.length is None
+            and roomy(
+                self.routine,
+                self.options.pace or 1.0,
+                draft.minutes,
+                load_sounds(),
+                speech.settings.rate_wpm,
+            )
+        )
+
+    def _start_partly(
+        self,
+        speech: SpeechCache,
+        draft: Draft,
+        ways: tuple[str, ...],
+        opening: Opening,
+        clock: MonotonicClock,
+    ) -> Session | None:
+        """The session as far as this process renders it while the title plays (None: it
+        does not plan so; it is prepared whole, and says why if it cannot be)."""
+        title_s = speech.clip(opening.text).duration_s
+        stop_at = opening.started_s + title_s - OPENING_MARGIN_S
+        try:
+            return start_partly(
+                self.routine,
+                speech,
+                load_sounds(),
+                pace=self.options.pace or 1.0,
+                minutes=draft.minutes,
+                order=draft.order,
+                extra=phrases_for(self.routine.language).live(ways),
+                ways=ways,
+                until=lambda: clock.now() >= stop_at,
+            )
+        except PlanError:
+            return None
 
     def _draft(self, speech: SpeechCache) -> Draft:
         """The session planned on estimated speech, and how soon the real one is surely ready
@@ -202,8 +266,11 @@ def open_early(
     output: Output,
     clock: MonotonicClock,
     draft: Draft,
+    *,
+    always: bool = False,
 ) -> Opening | None:
-    """Start saying the session's title at once, if the rest is surely ready before it ends.
+    """Start saying the session's title at once, if the rest is surely ready before it ends
+    (``always``: the session starts on its first clips, ``render.coming``).
 
     The rest renders and plans while the title plays; the title is the timeline's
     first event at any pace, so what is heard is still what `export` writes. With
@@ -212,7 +279,7 @@ def open_early(
     """
     text = opening_text(routine)
     clip = speech.clip(text)
-    if clip.duration_s < draft.ready_s:
+    if not always and clip.duration_s < draft.ready_s:
         return None
     lead = getattr(output, "wake_s", 0.0)  # the sink may be asleep before the first sound
     started = clock.now()

@@ -16,12 +16,12 @@ from coach.language.table import phrases_for
 from coach.plan.ceiling import MAX_SESSION_S, check_length, too_long
 from coach.plan.counting import beats
 from coach.plan.packing import GAP_S, Cue, ms, ms_up, pack_cues
+from coach.plan.placing import Placing, Where
 from coach.routine.model import Exercise, Routine, Side, Step
 from coach.timeline.events import (
     EPSILON_S,
     Dropped,
     Event,
-    EventKind,
     Hold,
     Pacing,
     Priority,
@@ -44,15 +44,6 @@ TEN_LEFT_MIN_HOLD_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
-class _Where:
-    """Which exercise, step and side an event belongs to."""
-
-    exercise: str | None = None
-    step: str | None = None
-    side: Side | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class _Turn:
     """One side of one step of an exercise: what a hold is of."""
 
@@ -65,11 +56,13 @@ class _Turn:
         return self.step.name if self.exercise.has_steps else None
 
     @property
-    def where(self) -> _Where:
-        return _Where(self.exercise.name, self.step_name, self.side)
+    def where(self) -> Where:
+        return Where(self.exercise.name, self.step_name, self.side)
 
 
-class _Planner:
+class _Planner(Placing):
+    """Walks a routine into a timeline: its introduction, exercises, sides, holds and rests."""
+
     def __init__(
         self,
         routine: Routine,
@@ -78,65 +71,17 @@ class _Planner:
         sound_s: Mapping[Sound, float],
         extend: Mapping[int, float] | None = None,
     ) -> None:
+        super().__init__(speech_s, sound_s)
         self.routine = routine
         self.extend = extend or {}
         """Extra written seconds for some holds, by their index (the `h` key in play)."""
         self.phrases = phrases_for(routine.language)
         self.pace = pacing.pace
-        self.speech_s = speech_s
-        self.sound_s = sound_s
-        self.events: list[Event] = []
         self.holds: list[Hold] = []
         self.dropped: list[Dropped] = []
         self.segments: list[Segment] = []
         self.rests: list[Rest] = []
         self.switches: list[Switch] = []
-
-    # -- building blocks --
-
-    def say(
-        self,
-        at_s: float,
-        text: str,
-        where: _Where = _Where(),
-        priority: Priority = Priority.ESSENTIAL,
-    ) -> float:
-        """Add speech at ``at_s``; returns when it ends."""
-        event = Event(
-            at_s=ms(at_s),
-            duration_s=self.speech_s(text),
-            kind=EventKind.SAY,
-            text=text,
-            exercise=where.exercise,
-            step=where.step,
-            side=where.side,
-            priority=priority,
-        )
-        self.events.append(event)
-        return event.end_s
-
-    def say_in_turn(self, at_s: float, texts: list[str], where: _Where = _Where()) -> float:
-        """Say texts one after another from ``at_s``; returns when the last ends.
-
-        An empty text (a step without a setup) is not said: its name already was.
-        """
-        end = at_s
-        for i, text in enumerate(t for t in texts if t):
-            end = self.say(end + (GAP_S if i else 0.0), text, where)
-        return end
-
-    def sound(self, at_s: float, sound: Sound, where: _Where = _Where()) -> float:
-        event = Event(
-            at_s=ms(at_s),
-            duration_s=self.sound_s[sound],
-            kind=EventKind.SOUND,
-            sound=sound,
-            exercise=where.exercise,
-            step=where.step,
-            side=where.side,
-        )
-        self.events.append(event)
-        return event.end_s
 
     # -- the session --
 
@@ -159,7 +104,7 @@ class _Planner:
                         cursor = self.rest(
                             cursor,
                             section.repeat.rest_s,
-                            _Where(),
+                            Where(),
                             [say.round(number, rounds)],
                             number,
                             go=False,
@@ -191,6 +136,7 @@ class _Planner:
             segments=tuple(self.segments),
             rests=tuple(self.rests),
             switches=tuple(self.switches),
+            minutes=minutes,
         )
 
     def exercise(
@@ -209,7 +155,7 @@ class _Planner:
         """
         sides: tuple[Side | None, ...] = exercise.sides or (None,)
         first_step = exercise.steps[0].name if exercise.has_steps else None
-        where = _Where(exercise.name, first_step, sides[0])
+        where = Where(exercise.name, first_step, sides[0])
         say = self.phrases
         rounds = exercise.repeat.rounds
         lead = [
@@ -262,7 +208,7 @@ class _Planner:
         return step.setup or named(step.name)
 
     def settled(
-        self, earliest_s: float, spoken_end: float, exercise: Exercise, step: Step, where: _Where
+        self, earliest_s: float, spoken_end: float, exercise: Exercise, step: Step, where: Where
     ) -> float:
         """When a hold starts after getting into position: at ``earliest_s``, and never before
         time to settle after the last words; with a count-in, counted into it one a second
@@ -270,7 +216,8 @@ class _Planner:
         no clock to count into."""
         counts = exercise.count_in if not (step.reps or step.until_ready) else 0
         texts = [self.phrases.count(k) for k in range(counts, 0, -1)]
-        beat = max([1.0, *(self.speech_s(t) + GAP_S for t in texts)])
+        self.floor_s = spoken_end
+        beat = max([1.0, *(self.length(t) + GAP_S for t in texts)])
         start = ms_up(max(earliest_s, spoken_end + SETTLE_S + counts * beat))
         for k, text in enumerate(texts):
             self.say(start - (counts - k) * beat, text, where)
@@ -313,7 +260,7 @@ class _Planner:
         self,
         start_s: float,
         rest_s: float,
-        where: _Where,
+        where: Where,
         closing: list[str],
         number: int,
         *,
@@ -325,7 +272,8 @@ class _Planner:
         spoken_end = self.sound(start_s, Sound.REST, where)
         spoken_end = self.say(spoken_end + AFTER_SOUND_S, say.rest, where)
         texts = [*closing, say.go] if go else closing
-        length = sum(self.speech_s(t) for t in texts) + GAP_S * (len(texts) - 1)
+        self.floor_s = spoken_end
+        length = sum(self.length(t) for t in texts) + GAP_S * (len(texts) - 1)
         at_s = ms(end_s - GAP_S - length)
         if at_s < spoken_end + GAP_S - EPSILON_S:
             name = where.exercise or "the section"
@@ -400,10 +348,11 @@ class _Planner:
         return end_s
 
     def counts(
-        self, spoken_end: float, exercise: Exercise, step: Step, where: _Where
+        self, spoken_end: float, exercise: Exercise, step: Step, where: Where
     ) -> tuple[float, float]:
         """Count each rep on its beat; returns the first beat and the last beat's end."""
-        beat = beats(step, exercise, self.pace, self.phrases, self.speech_s, self.sound_s)
+        self.floor_s = spoken_end
+        beat = beats(step, exercise, self.pace, self.phrases, self.length, self.sound_s)
         first_s = ms_up(spoken_end + GAP_S)
         for k in range(step.reps):
             at_s = ms(first_s + k * beat.beat_s)
@@ -414,9 +363,10 @@ class _Planner:
         return first_s, ms(first_s + step.reps * beat.beat_s)
 
     def place_cues(
-        self, from_s: float, until_s: float, cues: list[Cue], timed: list[Cue], where: _Where
+        self, from_s: float, until_s: float, cues: list[Cue], timed: list[Cue], where: Where
     ) -> None:
-        placed, lost = pack_cues(from_s, until_s, cues, timed, self.speech_s)
+        self.floor_s = from_s
+        placed, lost = pack_cues(from_s, until_s, cues, timed, self.length)
         for at, cue in placed:
             self.say(at, cue.text, where, cue.priority)
         for cue in lost:
@@ -431,12 +381,15 @@ def plan_session(
     *,
     minutes: int | None = None,
     extend: Mapping[int, float] | None = None,
+    asked: list[tuple[str, float]] | None = None,
 ) -> Timeline:
     """The whole session as a timeline.
 
     ``minutes`` fixes what the introduction says the session takes (re-planning a
     session under way keeps the introduction it had); ``extend`` adds written
-    seconds to holds by index (a hold made longer during play).
+    seconds to holds by index (a hold made longer during play). ``asked`` hears every
+    length the plan asked, in order, each with its floor: no event that depends on that
+    length starts before it (``settled_until``).
 
     Raises:
         PlanError: a hold is too short for its instructions at this pace, or the
@@ -447,7 +400,10 @@ def plan_session(
         # The intro says how long the session takes, which depends on the intro: two passes.
         draft = _Planner(routine, pacing, speech_s, sound_s, extend).plan(minutes=None)
         minutes = spoken_minutes(draft)
-    timeline = _Planner(routine, pacing, speech_s, sound_s, extend).plan(minutes=minutes)
+    planner = _Planner(routine, pacing, speech_s, sound_s, extend)
+    timeline = planner.plan(minutes=minutes)
+    if asked is not None:
+        asked.extend(planner.asks)
     if timeline.total_s > MAX_SESSION_S:
         raise too_long(routine, pacing, timeline.total_s)
     check_timeline(timeline)

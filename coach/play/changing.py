@@ -33,6 +33,13 @@ class Later(Protocol):
         """Still rendering (False once the clips are ready, or could not be made)."""
 
 
+class Coming(Protocol):
+    """The rest of a session started on its first clips (``render.coming``)."""
+
+    def take(self) -> Session | None:
+        """The session settled further than the last one taken, if it has come; else None."""
+
+
 class Changing:
     """Faster, slower and longer, carried out."""
 
@@ -42,6 +49,7 @@ class Changing:
     events: tuple[Event, ...]
     extend: dict[int, float]
     later: Later | None
+    coming: Coming | None
     awaiting: list[Command]
     gates: list[float]
     passed: set[float]
@@ -59,7 +67,10 @@ class Changing:
     say_now: Callable[[str], None]
 
     def later_came(self) -> bool:
-        """Whether what a change may say has come (into the session) or never will."""
+        """Whether what a change may say has come (into the session) or never will; the
+        session itself must be whole (its plan is the one a change re-plans)."""
+        if self.coming is not None:
+            return False
         if self.later is None:
             return True
         more = self.later.take()

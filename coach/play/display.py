@@ -155,6 +155,9 @@ class LineDisplay:
         self.stream = stream
         self.phrases = phrases or phrases_for(DEFAULT_LANGUAGE)
 
+    def settled(self, timeline: Timeline) -> None:
+        """Nothing to say: the same session, its plan settled further as its speech came."""
+
     def replanned(self, timeline: Timeline) -> None:
         self.stream.write(
             f"{'':>6}  pace {pace_text(timeline.pace)}, the session now lasts "

@@ -15,7 +15,7 @@ from typing import Any
 
 from coach.audio import Clip
 from coach.errors import AudioDeviceError, Terminated
-from coach.play.changing import Changing, Later
+from coach.play.changing import Changing, Coming, Later
 from coach.play.done import DoneHolds
 from coach.play.moves import CHANGES, skip_target
 from coach.play.output import WAKE_AFTER_S, Opening, Output, Playing
@@ -31,6 +31,7 @@ from coach.play.transport import (
     NoDisplay,
     PlayResult,
     StopReason,
+    tell_settled,
 )
 from coach.render.session import Session
 from coach.timeline.events import EPSILON_S, Event, Timeline
@@ -57,8 +58,12 @@ class Player(Changing, StandingStill):
         on_change: Callable[[Change], None] = lambda change: None,
         wait_when_ready: bool = True,
         later: Later | None = None,
+        coming: Coming | None = None,
     ) -> None:
         self.session = session
+        self.coming = coming if not session.settled else None
+        """The rest of a session started on its first clips, still rendering
+        (``render.coming``; None once the session is whole)."""
         self.later = later
         """What a change of pace may say, still rendering as the session starts (None once
         it has come)."""
@@ -108,7 +113,9 @@ class Player(Changing, StandingStill):
         return sorted(h.end_s for h in timeline.holds if h.until_ready)
 
     def poll(self) -> Command | None:
-        """The next command: one put aside first, then what the controls have."""
+        """The next command: one put aside first, then what the controls have (and the
+        session settled further, if more of it has come)."""
+        self.settle()
         if self.pending:
             return self.pending.popleft()
         if self.awaiting and self.later_came():
@@ -139,13 +146,19 @@ class Player(Changing, StandingStill):
             while True:
                 last = self.index >= len(self.events)
                 at_s = self.timeline.total_s if last else self.events[self.index].at_s
-                gate = self.next_gate(at_s)
-                lead = 0.0 if last or gate is not None else self.lead_in(self.index)
-                command = self.wait(self.base + (at_s - lead if gate is None else gate))
+                # planned on estimates from there on: go on until the point it is settled
+                # to, and stand there if the rest has not come by then
+                unsettled = self.unsettled(at_s)
+                until_s = self.session.settled_s if unsettled else at_s
+                gate = self.next_gate(until_s)
+                lead = 0.0 if last or unsettled or gate is not None else self.lead_in(self.index)
+                command = self.wait(self.base + (until_s - lead if gate is None else gate))
                 if command is not None:
                     self.obey(command)
                 elif gate is not None:
                     self.wait_ready(gate)
+                elif unsettled:
+                    self.wait_settled()
                 elif last:
                     self.done.reached(self.timeline, self.timeline.total_s)
                     break
@@ -170,6 +183,35 @@ class Player(Changing, StandingStill):
         return PlayResult(
             tuple(self.fired), self.timeline.total_s, None, "", *self.changed_to(), *self.walked()
         )
+
+    def unsettled(self, at_s: float | None = None) -> bool:
+        """Whether the event at ``at_s`` (default: the next one, or the end) is still
+        planned on estimates."""
+        if self.coming is None:
+            return False
+        if at_s is None:
+            last = self.index >= len(self.events)
+            at_s = self.timeline.total_s if last else self.events[self.index].at_s
+        return at_s >= self.session.settled_s - EPSILON_S
+
+    def settle(self) -> None:
+        """Take the session settled further, if more of its speech has come: what is settled
+        stays as it was (the next event to fire among it), and the rest is the real plan.
+
+        Raises:
+            CoachError: the rest of the session could not be rendered or planned.
+        """
+        if self.coming is None:
+            return
+        newer = self.coming.take()
+        if newer is None:
+            return
+        self.session = self.session.settling(newer)
+        self.timeline, self.events = newer.timeline, newer.timeline.events
+        self.gates = self.gates_of(newer.timeline)
+        if newer.settled:
+            self.coming = None
+        tell_settled(self.display, newer.timeline)
 
     def take_over(self, opening: Opening) -> bool:
         """Go on from a first clip started before the session was ready; False if it is not
@@ -338,6 +380,6 @@ def play_session(
     """Play a session; returns what fired and how far it got, also when stopped.
 
     ``options`` are the Player's (controls, display, on_fired, on_change, wait_when_ready,
-    later).
+    later, coming).
     """
     return Player(session, output, clock, **options).play(from_s=from_s, opening=opening)

@@ -41,6 +41,7 @@ class StandingStill:
     passed: set[float]
     pending: deque[Command]
     gates: list[float]
+    unsettled: Callable[[], bool]
     poll: Callable[[], Command | None]
     position: Callable[[], float]
     resume_position: Callable[[], float]
@@ -95,6 +96,37 @@ class StandingStill:
                 deferred.append(command)
             self.display.tick(gate_s, paused=False, waiting=True)
             self.clock.sleep_until(self.clock.now() + TICK_S)
+
+    def wait_settled(self) -> None:
+        """Stand still where the session is settled to, until more of it has come (its
+        speech still rendering, behind on a slow machine): the next clip is then late, but
+        whole and in its place, and every gap after it stays as planned.
+
+        q quits; anything else is carried out once the session goes on.
+
+        Raises:
+            QuitPressed: the user quit while coach waited.
+            CoachError: the rest of the session could not be made.
+        """
+        if not self.unsettled():
+            return  # it came as the wait for it ended
+        position = self.position()
+        self.paused_at = position  # a quit now stops here
+        deferred: list[Command] = []
+        while self.unsettled():
+            command = self.poll()
+            if command is Command.QUIT:
+                self.stop_playing()
+                raise QuitPressed
+            if command is not None:
+                deferred.append(command)
+            if not self.unsettled():
+                break  # it came with the poll
+            self.display.tick(position, paused=False)
+            self.clock.sleep_until(self.clock.now() + TICK_S)
+        self.paused_at = None
+        self.jump(position)
+        self.pending.extendleft(reversed(deferred))
 
     def ready_early(self) -> bool:
         """Space inside a hold until ready: the person is ready now, so it ends here."""

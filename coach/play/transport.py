@@ -100,6 +100,10 @@ class Controls(Protocol):
 
 
 class Display(Protocol):
+    """What a session shows of itself as it plays. A display may also have
+    ``settled(timeline)``: the same session, its plan settled further as its speech came
+    (``render.coming``), nothing to announce; one without it is told ``replanned``."""
+
     def fired(self, fired: Fired) -> None: ...
     def replanned(self, timeline: Timeline) -> None:
         """The session goes on with this timeline (a new pace, a longer hold)."""
@@ -124,9 +128,19 @@ class Displays:
         for display in self.displays:
             display.replanned(timeline)
 
+    def settled(self, timeline: Timeline) -> None:
+        for display in self.displays:
+            tell_settled(display, timeline)
+
     def tick(self, position_s: float, paused: bool, waiting: bool = False) -> None:
         for display in self.displays:
             display.tick(position_s, paused, waiting)
+
+
+def tell_settled(display: Display, timeline: Timeline) -> None:
+    """Tell ``display`` the session's plan settled further (``replanned`` if it has no
+    ``settled``)."""
+    getattr(display, "settled", display.replanned)(timeline)
 
 
 class NoControls:

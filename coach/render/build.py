@@ -17,7 +17,7 @@ from coach.plan.planner import plan_session, spoken_minutes
 from coach.render.session import Session
 from coach.resources import bundled_dir
 from coach.routine.model import Routine
-from coach.speech.cache import SpeechCache
+from coach.speech.cache import DEFAULT_RATE_WPM, SpeechCache
 from coach.speech.workers import worker_count
 from coach.timeline.events import MIN_PACE, Pacing, Sound, SpeechLength, Timeline
 
@@ -73,7 +73,9 @@ def build_session(
         draft = draft_session(routine, speech, sounds, pace=pace, length_s=length_s, live=live)
     speech.render_all(list(draft.texts if defer else (*draft.texts, *draft.later)), progress)
     sound_s = {sound: clip.duration_s for sound, clip in sounds.items()}
-    timeline = session_plan(routine, sound_s, pace, length_s)(speech.length_s)
+    rate = speech.settings.rate_wpm
+    plan = session_plan(routine, sound_s, pace, length_s, rate_wpm=rate, minutes=draft.minutes)
+    timeline = plan(speech.length_s)
     phrases = phrases_for(routine.language)
     later = [text for text in draft.later if not defer or speech.has(text)]
     wanted = (*timeline.texts(), *phrases.live(ways), *((*draft.texts, *later) if live else ()))
@@ -119,6 +121,11 @@ class Draft:
     later: tuple[str, ...] = ()
     """Live: what only a change of pace may come to say (the cues of other paces, every
     "N minutes left"), not in ``texts``: it can be rendered once the session plays."""
+    order: tuple[str, ...] = ()
+    """What the session says, in the order the plan asks its lengths: rendered in this
+    order, the plan is settled from its start (``render.coming``)."""
+    minutes: int | None = None
+    """What the introduction says the session takes (``stated_minutes``)."""
 
 
 def draft_session(
@@ -138,7 +145,10 @@ def draft_session(
     """
     sound_s = {sound: clip.duration_s for sound, clip in sounds.items()}
     rate = speech.settings.rate_wpm
-    texts, timeline = speakable(session_plan(routine, sound_s, pace, length_s), rate)
+    minutes = stated_minutes(routine, sound_s, pace, rate) if length_s is None else None
+    plan = session_plan(routine, sound_s, pace, length_s, rate_wpm=rate, minutes=minutes)
+    texts, timeline = speakable(plan, rate, neighbours=length_s is not None)
+    order = tuple(dict.fromkeys(texts))
     phrases = phrases_for(routine.language)
     texts += phrases.live()  # the sources' ways are not known yet
     if live:
@@ -154,7 +164,7 @@ def draft_session(
     missing = sum(1 for text in wanted if not speech.has(text))
     cores = worker_count(missing) if speech.kind.parallel else 1
     ready_s = PREPARE_S + missing * RENDER_S_PER_TEXT / cores
-    return Draft(timeline, wanted, ready_s, live, later)
+    return Draft(timeline, wanted, ready_s, live, later, order, minutes)
 
 
 def session_plan(
@@ -162,15 +172,47 @@ def session_plan(
     sound_s: Mapping[Sound, float],
     pace: float = 1.0,
     length_s: float | None = None,
+    *,
+    rate_wpm: int = DEFAULT_RATE_WPM,
+    minutes: int | None = None,
 ) -> Callable[[SpeechLength], Timeline]:
-    """The routine's plan at ``pace`` (or fitted to ``length_s``), given speech lengths."""
+    """The routine's plan at ``pace`` (or fitted to ``length_s``), given speech lengths.
+
+    At a pace, the introduction says the length of the session planned on estimated
+    speech (``stated_minutes``), so that the plan is settled from its start as its
+    speech renders (``plan.planner.settled_until``): a live session starts on its
+    first clips. A fitted session says the length asked for, give or take its speech.
+    ``minutes``: the stated minutes, where they are known already (a draft's).
+    """
+    if minutes is None and length_s is None:
+        minutes = stated_minutes(routine, sound_s, pace, rate_wpm)
 
     def plan(speech_s: SpeechLength) -> Timeline:
         if length_s is not None:
             return fit_length(routine, length_s, speech_s, sound_s)
-        return plan_session(routine, Pacing(pace), speech_s, sound_s)
+        return plan_session(routine, Pacing(pace), speech_s, sound_s, minutes=minutes)
 
     return plan
+
+
+def stated_minutes(
+    routine: Routine, sound_s: Mapping[Sound, float], pace: float, rate_wpm: int
+) -> int | None:
+    """What the introduction says a session at ``pace`` takes: its length planned on
+    estimated speech, to the minute (None: it cannot be planned on estimates; the real
+    lengths then decide).
+
+    Known before any speech renders. Holds, rests and transitions are most of a session,
+    so real speech moves it by seconds: 0.1 to 0.2 minutes for every bundled routine, with
+    eSpeak NG and with a Piper voice (measured at 175 wpm), and "about" holds.
+    """
+    try:
+        draft = plan_session(
+            routine, Pacing(pace), lambda text: estimated_speech_s(text, rate_wpm), sound_s
+        )
+    except PlanError:
+        return None
+    return spoken_minutes(draft)
 
 
 SHORTEST_SPEECH_S = 0.01
@@ -198,9 +240,10 @@ def check_ceiling(plan: Callable[[SpeechLength], Timeline]) -> None:
 def session_texts(routine: Routine, sounds: Mapping[Sound, Clip], rate_wpm: int) -> list[str]:
     """What ``build_session`` renders for ``routine`` at pace 1, to render many routines' at
     once; nothing for a session over the ceiling (it is refused without speech)."""
-    plan = session_plan(routine, {sound: clip.duration_s for sound, clip in sounds.items()})
+    sound_s = {sound: clip.duration_s for sound, clip in sounds.items()}
+    plan = session_plan(routine, sound_s, rate_wpm=rate_wpm)
     try:
-        texts = texts_to_speak(plan, rate_wpm)
+        texts = speakable(plan, rate_wpm, neighbours=False)[0]
     except SessionTooLongError:
         return []
     return [*texts, *phrases_for(routine.language).live()]
@@ -227,19 +270,20 @@ def texts_to_speak(plan: Callable[[SpeechLength], Timeline], rate_wpm: int) -> l
 
 
 def speakable(
-    plan: Callable[[SpeechLength], Timeline], rate_wpm: int
+    plan: Callable[[SpeechLength], Timeline], rate_wpm: int, *, neighbours: bool = True
 ) -> tuple[list[str], Timeline | None]:
     """``texts_to_speak``, and the timeline planned on estimated speech (None: it may not plan).
 
-    Real speech can round the session's length to the minute either side of the
-    estimate, so the introduction's "about N minutes" comes with both neighbours.
+    ``neighbours``: the plan's introduction says the length its real speech gives (a
+    fitted one), which can round to the minute either side of the estimate, so "about N
+    minutes" comes with both neighbours (a plan at a pace says the estimate's).
     """
     texts, timeline = estimated_plan(plan, rate_wpm)
     if timeline is None:
         # over the ceiling, or a hold too short for its words: the ceiling is said now,
         # before anything renders (a planned estimate is under it already)
         check_ceiling(plan)
-    if timeline is not None:
+    if timeline is not None and neighbours:
         minutes = spoken_minutes(timeline)
         texts += [timeline.phrases.session_length(n) for n in (minutes - 1, minutes + 1) if n]
     return texts, timeline

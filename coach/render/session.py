@@ -7,6 +7,7 @@ back to the speech engine, so a sink can never stall on, or fail at, speech.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -35,13 +36,21 @@ class Session:
     ways: tuple[str, ...] = ()
     """How this session goes on after a pause (``space``, ``play``, ``resume``: the open
     command sources' ways), as its live phrases name them; none for a file."""
+    settled_s: float = math.inf
+    """How far the timeline is final: a live session started on its first clips holds
+    those before this time, and the rest of its plan is an estimate (``render.coming``)."""
 
     def __post_init__(self) -> None:
         # read-only views of private copies: a session cannot change after it is built
         object.__setattr__(self, "speech", MappingProxyType(dict(self.speech)))
         object.__setattr__(self, "sounds", MappingProxyType(dict(self.sounds)))
         live = self.timeline.phrases.live(self.ways)
-        missing = [t for t in (*self.timeline.texts(), *live) if t not in self.speech]
+        said = (
+            e.text
+            for e in self.timeline.events
+            if e.kind is EventKind.SAY and e.at_s < self.settled_s
+        )
+        missing = [t for t in (*said, *live) if t not in self.speech]
         missing += [
             e.sound.value
             for e in self.timeline.events
@@ -56,10 +65,19 @@ class Session:
                     f"not the session's {SAMPLE_RATE_HZ}"
                 )
 
+    def settling(self, newer: Session) -> Session:
+        """``newer`` (this session planned again as more of its speech came), holding
+        every clip and the ways this one has: what was settled here is the same there."""
+        return dataclasses.replace(newer, speech={**self.speech, **newer.speech}, ways=self.ways)
+
     def with_speech(self, more: Mapping[str, Clip]) -> Session:
         """The same session holding ``more`` clips too (rendered after it started: what a
         change of pace may say)."""
         return dataclasses.replace(self, speech={**self.speech, **more})
+
+    @property
+    def settled(self) -> bool:
+        return self.settled_s == math.inf
 
     def clip(self, event: Event) -> Clip:
         """The audio an event plays."""
@@ -94,7 +112,7 @@ class Session:
                 Pacing(pace),
                 speech_s,
                 sound_s,
-                minutes=spoken_minutes(self.timeline),
+                minutes=self.timeline.minutes or spoken_minutes(self.timeline),
                 extend=extend,
             )
         except PlanError as err:

@@ -143,6 +143,8 @@ class Timeline:
     """The routine's language: the phrases table every sentence coach says came from."""
     rests: tuple[Rest, ...] = ()
     switches: tuple[Switch, ...] = ()
+    minutes: int | None = None
+    """What the introduction says the session takes (None: it says nothing of it)."""
 
     @property
     def phrases(self) -> Phrases:

@@ -124,6 +124,7 @@ def timeline_json(timeline: Timeline) -> dict[str, Any]:
         "language": timeline.language,
         "pace": timeline.pace,
         "total_s": timeline.total_s,
+        "minutes": timeline.minutes,
         "holds": [
             {
                 "exercise": h.exercise,

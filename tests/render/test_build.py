@@ -126,11 +126,12 @@ def test_a_session_over_the_ceiling_by_its_transitions_is_refused_before_any_spe
     assert err.value.total_s > 6 * 3600 > written_s(routine)
 
 
-@pytest.mark.parametrize(("live", "plans"), [(False, 2), (True, 3)])
+@pytest.mark.parametrize(("live", "plans"), [(False, 3), (True, 4)])
 def test_a_session_is_drafted_once_and_planned_once(
     live: bool, plans: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One estimate, then the real plan (and, live, the slowest pace's texts): the draft play
+    """The stated minutes and one estimate, then the real plan (and, live, the slowest pace's
+    texts): the draft play
     makes to start on the title is the one the build renders from, not made again."""
     import coach.render.build as build
 
