@@ -256,11 +256,11 @@ class ComingSpeech:
                     if text not in self.known:
                         self.known[text] = self.speech.clip(text)
                 todo = self._replan(force=True)
+            if not self.stopping.is_set():
+                self.then()  # before ``pending`` ends: the player then finds it started
         except _Stopped:
-            return
+            pass
         except CoachError as err:
             self.error = err
         finally:
             self.done.set()
-        if self.error is None and not self.stopping.is_set():
-            self.then()
