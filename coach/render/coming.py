@@ -14,16 +14,15 @@ the one `export` writes, clip for clip and to the millisecond.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 
 from coach.audio import Clip
-from coach.errors import CoachError, PlanError
+from coach.errors import PlanError
 from coach.plan.placing import settled_until
 from coach.plan.planner import plan_session
+from coach.render.behind import Behind
 from coach.render.build import estimated_speech_s
 from coach.render.session import Session
 from coach.routine.model import Routine
@@ -36,11 +35,6 @@ above ``render.later``'s, whose texts are only needed for a change of pace."""
 REPLAN_EVERY_S = 0.2
 """At most this often, the session is planned again with what has come (a plan costs
 milliseconds of this process's time)."""
-CLOSE_WAIT_S = 2.0
-
-
-class _Stopped(Exception):
-    """The session ended: the rendering stops where it is (what is done stays cached)."""
 
 
 def plan_partly(
@@ -130,9 +124,10 @@ def start_partly(
     return Session(timeline, known, sounds, routine, ways, settled_s)
 
 
-class ComingSpeech:
+class ComingSpeech(Behind):
     """Renders the rest of a session started partly settled (``start_partly``), in a thread
-    of its own; ``take`` hands over each more settled session, the last one whole."""
+    of its own; ``take`` hands over each more settled session, the last one whole (``error``:
+    why it could not be made whole; the player stops on it)."""
 
     def __init__(
         self,
@@ -142,6 +137,7 @@ class ComingSpeech:
         minutes: int | None,
         then: Callable[[], object] = lambda: None,
     ) -> None:
+        super().__init__("coach-coming-speech", NICE)
         assert session.routine is not None
         self.speech = speech
         self.routine = session.routine
@@ -152,18 +148,13 @@ class ComingSpeech:
         self.known = dict(session.speech)
         self.then = then
         """Started once the session is whole (``render.later``: what a change may say)."""
-        self.stopping = threading.Event()
-        self.done = threading.Event()
         self.lock = threading.Lock()
         self.newer: Session | None = None
         self.latest = session
         """The most settled session made (the whole one once it is done): what was played."""
-        self.error: CoachError | None = None
-        """Why the session could not be made whole (the player stops on it)."""
         self.settled_s = session.settled_s
         self.replanned_at = 0.0
         self.plans = 0
-        self.thread = threading.Thread(target=self._run, name="coach-coming-speech", daemon=True)
 
     def start(self) -> ComingSpeech:
         self.thread.start()
@@ -180,17 +171,6 @@ class ComingSpeech:
         if newer is None and self.error is not None:
             raise self.error
         return newer
-
-    @property
-    def pending(self) -> bool:
-        """Still rendering: False once the session is whole, or could not be made so."""
-        return not self.done.is_set()
-
-    def close(self) -> None:
-        """Stop rendering (the session is over): worker processes are killed."""
-        self.stopping.set()
-        if self.thread.is_alive():
-            self.thread.join(CLOSE_WAIT_S)
 
     def _replan(self, *, force: bool = False) -> tuple[str, ...]:
         """Plan again with what has come; hand it over if it is settled further. Returns what
@@ -225,8 +205,7 @@ class ComingSpeech:
 
     def _came(self, texts: Sequence[str]) -> None:
         """Count in what the workers have written, in order, and plan again if it grew."""
-        if self.stopping.is_set():
-            raise _Stopped
+        self.check()
         grew = False
         for text in texts:
             if text in self.known:
@@ -241,26 +220,15 @@ class ComingSpeech:
         if grew:
             self._replan()
 
-    def _run(self) -> None:
-        with contextlib.suppress(OSError, AttributeError):  # a lower priority only where it can
-            thread = threading.get_native_id()  # on Linux, this thread (and what it starts)
-            now = os.getpriority(os.PRIO_PROCESS, thread)
-            os.setpriority(os.PRIO_PROCESS, thread, min(19, now + NICE))
-        try:
+    def work(self) -> None:
+        todo = self._replan(force=True)
+        while todo and self.settled_s != float("inf"):
+            wanted = todo
+            self.speech.render_all(wanted, self._watching(wanted), apart=True, ordered=True)
+            self._came(wanted)
+            for text in wanted:  # what the workers did not leave (a read-only cache)
+                if text not in self.known:
+                    self.known[text] = self.speech.clip(text)
             todo = self._replan(force=True)
-            while todo and self.settled_s != float("inf"):
-                wanted = todo
-                self.speech.render_all(wanted, self._watching(wanted), apart=True, ordered=True)
-                self._came(wanted)
-                for text in wanted:  # what the workers did not leave (a read-only cache)
-                    if text not in self.known:
-                        self.known[text] = self.speech.clip(text)
-                todo = self._replan(force=True)
-            if not self.stopping.is_set():
-                self.then()  # before ``pending`` ends: the player then finds it started
-        except _Stopped:
-            pass
-        except CoachError as err:
-            self.error = err
-        finally:
-            self.done.set()
+        self.check()
+        self.then()  # before ``pending`` ends: the player then finds it started

@@ -11,38 +11,26 @@ and every skip work at once.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import threading
 from collections.abc import Mapping, Sequence
 
 from coach.audio import Clip
-from coach.errors import CoachError
+from coach.render.behind import Behind
 from coach.speech.cache import SpeechCache
 
 NICE = 10
 """How much lower than the session's the rendering's priority is (worker processes inherit it)."""
-CLOSE_WAIT_S = 2.0
-"""How long closing waits for the rendering to stop (worker processes are killed at once)."""
 
 
-class _Stopped(Exception):
-    """The session ended: the rendering stops where it is (what is done stays cached)."""
-
-
-class LaterSpeech:
+class LaterSpeech(Behind):
     """Renders ``texts`` with ``speech`` in a thread of its own; ``take`` hands the clips
-    over once, when all are ready."""
+    over once, when all are ready (``error``: why they could not be rendered; changes of
+    pace then stay unavailable)."""
 
     def __init__(self, speech: SpeechCache, texts: Sequence[str]) -> None:
+        super().__init__("coach-later-speech", NICE)
         self.speech = speech
         self.texts = tuple(dict.fromkeys(texts))
-        self.stopping = threading.Event()
-        self.done = threading.Event()
         self.clips: dict[str, Clip] | None = None
-        self.error: CoachError | None = None
-        """Why the clips could not be rendered (changes of pace then stay unavailable)."""
-        self.thread = threading.Thread(target=self._run, name="coach-later-speech", daemon=True)
 
     def start(self) -> LaterSpeech:
         if self.texts:
@@ -59,36 +47,10 @@ class LaterSpeech:
         clips, self.clips = self.clips, None
         return clips
 
-    @property
-    def pending(self) -> bool:
-        """Still rendering: False once the clips are ready, or could not be made."""
-        return not self.done.is_set()
-
-    def close(self) -> None:
-        """Stop rendering (the session is over): worker processes are killed."""
-        self.stopping.set()
-        if self.thread.is_alive():
-            self.thread.join(CLOSE_WAIT_S)
-
-    def _check(self, fraction: float) -> None:
-        if self.stopping.is_set():
-            raise _Stopped
-
-    def _run(self) -> None:
-        with contextlib.suppress(OSError, AttributeError):  # a lower priority only where it can
-            thread = threading.get_native_id()  # on Linux, this thread (and what it starts)
-            now = os.getpriority(os.PRIO_PROCESS, thread)
-            os.setpriority(os.PRIO_PROCESS, thread, min(19, now + NICE))
-        try:
-            self.speech.render_all(self.texts, self._check, apart=True)
-            clips = {}
-            for text in self.texts:
-                self._check(1.0)
-                clips[text] = self.speech.clip(text)
-            self.clips = clips
-        except _Stopped:
-            pass
-        except CoachError as err:
-            self.error = err
-        finally:
-            self.done.set()
+    def work(self) -> None:
+        self.speech.render_all(self.texts, self.check, apart=True)
+        clips = {}
+        for text in self.texts:
+            self.check()
+            clips[text] = self.speech.clip(text)
+        self.clips = clips
