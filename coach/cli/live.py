@@ -4,6 +4,7 @@ the history, and a file instead where there is no audio output."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 import click
 import platformdirs
 
+from coach.audio import Clip
 from coach.cli.group import EXIT_INTERRUPTED, EXIT_TERMINATED
 from coach.cli.options import (
     SessionOptions,
@@ -51,7 +53,7 @@ from coach.render.later import LaterSpeech
 from coach.render.session import Session
 from coach.routine.model import Routine
 from coach.speech.cache import SpeechCache
-from coach.timeline.events import Timeline
+from coach.timeline.events import Sound, Timeline
 from coach.timeline.schedule import minutes_seconds, stopped_where
 
 
@@ -202,6 +204,11 @@ class LiveRun:
                 timeline = coming.latest.timeline
         return played, timeline
 
+    @functools.cached_property
+    def sounds(self) -> dict[Sound, Clip]:
+        """The chimes, read once for the draft, the start and the checks before it."""
+        return load_sounds()
+
     def _partly(self, draft: Draft, speech: SpeechCache) -> bool:
         """Whether the session can start on its first clips and plan the rest as they come:
         at a pace (not fitted to a length) that leaves room for its speech."""
@@ -213,7 +220,7 @@ class LiveRun:
                 self.routine,
                 self.options.pace or 1.0,
                 draft.minutes,
-                load_sounds(),
+                self.sounds,
                 speech.settings.rate_wpm,
             )
         )
@@ -234,7 +241,7 @@ class LiveRun:
             return start_partly(
                 self.routine,
                 speech,
-                load_sounds(),
+                self.sounds,
                 pace=self.options.pace or 1.0,
                 minutes=draft.minutes,
                 order=draft.order,
@@ -250,7 +257,7 @@ class LiveRun:
         (without a timeline where it may not plan: it is prepared whole first, and says why)."""
         pace = self.options.pace or 1.0
         return draft_session(
-            self.routine, speech, load_sounds(), pace=pace, length_s=self.options.length, live=True
+            self.routine, speech, self.sounds, pace=pace, length_s=self.options.length, live=True
         )
 
     def _open(

@@ -153,8 +153,8 @@ class ComingSpeech(Behind):
         self.latest = session
         """The most settled session made (the whole one once it is done): what was played."""
         self.settled_s = session.settled_s
+        self.sound_s = {sound: clip.duration_s for sound, clip in self.sounds.items()}
         self.replanned_at = 0.0
-        self.plans = 0
 
     def start(self) -> ComingSpeech:
         self.thread.start()
@@ -179,16 +179,14 @@ class ComingSpeech(Behind):
         if not force and now - self.replanned_at < REPLAN_EVERY_S:
             return ()
         self.replanned_at = now
-        sound_s = {sound: clip.duration_s for sound, clip in self.sounds.items()}
         try:
             timeline, settled_s, unknown = plan_partly(
-                self.routine, self.pace, self.minutes, self.known, sound_s, self.rate
+                self.routine, self.pace, self.minutes, self.known, self.sound_s, self.rate
             )
         except PlanError:
             if force:
                 raise  # with what was asked rendered: the session itself does not fit
             return ()  # the estimates for the rest do not fit: wait for the real lengths
-        self.plans += 1
         if settled_s > self.settled_s:
             self.settled_s = settled_s
             session = Session(timeline, self.known, self.sounds, self.routine, self.ways, settled_s)
@@ -210,11 +208,9 @@ class ComingSpeech(Behind):
         for text in texts:
             if text in self.known:
                 continue
-            if not self.speech.has(text):
-                break  # in the order said: what follows a gap settles nothing yet
             clip = self.speech.cached(text)
             if clip is None:
-                break
+                break  # in the order said: what follows a gap settles nothing yet
             self.known[text] = clip
             grew = True
         if grew:
