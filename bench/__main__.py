@@ -19,6 +19,7 @@ from bench import (
     bench_loudness,
     bench_pace,
     bench_render,
+    bench_room,
     bench_startup,
     bench_voices,
 )
@@ -36,6 +37,7 @@ BENCHES = {
     "pace": bench_pace.main,
     "history": bench_history.main,
     "listen": bench_listen.main,
+    "room": bench_room.main,
     "voices": bench_voices.main,
 }
 

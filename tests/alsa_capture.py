@@ -48,10 +48,20 @@ def listening_home(root: Path) -> tuple[dict[str, str], Path, Path]:
     return env, capture, microphone
 
 
+def pink_noise(n: int, rng: Any) -> Any:
+    """``n`` samples of pink (1/f) noise, at an RMS of 1: steady noise, as a room has."""
+    import numpy as np
+
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1))
+    noise = np.fft.irfft(spectrum, n)
+    return noise / np.sqrt(np.mean(noise**2))
+
+
 class Room:
     """What a microphone in the room hears, in real time, written into the FIFO.
 
-    A faint noise floor always; words said on cue (``say``); and, with ``echo``,
+    A faint noise floor always (and steady pink noise at ``noise_rms``); words said on cue (``say``); and, with ``echo``,
     coach's own sound as the microphone hears the speakers: whatever reaches the
     capture file is played back into the room over its real length. Sound made
     while no one listens is lost, as in a real room.
@@ -59,7 +69,9 @@ class Room:
 
     BLOCK = 320  # 20 ms at 16 kHz
 
-    def __init__(self, fifo: Path, capture: Path, *, echo: bool = False) -> None:
+    def __init__(
+        self, fifo: Path, capture: Path, *, echo: bool = False, noise_rms: float = 0.0
+    ) -> None:
         import threading
 
         import numpy as np
@@ -67,6 +79,8 @@ class Room:
         self.np = np
         self.fifo, self.capture, self.echo = fifo, capture, echo
         self.rng = np.random.default_rng(3)
+        self.noise = pink_noise(30 * 16_000, self.rng) * noise_rms  # a fan, traffic: looped
+        self.noise_at = 0
         self.speech = np.zeros(0, np.float32)
         self.echoed = np.zeros(0, np.float32)
         self.captured_bytes = 0
@@ -110,6 +124,10 @@ class Room:
     def _block(self) -> bytes:
         np, n = self.np, self.BLOCK
         block = self.rng.normal(0.0, 20.0, n)
+        if self.noise.any():
+            at = self.noise_at
+            block += np.take(self.noise, range(at, at + n), mode="wrap")
+            self.noise_at = (at + n) % len(self.noise)
         for name in ("speech", "echoed"):
             pending = getattr(self, name)
             part = pending[:n]

