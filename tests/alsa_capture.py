@@ -61,10 +61,11 @@ def pink_noise(n: int, rng: Any) -> Any:
 class Room:
     """What a microphone in the room hears, in real time, written into the FIFO.
 
-    A faint noise floor always (and steady pink noise at ``noise_rms``); words said on cue (``say``); and, with ``echo``,
-    coach's own sound as the microphone hears the speakers: whatever reaches the
-    capture file is played back into the room over its real length. Sound made
-    while no one listens is lost, as in a real room.
+    A faint noise floor always, and steady pink noise at ``noise_rms``; words said
+    on cue (``say``); and, with ``echo``, coach's own sound as the microphone hears
+    the speakers: whatever reaches the capture file is played back into the room
+    over its real length. Sound made while no one listens is lost, as in a real
+    room.
     """
 
     BLOCK = 320  # 20 ms at 16 kHz

@@ -29,8 +29,10 @@ WORDS = ("pause", "resume", "next", "back", "slower", "faster", "longer", "stop"
 """What may be said, in the order help lists them."""
 MIN_UTTERANCE_S = 0.2
 """Shorter sounds (a click, a cough) are not words."""
-MAX_COMMAND_S = 1.6
-"""Speech longer than this is not a command (plus ``WAKE_S`` with a wake word)."""
+MAX_COMMAND_S = 0.8
+"""Speech longer than this is not a command (plus ``WAKE_S`` with a wake word): a command
+word lasts 0.3 to 0.65 s (eSpeak NG at 175 wpm; a Piper voice at 150 to 200 wpm), and the
+most that another person talking is taken for is longer (bench/bench_room.py)."""
 WAKE_S = 0.9
 CHUNK_BYTES = 1024
 """silero VAD's window: 512 samples, 32 ms."""
@@ -202,7 +204,8 @@ class Recogniser:
         self.vad = vad()
         self.suppressor = processor(0, suppress) if suppress else None  # no automatic gain
         self.clean_snr_db = clean_snr_db
-        self.max_s = MAX_COMMAND_S + (WAKE_S if self.wake_word else 0.0) + END_S + BEFORE_S
+        self.max_s = MAX_COMMAND_S + (WAKE_S if self.wake_word else 0.0)
+        """The longest a command is said (from the first window of speech to the last)."""
         self._end_chunks = max(1, round(END_S / CHUNK_S))
         self._after_chunks = round(AFTER_S / CHUNK_S)
         self._before: deque[tuple[bytes, bytes]] = deque(maxlen=max(1, round(BEFORE_S / CHUNK_S)))
@@ -216,6 +219,7 @@ class Recogniser:
         self._fed = 0  # bytes into the VAD
         self._given = 0  # bytes given to feed()
         self._too_long = False
+        self._chunks = 0  # windows since the utterance started
         self.snr_db: float | None = None
         """The last utterance decoded: how far above the noise floor it stood."""
 
@@ -269,19 +273,20 @@ class Recogniser:
                 self._before.append(chunk)
                 return None
             # an utterance starts, with a little of what came before
-            self._speaking, self._quiet, self._too_long = True, 0, False
+            self._speaking, self._quiet, self._too_long, self._chunks = True, 0, False, 1
             self._speech = tuple(  # type: ignore[assignment]
                 bytearray(b"".join(before[n] for before in self._before) + chunk[n]) for n in (0, 1)
             )
             self._start_s = self._seconds(self._fed - len(self._speech[0]))
             return None
+        self._chunks += 1
+        self._quiet = self._quiet + 1 if speech < OFF else 0
         if not self._too_long:
             for n in (0, 1):
                 self._speech[n].extend(chunk[n])
-            if self._seconds(len(self._speech[0])) > self.max_s:
+            if (self._chunks - self._quiet) * CHUNK_S > self.max_s:
                 self._too_long = True  # a sentence, not a command: never decoded
                 self.reset()
-        self._quiet = self._quiet + 1 if speech < OFF else 0
         if self._quiet < self._end_chunks:
             return None
         # it ended: keep AFTER_S of the quiet windows

@@ -130,6 +130,19 @@ def test_a_sentence_is_never_taken_for_a_command(engine: Any) -> None:
     assert heard(Recogniser(), in_room(*(spoken(engine, cue) for cue in cues))) == []
 
 
+def test_a_short_phrase_with_a_command_word_in_it_is_not_a_command(engine: Any) -> None:
+    """Another person talking: what is said is longer than a command, so it is never decoded
+    (decoded, these give "slower", "stop", "pause", "next": tried with a cap of 1.6 s)."""
+    phrases = [
+        "a little bit slower now",
+        "stop there and rest",
+        "pause right there for me",
+        "go back to the start",
+        "and on to the next",
+    ]
+    assert heard(Recogniser(), in_room(*(spoken(engine, phrase) for phrase in phrases))) == []
+
+
 def test_with_a_wake_word_only_what_follows_it_counts(engine: Any) -> None:
     pcm = in_room(spoken(engine, "pause"), spoken(engine, "coach, pause"), spoken(engine, "next"))
     assert heard(Recogniser("coach"), pcm) == ["pause"]
