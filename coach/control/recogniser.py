@@ -34,6 +34,9 @@ MAX_COMMAND_S = 0.8
 word lasts 0.3 to 0.65 s (eSpeak NG at 175 wpm; a Piper voice at 150 to 200 wpm), and the
 most that another person talking is taken for is longer (bench/bench_room.py)."""
 WAKE_S = 0.9
+QUIET_BEFORE_S = 0.8
+"""A command is said on its own: speech that follows other speech closer than this (another
+person talking, coach's own cue) is not one."""
 CHUNK_BYTES = 1024
 """silero VAD's window: 512 samples, 32 ms."""
 CHUNK_S = CHUNK_BYTES / 2 / SAMPLE_RATE_HZ
@@ -177,14 +180,14 @@ def command_said(decoder: Any, speech: bytes, wake_word: str | None) -> str | No
 class Recogniser:
     """Turns a stream of 16 kHz mono 16-bit samples into the commands said in it.
 
-    silero VAD cuts the samples, through WebRTC's noise suppressor, into utterances
-    (in noise it cuts closer to the word so): one starts at a window whose speech
-    probability reaches ``ON``, keeps ``BEFORE_S`` before it, and ends once ``END_S``
-    of windows fall below ``OFF`` (keeping ``AFTER_S`` of them). An utterance no longer
-    than a command is decoded against the command grammar: as heard where it stands
-    well above the room's noise floor, and through WebRTC's noise suppressor
-    (``suppress``, its level 1 to 4) where it does not (``CLEAN_SNR_DB``). Suppression
-    is what makes a word heard in noise, but it blurs a clean word's consonants.
+    The samples go through WebRTC's noise suppressor (``suppress``, its level 1 to 4),
+    and silero VAD cuts what comes out into utterances (in noise it cuts closer to the
+    word so): one starts at a window whose speech probability reaches ``ON``, keeps
+    ``BEFORE_S`` before it, and ends once ``END_S`` of windows fall below ``OFF``
+    (keeping ``AFTER_S`` of them). An utterance no longer than a command is decoded
+    against the command grammar: as heard where it stands ``CLEAN_SNR_DB`` or more
+    above the room's noise floor, suppressed where it does not. Suppression is what
+    makes a word heard in noise, but it blurs a clear word's consonants.
     """
 
     def __init__(
@@ -218,8 +221,9 @@ class Recogniser:
         self._start_s = 0.0
         self._fed = 0  # bytes into the VAD
         self._given = 0  # bytes given to feed()
-        self._too_long = False
+        self._not_a_command = False
         self._chunks = 0  # windows since the utterance started
+        self._last_speech_s = -math.inf  # where the last utterance's speech ended
         self.snr_db: float | None = None
         """The last utterance decoded: how far above the noise floor it stood."""
 
@@ -261,7 +265,7 @@ class Recogniser:
         self._before.clear()
         for speech in self._speech:
             speech.clear()
-        self._too_long = True  # until the detector hears it end
+        self._not_a_command = True  # until the detector hears it end
 
     def _chunk(self, chunk: tuple[bytes, bytes]) -> Heard | None:
         self._fed += len(chunk[0])
@@ -273,31 +277,33 @@ class Recogniser:
                 self._before.append(chunk)
                 return None
             # an utterance starts, with a little of what came before
-            self._speaking, self._quiet, self._too_long, self._chunks = True, 0, False, 1
-            self._speech = tuple(  # type: ignore[assignment]
-                bytearray(b"".join(before[n] for before in self._before) + chunk[n]) for n in (0, 1)
-            )
+            self._speaking, self._quiet, self._chunks = True, 0, 1
+            # said on its own, or part of a longer talk: never decoded
+            self._not_a_command = self._seconds(self._fed) - self._last_speech_s < QUIET_BEFORE_S
+            heard, cleaned = (b"".join(parts) for parts in zip(*self._before, chunk, strict=True))
+            self._speech = (bytearray(heard), bytearray(cleaned))
             self._start_s = self._seconds(self._fed - len(self._speech[0]))
             return None
         self._chunks += 1
         self._quiet = self._quiet + 1 if speech < OFF else 0
-        if not self._too_long:
+        if not self._not_a_command:
             for n in (0, 1):
                 self._speech[n].extend(chunk[n])
             if (self._chunks - self._quiet) * CHUNK_S > self.max_s:
-                self._too_long = True  # a sentence, not a command: never decoded
+                self._not_a_command = True  # a sentence, not a command: never decoded
                 self.reset()
         if self._quiet < self._end_chunks:
             return None
         # it ended: keep AFTER_S of the quiet windows
         self._speaking = False
+        self._last_speech_s = self._seconds(self._fed) - self._quiet * CHUNK_S
         self._before.clear()
         cut = (self._end_chunks - self._after_chunks) * CHUNK_BYTES
         as_heard, suppressed = (bytes(speech[: len(speech) - cut]) for speech in self._speech)
         for speech in self._speech:
             speech.clear()
-        word = None if self._too_long else self._decode(as_heard, suppressed)
-        self._too_long = False
+        word = None if self._not_a_command else self._decode(as_heard, suppressed)
+        self._not_a_command = False
         return Heard(word, self._start_s, self._seconds(self._fed)) if word else None
 
     def _hear_floor(self, chunk: bytes) -> None:

@@ -143,6 +143,18 @@ def test_a_short_phrase_with_a_command_word_in_it_is_not_a_command(engine: Any) 
     assert heard(Recogniser(), in_room(*(spoken(engine, phrase) for phrase in phrases))) == []
 
 
+def test_a_command_word_right_after_other_speech_is_not_a_command(engine: Any) -> None:
+    """Said on its own, after a moment's quiet, "next" is a command; said as the next word
+    of someone's talk, it is not."""
+    talk = spoken(engine, "Roll slowly up and down the back of your thigh")
+    for pause_s, expected in ((0.3, []), (1.2, ["next"])):
+        pause = np.zeros(int(pause_s * SAMPLE_RATE_HZ), np.float32)
+        assert (
+            heard(Recogniser(), in_room(np.concatenate([talk, pause, spoken(engine, "next")])))
+            == expected
+        ), pause_s
+
+
 def test_with_a_wake_word_only_what_follows_it_counts(engine: Any) -> None:
     pcm = in_room(spoken(engine, "pause"), spoken(engine, "coach, pause"), spoken(engine, "next"))
     assert heard(Recogniser("coach"), pcm) == ["pause"]
