@@ -26,6 +26,7 @@ from coach.control.recogniser import SAMPLE_RATE_HZ, WORDS, Recogniser
 from coach.play.speaking import SpeakingLog
 from coach.speech.engine import SpeechSettings
 from coach.speech.espeak import start
+from tests.alsa_capture import pink_noise
 
 VOICES = ("gmw/en-us", "gmw/en", "gmw/en-gb-scotland", "gmw/en-029", "gmw/en-gb-x-rp")
 GAP_S = 1.5
@@ -43,11 +44,8 @@ def to_16k(pcm: bytes, rate: int) -> np.ndarray:
 
 
 def pink(n: int) -> np.ndarray:
-    """Pink (1/f) noise, unit RMS."""
-    spectrum = np.fft.rfft(RNG.standard_normal(n))
-    spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1))
-    noise = np.fft.irfft(spectrum, n)
-    return np.asarray(noise / np.sqrt(np.mean(noise**2)))
+    """Pink (1/f) noise, unit RMS, from the bench's generator."""
+    return np.asarray(pink_noise(n, RNG))
 
 
 def command_stream(

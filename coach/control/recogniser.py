@@ -177,6 +177,12 @@ def command_said(decoder: Any, speech: bytes, wake_word: str | None) -> str | No
     return said[0] if len(said) == 1 and said[0] in WORDS else None
 
 
+def _mean_square(pcm: bytes) -> float:
+    """The power of 16-bit samples."""
+    samples = array("h", pcm)
+    return sum(x * x for x in samples) / max(1, len(samples))
+
+
 class Recogniser:
     """Turns a stream of 16 kHz mono 16-bit samples into the commands said in it.
 
@@ -226,10 +232,6 @@ class Recogniser:
         self._last_speech_s = -math.inf  # where the last utterance's speech ended
         self.snr_db: float | None = None
         """The last utterance decoded: how far above the noise floor it stood."""
-
-    @property
-    def in_speech(self) -> bool:
-        return self._speaking
 
     @property
     def fed_s(self) -> float:
@@ -290,8 +292,7 @@ class Recogniser:
             for n in (0, 1):
                 self._speech[n].extend(chunk[n])
             if (self._chunks - self._quiet) * CHUNK_S > self.max_s:
-                self._not_a_command = True  # a sentence, not a command: never decoded
-                self.reset()
+                self.reset()  # a sentence, not a command: never decoded
         if self._quiet < self._end_chunks:
             return None
         # it ended: keep AFTER_S of the quiet windows
@@ -308,12 +309,10 @@ class Recogniser:
 
     def _hear_floor(self, chunk: bytes) -> None:
         """What the room sounds like without speech: each quiet window's mean square."""
-        samples = array("h", chunk)
-        self._quiet_power.append(sum(x * x for x in samples) / len(samples))
+        self._quiet_power.append(_mean_square(chunk))
 
     def _decode(self, as_heard: bytes, suppressed: bytes) -> str | None:
-        samples = array("h", as_heard)
-        power = sum(x * x for x in samples) / max(1, len(samples))
+        power = _mean_square(as_heard)
         # the median of the last quiet windows: the noise floor, not the tails of words
         floor = max(statistics.median(self._quiet_power or [1.0]), 1.0)
         self.snr_db = 10 * math.log10(max(power - floor, 1e-3) / floor)
