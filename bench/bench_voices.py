@@ -134,9 +134,10 @@ LIVE_S = 20.0
 
 def live_start(engine: str, voice: str | None, cache: Path) -> tuple[float, float, float]:
     """``coach play smr-legs`` on the captured ALSA device with the cache ``cache``: seconds
-    from launch to its first sound (the first sample written, a sleeping sink's lead-in
-    silence included), to its first word (the first sample that is not silence), and how
-    late its most late clip fired in the first ``LIVE_S`` seconds (``--log``: fired_s - at_s)."""
+    from launch to its first sound (the first sample that is not silence: the opening
+    chime), to its first word (the title: the first sound plus when the title fired after
+    the chime, by ``--log``), and how late its most late clip fired in the first ``LIVE_S``
+    seconds (``--log``: fired_s - at_s)."""
     import signal
 
     from tests.alsa_capture import capture_home
@@ -153,22 +154,22 @@ def live_start(engine: str, voice: str | None, cache: Path) -> tuple[float, floa
         proc = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        first: float | None = None
         sound: float | None = None
         try:
             while time.monotonic() - began < LIVE_S:
-                if sound is None and capture.exists() and capture.stat().st_size > 0:
+                if sound is None and capture.exists() and any(capture.read_bytes()):
                     sound = time.monotonic() - began
-                if first is None and capture.exists() and any(capture.read_bytes()):
-                    first = time.monotonic() - began
-                time.sleep(0.002 if first is None else 0.1)
+                time.sleep(0.002 if sound is None else 0.1)
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=30)
         lines = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
         late = max((line["fired_s"] - line["at_s"] for line in lines), default=float("nan"))
         nan = float("nan")
-        return (nan if sound is None else sound), (nan if first is None else first), late
+        said = [line["fired_s"] - lines[0]["fired_s"] for line in lines if line["kind"] == "say"]
+        if sound is None or not said:
+            return (nan if sound is None else sound), nan, late
+        return sound, sound + said[0], late
 
 
 def engines(folder: Path) -> list[tuple[str, str, str | None]]:

@@ -68,6 +68,8 @@ def tick() -> list[float]:
 
 
 SOUNDS = {
+    # one short, low bell: the session opens (heard at once, while the voice gets ready)
+    "open": lambda: sequence([(392.0, 0.0)], 0.35, 0.1),
     # a single soft bell: switch sides
     "switch": lambda: sequence([(659.3, 0.0)], 1.2, 0.35),
     # two rising notes: begin the hold

@@ -169,12 +169,16 @@ def as_heard(lines: list[dict[str, Any]], pcm_of: Any) -> bytes:
     return b"".join(bytes(round(line["lead_s"] * 22_050) * 2) + pcm_of(line) for line in lines)
 
 
-def assert_leads_follow_pauses(lines: list[dict[str, Any]], pcm_of: Any) -> None:
+def assert_leads_follow_pauses(
+    lines: list[dict[str, Any]], pcm_of: Any, *, opened: bool = False
+) -> None:
     """Silence before the first clip and before each clip after a long pause, none
-    elsewhere (the log's times are rounded to the microsecond; a 2 ms margin either way)."""
+    elsewhere (the log's times are rounded to the microsecond; a 2 ms margin either way).
+    ``opened``: the session was opened early (``cli.live.open_early``): its chime, which
+    wakes the sink for the title, has no silence before it."""
     from coach.play.output import WAKE_AFTER_S, WAKE_LEAD_S
 
-    assert lines[0]["lead_s"] == WAKE_LEAD_S
+    assert lines[0]["lead_s"] == (0.0 if opened else WAKE_LEAD_S)
     for before, line in itertools.pairwise(lines):
         gap = line["at_s"] - before["at_s"] - len(pcm_of(before)) / (2 * 22_050)
         if line["lead_s"]:

@@ -41,6 +41,7 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 SOUND_S = {
+    Sound.OPEN: 0.35,
     Sound.START: 0.8,
     Sound.SWITCH: 1.2,
     Sound.FINISH: 1.8,

@@ -4,6 +4,7 @@ the history, and a file instead where there is no audio output."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -46,7 +47,7 @@ from coach.play.log import change_json, fired_json
 from coach.play.output import LoggedOutput, Opening, Output
 from coach.play.player import play_session
 from coach.play.speaking import SpeakingLog
-from coach.play.transport import Display, Displays, PlayResult, StopReason
+from coach.play.transport import Clock, Display, Displays, PlayResult, StopReason
 from coach.render.build import Draft, draft_session, load_sounds, opening_text, with_ways
 from coach.render.coming import ComingSpeech, roomy, start_partly
 from coach.render.later import LaterSpeech
@@ -135,10 +136,15 @@ class LiveRun:
             commands = None
             partly = self._partly(draft, speech)
             if draft.timeline is not None:
-                opening = open_early(self.routine, speech, output, clock, draft, always=partly)
-                # opened as the title starts: heard while the rest renders
-                commands = stack.enter_context(self._open(draft.timeline, speaking))
+                opening = open_early(
+                    self.routine, speech, output, clock, draft, self.sounds, always=partly
+                )
             try:
+                if opening is not None:
+                    assert draft.timeline is not None
+                    opening = say_title(opening, speech, output, clock)
+                    # opened as the title starts: heard while the rest renders
+                    commands = stack.enter_context(self._open(draft.timeline, speaking))
                 ways = commands.ways if commands is not None else ()
                 session = None
                 if partly and opening is not None:
@@ -150,7 +156,8 @@ class LiveRun:
             except (KeyboardInterrupt, Terminated) as stop:
                 if opening is None or draft.timeline is None:
                     raise
-                # stopped while the title played: a session all the same, said and recorded
+                # stopped while the chime rang or the title played: a session all the same,
+                # said and recorded
                 opening.playing.stop()
                 position_s = min(max(clock.now() - opening.started_s, 0.0), draft.timeline.total_s)
                 reason = (
@@ -236,7 +243,7 @@ class LiveRun:
         """The session as far as this process renders it while the title plays (None: it
         does not plan so; it is prepared whole, and says why if it cannot be)."""
         title_s = speech.clip(opening.text).duration_s
-        stop_at = opening.started_s + title_s - OPENING_MARGIN_S
+        stop_at = opening.started_s + opening.title_at_s + title_s - OPENING_MARGIN_S
         try:
             return start_partly(
                 self.routine,
@@ -273,25 +280,38 @@ def open_early(
     output: Output,
     clock: MonotonicClock,
     draft: Draft,
+    sounds: Mapping[Sound, Clip],
     *,
     always: bool = False,
 ) -> Opening | None:
-    """Start saying the session's title at once, if the rest is surely ready before it ends
-    (``always``: the session starts on its first clips, ``render.coming``).
+    """Ring the opening chime at once, if the rest is surely ready before the title ends
+    (``always``: the session starts on its first clips, ``render.coming``); ``say_title``
+    then says the title on time after it.
 
-    The rest renders and plans while the title plays; the title is the timeline's
-    first event at any pace, so what is heard is still what `export` writes. With
-    too much still to render, the session is prepared whole first (nothing waits
-    during a session, only before it).
+    The chime needs no voice, so it sounds while a cold engine gets ready; it also
+    wakes a sleeping sink before the first word. The rest renders and plans while the
+    title plays; the chime and title open the timeline at any pace, so what is heard
+    is still what `export` writes. With too much still to render, the session is
+    prepared whole first (nothing waits during a session, only before it).
     """
+    assert draft.timeline is not None
     text = opening_text(routine)
-    clip = speech.clip(text)
-    if not always and clip.duration_s < draft.ready_s:
+    title_at_s = next(e.at_s for e in draft.timeline.events if e.text == text)
+    if not always and title_at_s + speech.clip(text).duration_s < draft.ready_s:
         return None
-    lead = getattr(output, "wake_s", 0.0)  # the sink may be asleep before the first sound
-    started = clock.now()
-    playing = output.play(clip.after_silence(lead) if lead else clip)
-    return Opening(text, started + lead, playing, lead)
+    playing = output.play(sounds[Sound.OPEN])
+    return Opening(text, clock.now(), playing, title_at_s)
+
+
+def say_title(opening: Opening, speech: SpeechCache, output: Output, clock: Clock) -> Opening:
+    """The title of an ``open_early`` session, started on time after its chime (late where
+    a cold voice is not ready by then): the opening the player takes over from."""
+    clip = speech.clip(opening.text)  # a cold voice gets ready while the chime rings
+    clock.sleep_until(opening.started_s + opening.title_at_s)
+    late_s = max(0.0, clock.now() - opening.started_s - opening.title_at_s)
+    if opening.playing.is_playing():  # a device behind the clock: never over the chime
+        opening.playing.wait_done()
+    return dataclasses.replace(opening, playing=output.play(clip), late_s=late_s)
 
 
 def make_display(timeline: Timeline, ways: Sequence[str]) -> Display:

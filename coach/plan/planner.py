@@ -92,7 +92,9 @@ class _Planner(Placing):
             intro.append(say.session_length(minutes))
         if self.routine.equipment:
             intro.append(say.equipment(self.routine.equipment))
-        cursor = self.say_in_turn(0.0, intro) + GAP_S
+        # a chime first, heard at once while a voice gets ready (and a sink wakes)
+        opened = self.sound(0.0, Sound.OPEN)
+        cursor = self.say_in_turn(opened + AFTER_SOUND_S, intro) + GAP_S
         first = True
         for section in self.routine.sections:
             rounds = section.repeat.rounds

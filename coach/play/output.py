@@ -30,17 +30,18 @@ class Playing(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Opening:
-    """The session's first clip, started before the rest of it was ready.
-
-    ``text`` began playing at ``started_s`` on the player's clock; that moment is
-    the timeline's zero, and the player takes over from the next event.
+    """The session's first two events, started before the rest of it was ready: its opening
+    chime, begun at ``started_s`` on the player's clock (the timeline's zero), then its
+    title ``text``, planned ``title_at_s`` into the session and begun ``late_s`` after that
+    (a voice still getting ready). The player takes over from the event after the title.
     """
 
     text: str
     started_s: float
     playing: Playing
-    lead_s: float = 0.0
-    """The silence played before it (``started_s`` is when the title itself began)."""
+    """The title's clip, playing on."""
+    title_at_s: float
+    late_s: float = 0.0
 
 
 class Output(Protocol):

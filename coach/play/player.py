@@ -34,7 +34,7 @@ from coach.play.transport import (
     tell_settled,
 )
 from coach.render.session import Session
-from coach.timeline.events import EPSILON_S, Event, Timeline
+from coach.timeline.events import EPSILON_S, Event, Sound, Timeline
 
 QUIET_BEFORE_DEADLINE_S = 0.02
 """No redraw this close to a deadline, so drawing never makes a clip late."""
@@ -133,8 +133,8 @@ class Player(Changing, StandingStill):
     def play(self, *, from_s: float = 0.0, opening: Opening | None = None) -> PlayResult:
         """Play from ``from_s`` into the timeline until its end, or until stopped.
 
-        With an ``opening`` (the first clip, already playing), the timeline's zero
-        is when it started, and play goes on from the next event.
+        With an ``opening`` (the chime and title, already playing), the timeline's zero
+        is when the chime started, and play goes on from the event after the title.
         """
         self.started = self.clock.now()
         if opening is None or not self.take_over(opening):
@@ -214,24 +214,32 @@ class Player(Changing, StandingStill):
         tell_settled(self.display, newer.timeline)
 
     def take_over(self, opening: Opening) -> bool:
-        """Go on from a first clip started before the session was ready; False if it is not
-        the session's first (it is stopped: play starts from the beginning).
+        """Go on from an opening chime and title started before the session was ready; False
+        if they are not the session's first two events (the title is stopped: play starts
+        from the beginning).
 
-        Rendering the rest may have taken longer than that clip: then the whole
+        Rendering the rest may have taken longer than the title: then the whole
         session waits after it, so every later gap stays as planned.
         """
-        first = self.events[0] if self.events else None
-        if first is None or first.at_s != 0.0 or first.text != opening.text:
+        chime, title = (*self.events[:2], None, None)[:2]
+        if (
+            chime is None
+            or title is None
+            or chime.sound is not Sound.OPEN
+            or chime.at_s != 0.0
+            or title.text != opening.text
+            or abs(title.at_s - opening.title_at_s) > EPSILON_S
+        ):
             opening.playing.stop()
             return False
         self.started = opening.started_s
-        following_s = self.events[1].at_s if len(self.events) > 1 else self.timeline.total_s
+        following_s = self.events[2].at_s if len(self.events) > 2 else self.timeline.total_s
         self.base = max(opening.started_s, self.clock.now() - following_s)
-        self.playing, self.playing_index, self.index = opening.playing, 0, 1
-        record = Fired(0, first, 0.0, opening.lead_s)
-        self.fired.append(record)
-        self.on_fired(record)
-        self.display.fired(record)
+        self.playing, self.playing_index, self.index = opening.playing, 1, 2
+        for record in (Fired(0, chime, 0.0), Fired(1, title, title.at_s + opening.late_s)):
+            self.fired.append(record)
+            self.on_fired(record)
+            self.display.fired(record)
         return True
 
     def result(self, reason: StopReason, error: str = "") -> PlayResult:
@@ -267,8 +275,9 @@ class Player(Changing, StandingStill):
             self.clock.sleep_until(min(deadline, now + TICK_S))
 
     def wake(self) -> None:
-        """Before the first sound, the output's ``wake_s`` of silence (the title has it
-        in an ``Opening``): a sleeping sink is awake by the first word."""
+        """Before the first sound, the output's ``wake_s`` of silence: a sleeping sink is
+        awake by the first word (an ``Opening`` has none: its chime wakes the sink, and the
+        title follows it)."""
         if self.wake_s > 0:
             self.playing = self.output.play(Clip(b"").after_silence(self.wake_s))
             self.clock.sleep_until(self.clock.now() + self.wake_s)

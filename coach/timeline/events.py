@@ -27,6 +27,7 @@ class EventKind(Enum):
 
 
 class Sound(Enum):
+    OPEN = "open"
     START = "start"
     SWITCH = "switch"
     FINISH = "finish"

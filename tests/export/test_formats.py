@@ -228,7 +228,8 @@ def test_vtt_transcript(session: Session) -> None:
     assert blocks[0].startswith("WEBVTT")
     says = [e for e in session.timeline.events if e.kind is EventKind.SAY]
     assert len(blocks) - 1 == len(says)
-    assert blocks[1] == f"00:00:00.000 --> 00:00:{says[0].end_s:06.3f}\n{says[0].text}"
+    first = f"00:00:{says[0].at_s:06.3f} --> 00:00:{says[0].end_s:06.3f}"
+    assert blocks[1] == f"{first}\n{says[0].text}"
 
 
 def test_unknown_format_and_bad_rate(session: Session, tmp_path: Path) -> None:

@@ -51,6 +51,10 @@ def test_every_chime_is_within_a_few_lu_of_the_speech(exports: dict[str, Path]) 
         if sound.value == "tick":
             continue  # ticks are soft on purpose: heard often, they must never tire
         samples = np.frombuffer(clip.pcm, dtype="<i2") / 32768
+        # the opening chime is shorter than the meter's 0.4 s block: measured with the
+        # silence that follows it
+        shortest = round(0.41 * clip.sample_rate_hz)
+        samples = np.pad(samples, (0, max(0, shortest - len(samples))))
         lufs, true_peak = loudness(samples, clip.sample_rate_hz)
         assert abs(lufs - speech_lufs) <= 4.0, (sound, lufs)
         assert true_peak <= MAX_TRUE_PEAK_DBTP

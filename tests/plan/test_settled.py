@@ -96,11 +96,12 @@ def test_a_prefix_settles_the_start_and_nothing_unknown() -> None:
     draft = plan_session(routine, Pacing(1.0), fake_speech_s, SOUND_S)
     timeline, asked = planned(routine, 1.0, fake_speech_s, spoken_minutes(draft))
     texts = list(dict.fromkeys(text for text, _ in asked))
-    assert settled_until(asked, set()) < 0  # the title is asked first, at 0: nothing settled
+    chime, title = timeline.events[:2]
+    # the title is asked first, at its time after the chime: only the chime is settled
+    assert chime.at_s < settled_until(asked, set()) < title.at_s
     assert settled_until(asked, set(texts)) == float("inf")
     # the title and the next sentences known: the session is settled past the title
     settled = settled_until(asked, set(texts[:3]))
-    title = timeline.events[0]
     assert title.end_s < settled < timeline.total_s
     # what is settled is said with the known clips only
     assert {e.text for e in timeline.events if e.at_s < settled and e.text} <= set(texts[:3])

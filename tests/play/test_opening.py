@@ -23,6 +23,7 @@ from coach.render.session import Session
 from coach.routine.reader import load_routine
 from coach.speech.cache import SpeechCache, SpeechSettings
 from coach.testing import FakeClock, FakeOutput, fake_speech_s
+from coach.timeline.events import Sound
 from tests.alsa_capture import as_heard, assert_leads_follow_pauses, capture_home
 from tests.conftest import SHORT, as_at_a_shell, coach_command
 from tests.play.test_player import planned_json
@@ -30,8 +31,14 @@ from tests.play.test_player import session as session  # a fixture
 
 
 def opening_of(session: Session, output: FakeOutput, clock: FakeClock) -> Opening:
-    text = session.timeline.events[0].text
-    return Opening(text, clock.now(), output.play(session.speech[text]))
+    """The opening chime at once, and the title on time after it."""
+    chime, title = session.timeline.events[:2]
+    assert chime.sound is Sound.OPEN
+    assert title.text is not None
+    started = clock.now()
+    output.play(session.clip(chime))
+    clock.t = started + title.at_s
+    return Opening(title.text, started, output.play(session.speech[title.text]), title.at_s)
 
 
 def test_the_player_goes_on_from_an_opening_as_if_it_had_fired_it(
@@ -57,12 +64,30 @@ def test_when_the_rest_is_late_the_session_waits_after_the_opening(
     output = FakeOutput(clock)
     opening = opening_of(session, output, clock)
     events = session.timeline.events
-    late_s = events[1].at_s + 2.0
-    clock.t += late_s
+    clock.t += events[2].at_s - events[1].at_s + 2.0
     result = play_session(session, output, clock, opening=opening)
-    assert result.fired[0].fired_s == 0.0
-    shifts = [f.fired_s - f.event.at_s for f in result.fired[1:]]
+    assert [f.fired_s for f in result.fired[:2]] == [0.0, events[1].at_s]
+    shifts = [f.fired_s - f.event.at_s for f in result.fired[2:]]
     assert shifts == pytest.approx([2.0] * len(shifts), abs=1e-9)
+
+
+def test_a_title_said_late_after_its_chime_is_logged_late_and_moves_nothing_else(
+    session: Session,
+) -> None:
+    """A voice still getting ready when the title is due: the title is late, said so in the
+    log, and the session keeps its zero at the chime."""
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    chime, title = session.timeline.events[:2]
+    assert title.text is not None
+    output.play(session.clip(chime))
+    clock.t = title.at_s + 0.3
+    playing = output.play(session.speech[title.text])
+    opening = Opening(title.text, 0.0, playing, title.at_s, late_s=0.3)
+    result = play_session(session, output, clock, opening=opening)
+    late = [f.fired_s - f.event.at_s for f in result.fired]
+    assert late[:2] == pytest.approx([0.0, 0.3])
+    assert late[2:] == pytest.approx([0.0] * (len(late) - 2), abs=1e-9)
 
 
 def test_an_opening_that_is_not_the_first_event_is_stopped_and_play_starts_over(
@@ -70,8 +95,8 @@ def test_an_opening_that_is_not_the_first_event_is_stopped_and_play_starts_over(
 ) -> None:
     clock = FakeClock()
     output = FakeOutput(clock)
-    text = session.timeline.events[1].text or session.timeline.phrases.paused
-    wrong = Opening(text, clock.now(), output.play(session.speech[text]))
+    text = session.timeline.events[2].text or session.timeline.phrases.paused
+    wrong = Opening(text, clock.now(), output.play(session.speech[text]), 0.6)
     result = play_session(session, output, clock, opening=wrong)
     assert "stop" in output.log
     assert output.played[1:] == [session.clip(e) for e in session.timeline.events]
@@ -143,7 +168,7 @@ def expected_audio(
     def pcm_of(e: dict[str, Any]) -> bytes:
         return speech.clip(e["text"]).pcm if e["kind"] == "say" else sounds[e["sound"]].pcm
 
-    assert_leads_follow_pauses(lines, pcm_of)
+    assert_leads_follow_pauses(lines, pcm_of, opened=True)
     return as_heard(lines, pcm_of), timeline
 
 
@@ -187,12 +212,12 @@ def test_a_cold_session_with_much_to_render_starts_at_once_and_no_clip_is_late(
     nothing = SpeechCache(tmp_path / "nothing", SpeechSettings())
     draft = draft_session(load_routine(routine), nothing, load_sounds(), live=True)
     assert len(draft.texts) > 60
-    assert cached_at_first_sound <= 2  # the title, and what the draft needed
+    assert cached_at_first_sound <= 2  # the chime rang before (almost) anything rendered
     assert run.returncode == 130, run.stderr
     assert "Traceback" not in run.stderr
     lines = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     texts = [line.get("text") for line in lines]
-    assert texts[:3] == [draft.order[0], draft.order[1], draft.order[2]]
+    assert texts[:4] == [None, draft.order[0], draft.order[1], draft.order[2]]
     assert len(lines) >= 4  # and on into the first exercise
     late = [line["fired_s"] - line["at_s"] for line in lines]
     assert min(late) >= 0
@@ -220,9 +245,17 @@ def test_a_session_that_cannot_be_planned_is_refused_before_any_sound(tmp_path: 
 
 @pytest.mark.parametrize("length_s", [None, 300.0])
 @pytest.mark.parametrize("pace", [0.25, 1.0, 4.0])
-def test_the_opening_is_the_title_every_plan_begins_with(pace: float, length_s: float) -> None:
+def test_every_plan_opens_with_its_chime_and_then_its_title_at_the_same_time(
+    pace: float, length_s: float
+) -> None:
+    """What the live opening plays before the session is planned: the same at any pace or
+    length, and not depending on any speech's length."""
     routine = load_routine(SHORT)
     sound_s = {s: c.duration_s for s, c in load_sounds().items()}
-    timeline = session_plan(routine, sound_s, pace, length_s)(fake_speech_s)
-    assert timeline.events[0].at_s == 0.0
-    assert timeline.events[0].text == opening_text(routine)
+    for speech_s in (fake_speech_s, lambda text: 3 * fake_speech_s(text)):
+        timeline = session_plan(routine, sound_s, pace, length_s)(speech_s)
+        chime, title = timeline.events[:2]
+        assert (chime.at_s, chime.sound) == (0.0, Sound.OPEN)
+        assert title.text == opening_text(routine)
+        assert title.at_s == pytest.approx(sound_s[Sound.OPEN] + 0.25, abs=0.001)
+        assert title.at_s <= 0.75  # the first word within a second of the command

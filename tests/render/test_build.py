@@ -50,11 +50,13 @@ STATED = {"en": r"takes about (\d+) minutes", "de": r"etwa (\d+) Minuten"}
 
 def test_clips_come_from_the_cache_and_sounds() -> None:
     sounds = load_sounds()
-    assert {s.value for s in sounds} == {"start", "switch", "finish", "rest", "tick"}
+    assert {s.value for s in sounds} == {"open", "start", "switch", "finish", "rest", "tick"}
     for sound, clip in sounds.items():
         assert clip.sample_rate_hz == 22_050
         if sound is Sound.TICK:
             assert 0.03 < clip.duration_s < 0.15  # a beat's tick stays out of the way
+        elif sound is Sound.OPEN:
+            assert 0.2 < clip.duration_s < 0.4  # rung out before the title, 0.6 s in
         else:
             assert 0.5 < clip.duration_s < 2.5
     # a beat's tick stays under the chimes that mark the session's moments

@@ -21,6 +21,7 @@ from coach.render.coming import ComingSpeech, plan_partly, roomy, start_partly
 from coach.render.session import Session
 from coach.routine.reader import load_routine
 from coach.speech.cache import SpeechCache, SpeechSettings
+from coach.timeline.events import Sound
 from tests.render.test_later import workers_of_this_process
 
 EN = TABLE["en"]
@@ -54,7 +55,8 @@ def test_a_session_started_on_its_title_comes_whole_as_export_plans_it(tmp_path:
         extra=EN.live(),
         until=lambda: True,  # nothing more here: the rest comes from the workers
     )
-    title = start.timeline.events[0]
+    chime, title = start.timeline.events[:2]
+    assert chime.sound is Sound.OPEN
     assert title.text == draft.order[0]
     assert title.end_s < start.settled_s < start.timeline.total_s
     assert set(EN.live()) <= set(start.speech)
