@@ -296,7 +296,7 @@ def open_early(
     """
     assert draft.timeline is not None
     text = opening_text(routine)
-    title_at_s = next(e.at_s for e in draft.timeline.events if e.text == text)
+    title_at_s = draft.timeline.events[1].at_s  # after the chime, whatever speech lasts
     if not always and title_at_s + speech.clip(text).duration_s < draft.ready_s:
         return None
     playing = output.play(sounds[Sound.OPEN])

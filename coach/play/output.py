@@ -39,7 +39,7 @@ class Opening:
     text: str
     started_s: float
     playing: Playing
-    """The title's clip, playing on."""
+    """The clip playing: the chime, then (``cli.live.say_title``) the title."""
     title_at_s: float
     late_s: float = 0.0
 

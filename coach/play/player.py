@@ -221,11 +221,12 @@ class Player(Changing, StandingStill):
         Rendering the rest may have taken longer than the title: then the whole
         session waits after it, so every later gap stays as planned.
         """
-        chime, title = (*self.events[:2], None, None)[:2]
+        if len(self.events) < 2:
+            opening.playing.stop()
+            return False
+        chime, title = self.events[:2]
         if (
-            chime is None
-            or title is None
-            or chime.sound is not Sound.OPEN
+            chime.sound is not Sound.OPEN
             or chime.at_s != 0.0
             or title.text != opening.text
             or abs(title.at_s - opening.title_at_s) > EPSILON_S
