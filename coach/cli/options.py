@@ -297,13 +297,28 @@ def speaker(
     """The voice and engine that speak ``language``: ``voice`` if given; else a voice of
     another engine that the user's settings of it prefer (``neural = true``: the Piper
     voice for the language), unless --engine says which; else the engine's voice for it."""
-    voice, engine = split_voice(voice, engine)
+    voice, engine = split_voice(varied(voice, language, engine), engine)
     if voice is None and engine == DEFAULT_ENGINE and not _chosen("engine"):
         found = preferred_voice(language)
         if found is not None:
             kind, _, preferred = found
             return preferred, kind.name
     return voice or engine_kind(engine).default_voice(language), engine
+
+
+def varied(voice: str | None, language: str, engine: str = DEFAULT_ENGINE) -> str | None:
+    """``+f3``, a variant alone: the engine's own voice for ``language``, so varied
+    (``gmw/en-us+f3`` for an English routine); any other voice as it is."""
+    named, kind = split_voice(voice, engine)
+    if named is None or not named.startswith("+"):
+        return voice
+    prefix = (voice or "")[: len(voice or "") - len(named)]  # an engine named before it
+    base = engine_kind(kind).default_voice(language)
+    if base is not None:
+        return f"{prefix}{base}{named}"
+    # the engine speaks its own voice for the language: the engine says which it varies
+    describe: Callable[[str], Voice] | None = getattr(engine_kind(kind).start(), "voice", None)
+    return voice if describe is None else f"{prefix}{describe(named).id}"
 
 
 def preferred_voice(language: str) -> tuple[EngineKind, dict[str, Any], str] | None:
@@ -422,6 +437,7 @@ def voice_mismatch(voice: str, language: str, engine: str = DEFAULT_ENGINE) -> s
     Raises:
         VoiceError: there is no such voice.
     """
+    voice = varied(voice, language, engine) or voice
     named, engine = split_voice(voice, engine)
     kind = engine_kind(engine)
     started = kind.start()

@@ -41,6 +41,9 @@ from coach.language.table import voice_for
 from coach.speech.engine import Engine, EngineKind, SpeechSettings, Voice, voice_named
 from coach.speech.espeak_variants import list_variants
 
+OWN_VOICE = "gmw/en"
+"""What eSpeak NG speaks when no voice is named: a variant alone (``+f3``) varies it."""
+
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_DONT_EXIT = 0x8000
 _RATE = 1
@@ -163,7 +166,7 @@ class EspeakEngine:
                 would speak an unknown variant as the plain voice, and say nothing).
         """
         base, plus, variant = voice.partition("+")
-        found = voice_named(self, base)
+        found = voice_named(self, base or OWN_VOICE)
         if not plus:
             return found
         names = [name for name, _ in self.variants()]

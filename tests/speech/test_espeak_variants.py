@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +60,33 @@ def test_coach_lists_the_variants_and_refuses_a_wrong_one_in_one_line() -> None:
         text=True,
     )
     assert shown.returncode == 0, shown.stderr
+
+
+def test_a_variant_alone_varies_the_voice_the_routine_would_have() -> None:
+    """``--voice +f3``: the voice the routine is spoken in without --voice, so varied (an
+    English routine's is eSpeak NG's own, a German one's gmw/de); it once said 'unknown
+    voice ""'."""
+    import json
+
+    from coach.speech.espeak import OWN_VOICE, EspeakEngine
+
+    assert EspeakEngine().voice("+f3").id == f"{OWN_VOICE}+f3"
+    for routine, variant, expected in (
+        ("smr-legs", "+f3", f"{OWN_VOICE}+f3"),
+        (str(Path(__file__).parents[2] / "routines" / "smr-legs-de.yaml"), "+m3", "gmw/de+m3"),
+        ("smr-legs", "espeak:+f3", f"{OWN_VOICE}+f3"),
+    ):
+        shown = subprocess.run(
+            [*coach_command(), "show", routine, "--voice", variant, "--json"],
+            capture_output=True,
+            text=True,
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert json.loads(shown.stdout)["voice"] == expected
+    wrong = subprocess.run(
+        [*coach_command(), "show", "smr-legs", "--voice", "+nope"], capture_output=True, text=True
+    )
+    assert wrong.returncode == 2
+    assert not wrong.stdout
+    assert len(wrong.stderr.strip().splitlines()) == 1
+    assert f"{OWN_VOICE}+f3" in wrong.stderr  # what it could be instead
