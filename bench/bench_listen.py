@@ -24,6 +24,7 @@ import soxr
 
 from coach.control.recogniser import SAMPLE_RATE_HZ, WORDS, Recogniser
 from coach.play.speaking import SpeakingLog
+from coach.play.stream import AHEAD_S
 from coach.speech.engine import SpeechSettings
 from coach.speech.espeak import start
 from tests.alsa_capture import pink_noise
@@ -65,6 +66,13 @@ def command_stream(
         at += len(gap) + len(speech)
     parts.append(np.zeros(int(GAP_S * SAMPLE_RATE_HZ), np.float32))
     return np.concatenate(parts), ends
+
+
+def answered(capture: Path, after: int) -> bool:
+    """Whether the output stream wrote a sound past byte ``after`` of its capture."""
+    with capture.open("rb") as f:
+        f.seek(after)
+        return any(f.read())
 
 
 def as_heard(signal: np.ndarray, condition: str) -> bytes:
@@ -154,10 +162,12 @@ def live() -> None:
                     voiced_s = np.flatnonzero(np.abs(samples) > VOICED)[-1] / SAMPLE_RATE_HZ
                     room.say(samples)
                     said_at = time.monotonic()
-                    while capture.stat().st_size == size and time.monotonic() - said_at < 5:
+                    # coach's answer: the first sound the stream writes after the word
+                    while not answered(capture, size) and time.monotonic() - said_at < 5:
                         time.sleep(0.002)
-                    if capture.stat().st_size > size:
-                        latencies.append(time.monotonic() - said_at - voiced_s)
+                    if answered(capture, size):
+                        # written AHEAD_S before a real device would play it
+                        latencies.append(time.monotonic() - said_at - voiced_s + AHEAD_S)
             finally:
                 proc.kill()
                 proc.wait()

@@ -45,7 +45,7 @@ class _Instant:
 
 
 class _InstantOutput:
-    def play(self, clip: Any) -> _Instant:
+    def play(self, clip: Any, at: float | None = None, after_s: float = 0.0) -> _Instant:
         return _Instant()
 
 

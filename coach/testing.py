@@ -99,7 +99,7 @@ class FakeOutput:
     wake_s: float = 0.0
     """The silence a real sink wants before a clip after a long pause (see ``Output``)."""
 
-    def play(self, clip: Clip) -> FakePlaying:
+    def play(self, clip: Clip, at: float | None = None, after_s: float = 0.0) -> FakePlaying:
         if self.fail_at is not None and len(self.played) == self.fail_at:
             raise AudioDeviceError("the audio output failed: gone")
         self.clock.t += self.cost_s

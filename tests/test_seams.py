@@ -19,7 +19,7 @@ import soundfile
 
 from coach.audio import SAMPLE_RATE_HZ
 from coach.testing import TONE_HZ, fake_speech_s
-from tests.alsa_capture import capture_home
+from tests.alsa_capture import capture_home, sounded, sounded_s
 from tests.conftest import DATA, coach_command
 
 ROOT = Path(__file__).parent.parent
@@ -153,7 +153,7 @@ def test_a_new_command_source_drives_a_real_session(tmp_path: Path) -> None:
     assert 3.0 <= jumped["fired_s"] < 8.0
     assert not any(line.get("text", "").startswith("This session") for line in lines)
     assert max(line["fired_s"] for line in lines) < 14.5  # "quit" ended it, long before 40 s
-    heard = capture.stat().st_size / 2 / SAMPLE_RATE_HZ
+    heard = sounded_s(capture)
     assert 8.0 < heard < 15.0
     entry = json.loads(coach("history", "--json", "--last", "1", env=env).stdout)
     assert (entry["stopped_by"], entry["pace_end"]) == ("quit", 1.25)
@@ -242,7 +242,7 @@ def test_a_broken_plugin_never_stops_what_does_not_use_it(
     played = coach("play", str(TINY), "--quiet", "--pace", "2", env=played_env)
     assert played.returncode == 0, played.stderr
     assert played.stderr == ""
-    assert capture.stat().st_size > 0
+    assert sounded(capture)
     for args in (
         ["show", str(TINY), "--engine", "broken"],
         ["show", str(TINY), "--engine", "syntax"],

@@ -44,7 +44,7 @@ from coach.play.clock import MonotonicClock
 from coach.play.display import LineDisplay, TerminalDisplay
 from coach.play.done import parts_of
 from coach.play.log import change_json, fired_json
-from coach.play.output import LoggedOutput, Opening, Output
+from coach.play.output import LoggedOutput, Opening, Output, started_s
 from coach.play.player import play_session
 from coach.play.speaking import SpeakingLog
 from coach.play.transport import Clock, Display, Displays, PlayResult, StopReason
@@ -300,18 +300,20 @@ def open_early(
     if not always and title_at_s + speech.clip(text).duration_s < draft.ready_s:
         return None
     playing = output.play(sounds[Sound.OPEN])
-    return Opening(text, clock.now(), playing, title_at_s)
+    return Opening(text, started_s(playing, clock.now()), playing, title_at_s)
 
 
 def say_title(opening: Opening, speech: SpeechCache, output: Output, clock: Clock) -> Opening:
     """The title of an ``open_early`` session, started on time after its chime (late where
     a cold voice is not ready by then): the opening the player takes over from."""
     clip = speech.clip(opening.text)  # a cold voice gets ready while the chime rings
-    clock.sleep_until(opening.started_s + opening.title_at_s)
-    late_s = max(0.0, clock.now() - opening.started_s - opening.title_at_s)
+    deadline = opening.started_s + opening.title_at_s
+    clock.sleep_until(deadline)
     if opening.playing.is_playing():  # a device behind the clock: never over the chime
         opening.playing.wait_done()
-    return dataclasses.replace(opening, playing=output.play(clip), late_s=late_s)
+    playing = output.play(clip, opening.started_s, opening.title_at_s)
+    late_s = max(0.0, started_s(playing, clock.now()) - deadline)
+    return dataclasses.replace(opening, playing=playing, late_s=late_s)
 
 
 def make_display(timeline: Timeline, ways: Sequence[str]) -> Display:

@@ -30,7 +30,7 @@ from coach.cli.options import (
 from coach.control.sources import wanted_sources
 from coach.errors import CoachError
 from coach.history import Damaged, Entry, history_problem, newest_history, scan_history
-from coach.play.output import SimpleaudioOutput
+from coach.play.stream import AlsaStream
 from coach.timeline.schedule import minutes_seconds, pace_text
 
 
@@ -93,12 +93,15 @@ def play(
     sources = wanted_sources(controls, settings)  # each said before anything is rendered
     loaded = read_part(routine, from_exercise, to_exercise)  # --fallback writes the same part
     try:
-        output = SimpleaudioOutput()
+        output = AlsaStream()
     except CoachError as err:
         export_instead(err, loaded, options, fallback, force)
         return
-    run = LiveRun(loaded, options, output, sources, settings, log_path, quiet)
-    played, timeline = run.play()
+    try:
+        run = LiveRun(loaded, options, output, sources, settings, log_path, quiet)
+        played, timeline = run.play()
+    finally:
+        output.close()  # what is still playing plays out
     record_played(run.started, timeline, played)
     say_stopped(played, timeline, log_path)
 

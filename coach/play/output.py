@@ -1,18 +1,14 @@
-"""Sink adapter: the speakers, through simpleaudio, behind a small interface the player uses."""
+"""What the player plays into: the ``Output`` interface (the speakers are ``coach.play.stream``)."""
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-from coach.audio import SAMPLE_WIDTH, Clip
-from coach.errors import AudioDeviceError
+from coach.audio import Clip
 from coach.play.speaking import SpeakingLog
-from coach.quiet import silenced
 
 WAKE_AFTER_S = 3.0
 """After this much silence a sink may have gone to sleep: PulseAudio and PipeWire suspend
@@ -47,11 +43,30 @@ class Opening:
 class Output(Protocol):
     """Somewhere clips are heard. ``play`` returns at once; the clip plays on.
 
-    An output may have ``wake_s``: the silence the player puts before a clip that
-    follows a long pause, for a sink that sleeps (none: 0, as a file needs none).
+    ``at`` plus ``after_s`` is the deadline the clip is played for, on the player's clock
+    (``at`` the session's zero, ``after_s`` the plan's time): an output that can start a
+    clip on a planned frame (``coach.play.stream``) starts it there, however late the call
+    came, rounding each part to frames as ``export`` rounds the plan's times; its
+    ``Playing`` has ``start_s``, when it truly starts on that clock. An output may have
+    ``wake_s``: the silence the player puts before a clip that
+    follows a long pause, for a sink that sleeps (none: 0, as a file needs none); and
+    ``latency_s``: how long after ``start_s`` a clip is heard.
     """
 
-    def play(self, clip: Clip) -> Playing: ...
+    def play(self, clip: Clip, at: float | None = None, after_s: float = 0.0) -> Playing: ...
+
+
+def aligned(output: Output, t: float) -> float:
+    """``t``, or where the output has ``align`` (a stream of frames), the first frame's
+    start at or after it: a session's zero there puts each clip on the sample the plan does."""
+    align: Callable[[float], float] | None = getattr(output, "align", None)
+    return t if align is None else align(t)
+
+
+def started_s(playing: Playing, now: float) -> float:
+    """When a clip ``play`` just returned starts, on the player's clock."""
+    start: float | None = getattr(playing, "start_s", None)
+    return now if start is None else start
 
 
 class LoggedOutput:
@@ -61,53 +76,13 @@ class LoggedOutput:
         self.output = output
         self.log = log
         self.wake_s: float = getattr(output, "wake_s", 0.0)
+        self.latency_s: float = getattr(output, "latency_s", 0.0)
 
-    def play(self, clip: Clip) -> Playing:
-        now = time.monotonic()
-        self.log.spoke(now, now + clip.duration_s)
-        return self.output.play(clip)
+    def align(self, t: float) -> float:
+        return aligned(self.output, t)
 
-
-def probe_alsa(device: str = "default") -> None:
-    """Open and close the ALSA output without playing anything.
-
-    Raises:
-        AudioDeviceError: no usable output, with ALSA's reason.
-    """
-    name = ctypes.util.find_library("asound")
-    if name is None:
-        raise AudioDeviceError("no audio output: the ALSA library (libasound2) is not installed")
-    alsa = ctypes.CDLL(name)
-    alsa.snd_strerror.restype = ctypes.c_char_p
-    handle = ctypes.c_void_p()
-    with silenced(2):
-        # stream 0 = playback; mode 1 = non-blocking, so a busy device fails fast
-        code = alsa.snd_pcm_open(ctypes.byref(handle), device.encode(), 0, 1)
-        if code == 0:
-            alsa.snd_pcm_close(handle)
-    if code < 0:
-        reason = alsa.snd_strerror(code).decode(errors="replace")
-        raise AudioDeviceError(f"no audio output (ALSA device '{device}': {reason})")
-
-
-class SimpleaudioOutput:
-    """The system's default audio output."""
-
-    wake_s = WAKE_LEAD_S
-
-    def __init__(self) -> None:
-        try:
-            import simpleaudio
-        except ImportError as err:  # a broken install, or a platform without a wheel
-            raise AudioDeviceError(f"no audio output: simpleaudio cannot load ({err})") from err
-        self._sa: Any = simpleaudio
-        if platform.system() == "Linux":
-            probe_alsa()
-
-    def play(self, clip: Clip) -> Playing:
-        try:
-            with silenced(2):
-                handle = self._sa.play_buffer(clip.pcm, 1, SAMPLE_WIDTH, clip.sample_rate_hz)
-        except Exception as err:  # simpleaudio raises its own SimpleaudioError
-            raise AudioDeviceError(f"the audio output failed: {err}") from err
-        return handle  # type: ignore[no-any-return]
+    def play(self, clip: Clip, at: float | None = None, after_s: float = 0.0) -> Playing:
+        playing = self.output.play(clip, at, after_s)
+        start = started_s(playing, time.monotonic()) + self.latency_s
+        self.log.spoke(start, start + clip.duration_s)
+        return playing

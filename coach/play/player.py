@@ -18,7 +18,7 @@ from coach.errors import AudioDeviceError, Terminated
 from coach.play.changing import Changing, Coming, Later
 from coach.play.done import DoneHolds
 from coach.play.moves import CHANGES, skip_target
-from coach.play.output import WAKE_AFTER_S, Opening, Output, Playing
+from coach.play.output import WAKE_AFTER_S, Opening, Output, Playing, aligned, started_s
 from coach.play.still import TICK_S, QuitPressed, StandingStill
 from coach.play.transport import (
     Change,
@@ -235,7 +235,7 @@ class Player(Changing, StandingStill):
             return False
         self.started = opening.started_s
         following_s = self.events[2].at_s if len(self.events) > 2 else self.timeline.total_s
-        self.base = max(opening.started_s, self.clock.now() - following_s)
+        self.base = max(opening.started_s, aligned(self.output, self.clock.now()) - following_s)
         self.playing, self.playing_index, self.index = opening.playing, 1, 2
         for record in (Fired(0, chime, 0.0), Fired(1, title, title.at_s + opening.late_s)):
             self.fired.append(record)
@@ -307,9 +307,10 @@ class Player(Changing, StandingStill):
         if self.playing is not None and self.playing.is_playing():
             # The device is behind the clock: never start speech over speech.
             self.playing.wait_done()
-        self.playing = self.output.play(clip)
+        self.playing = self.output.play(clip, self.base, event.at_s - lead)
         self.playing_index = index
-        record = Fired(index, event, self.clock.now() - self.started + lead, lead or self.woken_s)
+        fired_s = started_s(self.playing, self.clock.now()) - self.started + lead
+        record = Fired(index, event, fired_s, lead or self.woken_s)
         self.woken_s = 0.0
         self.fired.append(record)
         self.on_fired(record)
@@ -361,7 +362,7 @@ class Player(Changing, StandingStill):
         self.index = next(
             (i for i, e in enumerate(self.events) if e.at_s >= position_s - 1e-9), len(self.events)
         )
-        self.base = self.clock.now() - position_s
+        self.base = aligned(self.output, self.clock.now()) - position_s
         self.done.moved(position_s)
         if self.paused_at is None:
             self.display.tick(position_s, paused=False)  # a skip is seen at once

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.alsa_capture import capture_home
+from tests.alsa_capture import capture_home, sounded_s
 from tests.conftest import coach_command
 from tests.routine.test_imports import jawt_bytes, jawt_workout
 
@@ -46,19 +46,19 @@ def shown(env: dict[str, str], name: str, *options: str) -> dict[str, Any]:
 
 
 def played(env: dict[str, str], capture: Path, name: str, *options: str) -> float:
-    """Seconds of sound ALSA was handed for a whole session of ``name`` (clips only: the
-    silences between them are not played, but for the lead-ins the log names)."""
+    """Seconds from the first sound ALSA was handed for a whole session of ``name`` to its
+    last."""
     log = capture.with_name("log.jsonl")
     done = run(env, "play", name, "--quiet", "--log", str(log), *options)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    leads = sum(json.loads(line)["lead_s"] for line in log.read_text().splitlines())
-    return float(capture.stat().st_size / (2 * 22_050) - leads)
+    return sounded_s(capture)
 
 
 def sounding_s(data: dict[str, Any]) -> float:
-    """How long the timeline's clips last, together: what a whole session plays."""
-    return float(sum(event["duration_s"] for event in data["events"]))
+    """From the timeline's first clip to the end of its last: what a whole session plays."""
+    events = data["events"]
+    return float(max(e["at_s"] + e["duration_s"] for e in events) - events[0]["at_s"])
 
 
 def test_a_jawt_export_imports_checks_and_plays(

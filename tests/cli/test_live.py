@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.alsa_capture import capture_home
+from tests.alsa_capture import capture_home, sounded
 from tests.conftest import as_at_a_shell, coach_command
 
 
@@ -32,7 +32,7 @@ def test_stopped_while_the_title_plays_is_said_and_recorded(
         preexec_fn=as_at_a_shell,
     )
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (not capture.exists() or capture.stat().st_size == 0):
+    while time.monotonic() < deadline and not sounded(capture):
         time.sleep(0.01)
     proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=30)

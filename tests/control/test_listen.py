@@ -36,7 +36,7 @@ from coach.play.speaking import SpeakingLog
 from coach.play.transport import Command
 from coach.speech.engine import SpeechSettings
 from coach.speech.espeak import start
-from tests.alsa_capture import Room, capture_home, listening_home, pink_noise
+from tests.alsa_capture import Room, capture_home, listening_home, pink_noise, sounded
 from tests.conftest import DATA, as_at_a_shell, coach_command, last_history
 from tests.control.test_mpris import clip_pcm
 
@@ -388,7 +388,7 @@ def test_listening_without_a_capture_device_says_so_and_plays(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert done.stderr.count("microphone") == 1, done.stderr  # no microphone, or no sound
-    assert capture.stat().st_size > 0
+    assert sounded(capture)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,177 @@
+"""The live output stream: one ALSA stream for a whole session, each clip on its sample.
+
+On the captured null device (ALSA's ``file`` plugin in a test HOME's .asoundrc), the
+capture holds every frame the stream wrote, silence too, so a clip's place in it is
+its place in the session. The null device has no clock of its own; following one is
+tested on a stand-in device that plays a little fast or slow.
+"""
+
+from __future__ import annotations
+
+import array
+import ctypes
+import ctypes.util
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coach.audio import Clip
+from coach.play.stream import (
+    AHEAD_S,
+    BLOCK_FRAMES,
+    BUFFER_S,
+    FOLLOW_S,
+    LATENCY_S,
+    AlsaStream,
+    follow,
+)
+from tests.alsa_capture import capture_home
+
+RATE = 22_050
+
+
+def buzz(seconds: float, level: int = 1000) -> Clip:
+    """A clip with no silent sample in it, so it is found whole in a capture."""
+    frames = round(seconds * RATE)
+    return Clip(array.array("h", [level, -level] * (frames // 2)).tobytes())
+
+
+@pytest.fixture
+def stream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AlsaStream, Path]]:
+    env, capture = capture_home(tmp_path)
+    monkeypatch.setenv("HOME", env["HOME"])
+    # ALSA reads its configuration once a process: read this test's HOME's .asoundrc
+    ctypes.CDLL(ctypes.util.find_library("asound")).snd_config_update_free_global()
+    output = AlsaStream()
+    yield output, capture
+    output.close()
+
+
+def first_sound(pcm: bytes) -> int:
+    zeros = len(pcm) - len(pcm.lstrip(b"\0"))
+    return zeros - zeros % 2
+
+
+def test_a_clip_asked_for_late_still_starts_on_its_sample(
+    stream: tuple[AlsaStream, Path],
+) -> None:
+    output, capture = stream
+    zero = output.align(time.monotonic() + 0.1)
+    first, second = buzz(0.2), buzz(0.3, level=2000)
+    output.play(first, zero)
+    # the session's thread wakes 20 ms after the second clip's deadline (a busy machine)
+    time.sleep(max(0.0, zero + 0.5 + (LATENCY_S - AHEAD_S) * 0.6 - time.monotonic()))
+    placed = output.play(second, zero, 0.5)
+    assert placed.start_s == zero + 0.5
+    output.close()
+    heard = capture.read_bytes()
+    start = first_sound(heard)
+    assert heard[start : start + len(first.pcm)] == first.pcm
+    at = start + 2 * round(0.5 * RATE)
+    assert heard[at : at + len(second.pcm)] == second.pcm  # on its sample, whole
+    assert not any(heard[start + len(first.pcm) : at])  # silence between
+
+
+def test_a_clip_asked_for_too_late_starts_at_once_and_says_how_late(
+    stream: tuple[AlsaStream, Path],
+) -> None:
+    output, capture = stream
+    time.sleep(0.1)
+    deadline = time.monotonic() - 0.2
+    clip = buzz(0.1)
+    placed = output.play(clip, deadline)
+    now = time.monotonic()
+    assert deadline + 0.15 < placed.start_s <= now  # late, as said, and no later than needed
+    output.close()
+    assert clip.pcm in capture.read_bytes()
+
+
+def test_stop_cuts_a_clip_and_close_plays_out_the_rest(
+    stream: tuple[AlsaStream, Path],
+) -> None:
+    output, capture = stream
+    long, short = buzz(1.0), buzz(0.2, level=3000)
+    playing = output.play(long)
+    assert playing.is_playing()
+    time.sleep(0.3)
+    playing.stop()
+    assert not playing.is_playing()
+    output.play(short)
+    output.close()  # at once: what is queued still plays, whole
+    heard = capture.read_bytes()
+    assert short.pcm in heard
+    assert long.pcm not in heard
+    assert long.pcm[:4000] in heard  # its start was heard
+
+
+def test_the_stream_plays_silence_in_real_time_between_clips(
+    stream: tuple[AlsaStream, Path],
+) -> None:
+    _output, capture = stream
+    time.sleep(0.6)
+    written_s = capture.stat().st_size / 2 / RATE
+    # never idle (a sink does not doze off), and paced though the null device never blocks
+    # (ALSA's file plugin hands on what it was given a buffer at a time)
+    assert 0.6 - BUFFER_S - 0.1 < written_s < 0.6 + AHEAD_S + 0.1
+    assert not any(capture.read_bytes())
+
+
+def test_follow_takes_up_drift_beyond_its_tolerance() -> None:
+    assert follow(FOLLOW_S * 0.9, RATE) == 0
+    assert follow(-FOLLOW_S * 0.9, RATE) == 0
+    assert follow(0.01, RATE) == round(0.01 * RATE)  # heard late: frames left out
+    assert follow(-0.04, RATE) == -round(0.04 * RATE)  # heard early: silence added
+
+
+class DriftingDevice:
+    """A stand-in for libasound: a device that plays ``speed`` times as fast as the
+    machine's clock says it should, and reports how much it holds, as a sound card does."""
+
+    def __init__(self, speed: float) -> None:
+        self.speed = speed
+        self.written = bytearray()
+        self.started: float | None = None
+
+    def held(self) -> int:
+        if self.started is None:
+            return 0
+        played = (time.monotonic() - self.started) * RATE * self.speed
+        return max(0, round(len(self.written) / 2 - played))
+
+    def snd_pcm_writei(self, _handle: Any, data: bytes, frames: int) -> int:
+        if self.started is None:
+            self.started = time.monotonic()
+        self.written += data[: frames * 2]
+        return frames
+
+    def snd_pcm_delay(self, _handle: Any, delay: Any) -> int:
+        ctypes.cast(delay, ctypes.POINTER(ctypes.c_long)).contents.value = self.held()
+        return 0
+
+    def snd_pcm_drain(self, _handle: Any) -> int:
+        return 0
+
+    def snd_pcm_close(self, _handle: Any) -> int:
+        return 0
+
+
+@pytest.mark.parametrize("speed", [0.97, 1.03])
+def test_a_device_fast_or_slow_is_followed_in_silences_never_inside_a_clip(speed: float) -> None:
+    device = DriftingDevice(speed)  # 3%: 30 ms a second, far past the tolerance
+    output = AlsaStream(alsa=device)
+    clip = buzz(0.6)
+    try:
+        output.play(clip, output.align(time.monotonic() + 0.5))
+        time.sleep(2.5)
+        # when the device will play the next frame, against when the plan has it
+        heard_s = time.monotonic() + device.held() / RATE
+        with output.lock:
+            error_s = heard_s - (output.t0 + output.mixed / RATE)
+    finally:
+        output.close()
+    assert output.follows_device
+    assert abs(error_s) < FOLLOW_S + BLOCK_FRAMES / RATE  # 35 ms or more without following
+    assert bytes(clip.pcm) in device.written  # whole: never stretched or cut
