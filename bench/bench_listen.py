@@ -24,7 +24,7 @@ import soxr
 
 from coach.control.recogniser import SAMPLE_RATE_HZ, WORDS, Recogniser
 from coach.play.speaking import SpeakingLog
-from coach.play.stream import AHEAD_S
+from coach.play.stream import AHEAD_S, BUFFER_S
 from coach.speech.engine import SpeechSettings
 from coach.speech.espeak import start
 from tests.alsa_capture import pink_noise
@@ -166,8 +166,10 @@ def live() -> None:
                     while not answered(capture, size) and time.monotonic() - said_at < 5:
                         time.sleep(0.002)
                     if answered(capture, size):
-                        # written AHEAD_S before a real device would play it
-                        latencies.append(time.monotonic() - said_at - voiced_s + AHEAD_S)
+                        # ALSA's file plugin passes a frame on once a buffer follows it:
+                        # BUFFER_S - AHEAD_S after a real device would play it
+                        lag_s = BUFFER_S - AHEAD_S
+                        latencies.append(time.monotonic() - said_at - voiced_s - lag_s)
             finally:
                 proc.kill()
                 proc.wait()
