@@ -37,7 +37,6 @@ up in a silence (frames skipped, or silence added), never inside a clip."""
 
 _FORMAT_S16_LE = 2
 _ACCESS_RW_INTERLEAVED = 3
-_EPIPE, _ESTRPIPE, _EINTR = 32, 86, 4
 
 
 def follow(error_s: float, rate: int) -> int:
