@@ -320,9 +320,10 @@ class Player(Changing, StandingStill):
         """Speak a live phrase (pause, resume) from the session and wait until it is done."""
         self.stop_playing()
         clip = self.session.phrase(text)
+        now = self.clock.now()
         self.playing = self.output.play(clip)
         self.playing_index = None
-        self.clock.sleep_until(self.clock.now() + clip.duration_s)
+        self.clock.sleep_until(started_s(self.playing, now) + clip.duration_s)
 
     def stop_playing(self) -> None:
         if self.playing is not None and self.playing.is_playing():

@@ -133,15 +133,16 @@ class AlsaStream:
         later), each rounded to frames as ``export`` rounds a plan's times. Never before what
         is already mixed (then late). No ``at``: as soon as it can be, the next frame the
         writer mixes (heard about ``AHEAD_S`` from now: a chime or an answer has no deadline
-        to keep, so it need not wait out ``LATENCY_S``)."""
+        to keep, so it need not wait out ``LATENCY_S``), or where the clips still in the
+        stream end, if later: a clip the session let run out is never talked over."""
         if self.error is not None:
             raise self.error
         if clip.sample_rate_hz != self.rate:
             raise ValueError(f"a clip at {clip.sample_rate_hz} Hz in a {self.rate} Hz stream")
         samples = self.np.frombuffer(clip.pcm, dtype=self.np.int16)
         with self.lock:
-            if at is None:
-                wanted = self.mixed
+            if at is None:  # after any clip still sounding (one let run out), never over it
+                wanted = max((c.start + c.frames for c in self.clips), default=self.mixed)
             else:
                 wanted = round((at + LATENCY_S - self.t0) * self.rate) + round(after_s * self.rate)
             placed = StreamClip(self, max(wanted, self.mixed), len(samples))

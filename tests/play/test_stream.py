@@ -107,6 +107,23 @@ def test_stop_cuts_a_clip_and_close_plays_out_the_rest(
     assert long.pcm[:4000] in heard  # its start was heard
 
 
+def test_a_phrase_said_as_the_last_ends_follows_it_never_over_it(
+    stream: tuple[AlsaStream, Path],
+) -> None:
+    output, capture = stream
+    first, second = buzz(0.3), buzz(0.2, level=3000)
+    playing = output.play(first)
+    # the session wakes when the first ends on its clock: its last frames are still to mix
+    time.sleep(max(0.0, playing.end_s - time.monotonic()))
+    assert not playing.is_playing()
+    following = output.play(second)
+    assert following.start >= playing.start + playing.frames
+    output.close()
+    heard = capture.read_bytes()
+    start = first_sound(heard)
+    assert heard[start : start + len(first.pcm) + len(second.pcm)] == first.pcm + second.pcm
+
+
 def test_the_stream_plays_silence_in_real_time_between_clips(
     stream: tuple[AlsaStream, Path],
 ) -> None:
