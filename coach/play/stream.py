@@ -10,8 +10,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import math
+import sys
 import threading
 import time
+from array import array
 from collections.abc import Callable
 from typing import Any
 
@@ -50,13 +52,13 @@ def follow(error_s: float, rate: int) -> int:
 class StreamClip:
     """A clip in the stream: its frames, and when it sounds on the session's clock."""
 
-    def __init__(self, stream: AlsaStream, start: int, frames: int) -> None:
-        self.stream, self.start, self.frames = stream, start, frames
-        self.samples: Any = None
+    def __init__(self, stream: AlsaStream, start: int, pcm: bytes) -> None:
+        self.stream, self.start, self.pcm = stream, start, memoryview(pcm)
+        self.frames = len(pcm) // 2
         self.start_s = stream.session_time(start)
         """When its first frame sounds, less the stream's ``LATENCY_S``: on the clock the
         session keeps its deadlines by."""
-        self.end_s = stream.session_time(start + frames)
+        self.end_s = stream.session_time(start + self.frames)
         self.stopped = False
         self.cut: int | None = None
         """Where ``stop`` cut it: the frames from ``start`` to here were played."""
@@ -97,9 +99,6 @@ class AlsaStream:
     ) -> None:
         """``alsa``: libasound, or a stand-in for one (a test's device with a clock of its
         own); the device is then not opened."""
-        import numpy
-
-        self.np: Any = numpy
         self.rate, self.now = rate, now
         self.alsa = _load_alsa() if alsa is None else alsa
         self.handle: ctypes.c_void_p | None = (
@@ -139,16 +138,14 @@ class AlsaStream:
             raise self.error
         if clip.sample_rate_hz != self.rate:
             raise ValueError(f"a clip at {clip.sample_rate_hz} Hz in a {self.rate} Hz stream")
-        samples = self.np.frombuffer(clip.pcm, dtype=self.np.int16)
         with self.lock:
             if at is None:  # after any clip still sounding (one let run out), never over it
                 wanted = max((c.start + c.frames for c in self.clips), default=self.mixed)
             else:
                 wanted = round((at + LATENCY_S - self.t0) * self.rate) + round(after_s * self.rate)
-            placed = StreamClip(self, max(wanted, self.mixed), len(samples))
+            placed = StreamClip(self, max(wanted, self.mixed), clip.pcm)
             if at is not None and placed.start == wanted:
                 placed.start_s = at + after_s  # on time, to the sample
-            placed.samples = samples
             self.clips.append(placed)
         return placed
 
@@ -178,19 +175,29 @@ class AlsaStream:
 
     # -- the writer --
 
-    def _mix(self, first: int, count: int) -> Any:
-        np = self.np
-        out = np.zeros(count, np.int32)
+    def _mix(self, first: int, count: int) -> bytes:
+        """The frames from ``first``, 16-bit little-endian: silence, a copy of the one clip
+        sounding (speech never sounds over speech, so the usual case), or clips summed."""
+        out = bytearray(2 * count)
+        sounding: list[tuple[int, memoryview]] = []
         with self.lock:
             for clip in self.clips:
                 begin, end = max(first, clip.start), min(first + count, clip.start + clip.frames)
                 if begin < end:
-                    out[begin - first : end - first] += clip.samples[
-                        begin - clip.start : end - clip.start
-                    ]
+                    part = clip.pcm[2 * (begin - clip.start) : 2 * (end - clip.start)]
+                    sounding.append((begin - first, part))
             self.clips = [c for c in self.clips if c.start + c.frames > first + count]
             self.mixed = first + count
-        return np.clip(out, -32768, 32767).astype(np.int16)
+        if len(sounding) == 1:
+            at, part = sounding[0]
+            out[2 * at : 2 * at + len(part)] = part
+        elif sounding:
+            total = [0] * count
+            for at, part in sounding:
+                for n, value in enumerate(_samples(part), at):
+                    total[n] += value
+            out[:] = _pcm([max(-32768, min(32767, v)) for v in total])
+        return bytes(out)
 
     def _silent(self, first: int, count: int) -> bool:
         """Whether no clip sounds in these frames (the caller holds the lock)."""
@@ -209,11 +216,10 @@ class AlsaStream:
         except AudioDeviceError as err:
             self.error = err
 
-    def _write(self, block: Any) -> None:
-        view = memoryview(block.tobytes())
-        left = len(block)
+    def _write(self, block: bytes) -> None:
+        left = len(block) // 2
         while left:
-            done = self.alsa.snd_pcm_writei(self.handle, view[-left * 2 :].tobytes(), left)
+            done = self.alsa.snd_pcm_writei(self.handle, block[-left * 2 :], left)
             if done < 0:
                 with silenced(2):
                     if self.alsa.snd_pcm_recover(self.handle, done, 1) < 0:
@@ -238,7 +244,23 @@ class AlsaStream:
             if frames > 0:  # the device is behind the plan: leave out frames of a silence
                 self.mixed += frames
                 return
-        self._write(self.np.zeros(-frames, self.np.int16))  # ahead (or just started): add silence
+        self._write(bytes(-2 * frames))  # ahead (or just started): add silence
+
+
+def _samples(pcm: memoryview) -> array[int]:
+    """16-bit little-endian samples as numbers (numpy would cost a warm start its import)."""
+    values = array("h")
+    values.frombytes(pcm)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
+
+
+def _pcm(values: list[int]) -> bytes:
+    out = array("h", values)
+    if sys.byteorder == "big":
+        out.byteswap()
+    return out.tobytes()
 
 
 def _load_alsa() -> Any:

@@ -124,6 +124,25 @@ def test_a_phrase_said_as_the_last_ends_follows_it_never_over_it(
     assert heard[start : start + len(first.pcm) + len(second.pcm)] == first.pcm + second.pcm
 
 
+def test_clips_that_meet_are_summed_and_held_to_16_bits(
+    stream: tuple[AlsaStream, Path],
+) -> None:
+    output, capture = stream
+    zero = output.align(time.monotonic() + 0.1)
+    low, high = buzz(0.2, level=20_000), buzz(0.2, level=30_000)
+    output.play(low, zero)
+    shift = 2206  # frames, even: the two buzzes in phase where they meet
+    output.play(high, zero, shift / RATE)  # over the second half of the first
+    output.close()
+    heard = capture.read_bytes()
+    start = first_sound(heard)
+    assert heard[start : start + 2 * shift] == low.pcm[: 2 * shift]
+    both = array.array("h", heard[start + 2 * shift : start + len(low.pcm)])
+    assert set(both) == {32_767, -32_768}  # 50,000 is held at the ends, not wrapped
+    rest = start + len(low.pcm)
+    assert heard[rest : start + 2 * shift + len(high.pcm)] == high.pcm[len(low.pcm) - 2 * shift :]
+
+
 def test_the_stream_plays_silence_in_real_time_between_clips(
     stream: tuple[AlsaStream, Path],
 ) -> None:
