@@ -23,6 +23,8 @@ dpkg -s libmp3lame0 >/dev/null 2>&1 || need+=(libmp3lame0)
 { command -v dbus-daemon && command -v dbus-send; } >/dev/null 2>&1 || need+=(dbus)
 # Spoken commands (--listen) capture through PortAudio (sounddevice).
 dpkg -s libportaudio2 >/dev/null 2>&1 || need+=(libportaudio2)
+# make bench's echo canceller (bench/bench_echo.py): speexdsp's, BSD-3-Clause.
+dpkg -s libspeexdsp1 >/dev/null 2>&1 || need+=(libspeexdsp1)
 # aplay: pyttsx3's own say() plays through it (the naive loop in bench/), and `aplay -l` lists devices.
 command -v aplay >/dev/null 2>&1 || need+=(alsa-utils)
 

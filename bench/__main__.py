@@ -10,6 +10,7 @@ import coach
 from bench import (
     bench_ceiling,
     bench_cold,
+    bench_echo,
     bench_export,
     bench_first,
     bench_history,
@@ -38,6 +39,7 @@ BENCHES = {
     "history": bench_history.main,
     "listen": bench_listen.main,
     "room": bench_room.main,
+    "echo": bench_echo.main,
     "voices": bench_voices.main,
 }
 
