@@ -33,6 +33,9 @@ the session's timing is untouched): the session's thread may wake up to
 BUFFER_S = 0.06
 """The device's buffer: room for ``AHEAD_S`` and for following its clock. No more: ALSA's
 ``file`` plugin (the tests' speaker) passes a frame on only once a buffer follows it."""
+START_S = 0.25
+"""The stream starts with its first clip, which is then its first frame (heard at once,
+not ``AHEAD_S`` later), or after this long without one."""
 FOLLOW_S = 0.003
 """Where the device reports how much it holds: drift from the plan beyond this is taken
 up in a silence (frames skipped, or silence added), never inside a clip."""
@@ -110,9 +113,11 @@ class AlsaStream:
         self.follows_device = False
         self.error: AudioDeviceError | None = None
         self.running = True
-        # when frame 0 is heard: the first AHEAD_S is written at once, and the device starts
-        # on the first frame, so it then holds AHEAD_S (a margin kept from there on)
         self.t0 = now()
+        """When frame 0 is heard, set when the stream starts (``_start``): the first
+        ``AHEAD_S`` is written at once, and the device starts on the first frame, so it then
+        holds ``AHEAD_S`` (a margin kept from there on)."""
+        self.started = threading.Event()
         self.thread = threading.Thread(target=self._run, name="coach-output", daemon=True)
         self.thread.start()
 
@@ -124,8 +129,16 @@ class AlsaStream:
     def align(self, t: float) -> float:
         """The first time at or after ``t`` on which a frame starts: a session whose zero is
         there has each clip on the sample ``export`` puts it on."""
+        with self.lock:
+            self._start()
         frame = math.ceil((t + LATENCY_S - self.t0) * self.rate - 1e-6)
         return self.session_time(frame)
+
+    def _start(self) -> None:
+        """Start the stream's clock now, if it has not started (the caller holds the lock)."""
+        if not self.started.is_set():
+            self.t0 = self.now()
+            self.started.set()
 
     def play(self, clip: Clip, at: float | None = None, after_s: float = 0.0) -> StreamClip:
         """Start ``clip`` at ``at`` + ``after_s`` on the session's clock (heard ``LATENCY_S``
@@ -139,6 +152,7 @@ class AlsaStream:
         if clip.sample_rate_hz != self.rate:
             raise ValueError(f"a clip at {clip.sample_rate_hz} Hz in a {self.rate} Hz stream")
         with self.lock:
+            self._start()  # the first clip is the first frame
             if at is None:  # after any clip still sounding (one let run out), never over it
                 wanted = max((c.start + c.frames for c in self.clips), default=self.mixed)
             else:
@@ -166,6 +180,7 @@ class AlsaStream:
             while self.mixed < end and self.error is None and self.now() < deadline:
                 time.sleep(0.005)
         self.running = False
+        self.started.set()  # a stream that never started need not wait to
         self.thread.join(2 * BUFFER_S + 1.0)
         handle, self.handle = self.handle, None
         with silenced(2):
@@ -205,6 +220,9 @@ class AlsaStream:
 
     def _run(self) -> None:
         try:
+            self.started.wait(START_S)
+            with self.lock:
+                self._start()
             while self.running:
                 frame = self.mixed
                 due = self.t0 + frame / self.rate - AHEAD_S

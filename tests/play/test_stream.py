@@ -25,6 +25,7 @@ from coach.play.stream import (
     BUFFER_S,
     FOLLOW_S,
     LATENCY_S,
+    START_S,
     AlsaStream,
     follow,
 )
@@ -55,6 +56,20 @@ def first_sound(pcm: bytes) -> int:
     return zeros - zeros % 2
 
 
+def test_the_first_clip_is_the_first_frame_heard_at_once(
+    stream: tuple[AlsaStream, Path],
+) -> None:
+    output, capture = stream
+    time.sleep(START_S / 2)  # a session getting its first clip ready
+    assert not capture.exists() or capture.stat().st_size == 0  # nothing written yet
+    bell = buzz(0.3)
+    asked = time.monotonic()
+    playing = output.play(bell)
+    assert asked - LATENCY_S <= playing.start_s <= time.monotonic() - LATENCY_S
+    output.close()
+    assert capture.read_bytes().startswith(bell.pcm)  # no silence before it
+
+
 def test_a_clip_asked_for_late_still_starts_on_its_sample(
     stream: tuple[AlsaStream, Path],
 ) -> None:
@@ -79,6 +94,7 @@ def test_a_clip_asked_for_too_late_starts_at_once_and_says_how_late(
     stream: tuple[AlsaStream, Path],
 ) -> None:
     output, capture = stream
+    output.align(time.monotonic())  # the stream has started: a session under way
     time.sleep(0.1)
     deadline = time.monotonic() - 0.2
     clip = buzz(0.1)
@@ -147,7 +163,7 @@ def test_the_stream_plays_silence_in_real_time_between_clips(
     stream: tuple[AlsaStream, Path],
 ) -> None:
     _output, capture = stream
-    time.sleep(0.6)
+    time.sleep(START_S + 0.6)  # with no clip, the stream starts on its own after START_S
     written_s = capture.stat().st_size / 2 / RATE
     # never idle (a sink does not doze off), and paced though the null device never blocks
     # (ALSA's file plugin hands on what it was given a buffer at a time)
