@@ -83,6 +83,7 @@ class Room:
         self.noise_at = 0
         self.speech = np.zeros(0, np.float32)
         self.echoed = np.zeros(0, np.float32)
+        self.resampler: Any = None
         self.captured_bytes = 0
         self.last_sound = time.monotonic()
         self.running = True
@@ -121,9 +122,14 @@ class Room:
             self.last_sound = max(self.last_sound, time.monotonic() - len(played) / 22_050)
             self.last_sound += after_s
         if self.echo:
-            import soxr
+            if self.resampler is None:
+                import soxr
 
-            self.echoed = self.np.concatenate([self.echoed, soxr.resample(played, 22_050, 16_000)])
+                # one stream, as sound goes through a room: each chunk resampled on its own
+                # would click at its edges, and its rounding would carry the echo off time
+                self.resampler = soxr.ResampleStream(22_050, 16_000, 1, dtype="float32")
+            more = self.resampler.resample_chunk(played)
+            self.echoed = self.np.concatenate([self.echoed, more])
 
     def _block(self) -> bytes:
         np, n = self.np, self.BLOCK

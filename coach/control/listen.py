@@ -4,8 +4,11 @@
 after the wake word when one is set ("coach, pause"). Capture runs in
 PortAudio's thread (sounddevice) and recognition in one of its own, so a clip
 is never delayed by either; commands only queue, and the player takes them in
-order with the keys'. coach never obeys itself: what the microphone hears while
-coach's own sound plays (and its echo just after) is dropped, unheard.
+order with the keys'. coach never obeys itself: where the output hands over what it
+plays and libspeexdsp is here, coach's own sound is cancelled from what the microphone
+hears, and a command said over a cue is obeyed only where it stands clearly above what
+the canceller leaves of coach (``coach.control.echo``); elsewhere, what the microphone
+hears while coach's own sound plays (and its echo just after) is dropped, unheard.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from coach import DISTRIBUTION
+from coach.control.echo import Canceller, canceller
 from coach.control.recogniser import (
     SAMPLE_RATE_HZ,
     WORDS,
@@ -63,9 +67,15 @@ def warn(message: str) -> None:
 class Listener:
     """The recogniser fed from the microphone: a command source that also sees what plays."""
 
-    def __init__(self, recogniser: Recogniser, speaking: SpeakingLog | None) -> None:
+    def __init__(
+        self,
+        recogniser: Recogniser,
+        speaking: SpeakingLog | None,
+        canceller: Canceller | None = None,
+    ) -> None:
         self.recogniser = recogniser
         self.speaking = speaking
+        self.canceller = canceller
         self.blocks: queue.Queue[tuple[float, bytes] | None] = queue.Queue()
         self.commands: deque[Command] = deque()
         self.heard: list[Heard] = []
@@ -104,16 +114,28 @@ class Listener:
 
     def _run(self) -> None:
         while (item := self.blocks.get()) is not None:
-            captured_at, samples = item
+            self.hear(*item)
+
+    def hear(self, captured_at: float, samples: bytes) -> None:
+        """One block from the microphone, captured up to ``captured_at``."""
+        if self.canceller is None:
             block_s = len(samples) / 2 / SAMPLE_RATE_HZ
             if self._own(captured_at - block_s, captured_at):
                 self.recogniser.reset()  # coach speaks: nothing said now is a command
-            for heard in self.recogniser.feed(samples):
-                # the utterance on the monotonic clock, from this block's end
-                start = captured_at - (self.recogniser.fed_s - heard.start_s)
-                end = captured_at - (self.recogniser.fed_s - heard.end_s)
-                if not self._own(start, end):
-                    self.obey(heard)
+            self._feed(captured_at, samples)
+            return
+        for end_s, cleaned in self.canceller.cancel(samples, captured_at):
+            self._feed(end_s, cleaned)
+
+    def _feed(self, captured_at: float, samples: bytes) -> None:
+        for heard in self.recogniser.feed(samples):
+            # the utterance on the monotonic clock, from this block's end
+            start = captured_at - (self.recogniser.fed_s - heard.start_s)
+            end = captured_at - (self.recogniser.fed_s - heard.end_s)
+            if not self._own(start, end) or (
+                self.canceller is not None and self.canceller.clear(start, end, heard.power)
+            ):
+                self.obey(heard)
 
     def _own(self, start_s: float, end_s: float) -> bool:
         return self.speaking is not None and self.speaking.overlaps(start_s, end_s)
@@ -136,6 +158,8 @@ class Listener:
     def stop(self) -> None:
         self.blocks.put(None)
         self._thread.join(2.0)
+        if self.canceller is not None and not self._thread.is_alive():
+            self.canceller.close()
 
     # -- the session's thread: the command source and the display --
     def poll(self) -> Command | None:
@@ -237,6 +261,7 @@ def open_listener(context: SourceContext) -> Iterator[Controls | None]:
     if stream is None:
         yield None
         return
+    listener.canceller = canceller(context.speaking)  # coach's own sound, taken out
     listener.start()
     try:
         yield listener

@@ -70,6 +70,8 @@ class Heard:
     word: str
     start_s: float
     end_s: float
+    power: float = 0.0
+    """The utterance's mean square, as heard."""
 
 
 def _pocketsphinx() -> Any:
@@ -305,7 +307,9 @@ class Recogniser:
             speech.clear()
         word = None if self._not_a_command else self._decode(as_heard, suppressed)
         self._not_a_command = False
-        return Heard(word, self._start_s, self._seconds(self._fed)) if word else None
+        if not word:
+            return None
+        return Heard(word, self._start_s, self._seconds(self._fed), _mean_square(as_heard))
 
     def _hear_floor(self, chunk: bytes) -> None:
         """What the room sounds like without speech: each quiet window's mean square."""

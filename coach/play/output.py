@@ -77,6 +77,12 @@ class LoggedOutput:
         self.log = log
         self.wake_s: float = getattr(output, "wake_s", 0.0)
         self.latency_s: float = getattr(output, "latency_s", 0.0)
+        hand_over: Callable[[Callable[[float, bytes, int], None]], None] | None = getattr(
+            output, "hand_over", None
+        )
+        if hand_over is not None:  # what it plays, for an echo canceller
+            hand_over(log.played)
+            log.hears_sound = True
 
     def align(self, t: float) -> float:
         return aligned(self.output, t)

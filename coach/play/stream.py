@@ -118,6 +118,7 @@ class AlsaStream:
         ``AHEAD_S`` is written at once, and the device starts on the first frame, so it then
         holds ``AHEAD_S`` (a margin kept from there on)."""
         self.started = threading.Event()
+        self.heard: Callable[[float, bytes, int], None] | None = None
         self.thread = threading.Thread(target=self._run, name="coach-output", daemon=True)
         self.thread.start()
 
@@ -133,6 +134,11 @@ class AlsaStream:
             self._start()
         frame = math.ceil((t + LATENCY_S - self.t0) * self.rate - 1e-6)
         return self.session_time(frame)
+
+    def hand_over(self, heard: Callable[[float, bytes, int], None]) -> None:
+        """Hand each block mixed to ``heard``: when it is heard, its samples, their rate
+        (from the writer's thread; it must not block)."""
+        self.heard = heard
 
     def _start(self) -> None:
         """Start the stream's clock now, if it has not started (the caller holds the lock)."""
@@ -229,7 +235,10 @@ class AlsaStream:
                 wait = due - self.now()
                 if wait > 0:
                     time.sleep(wait)
-                self._write(self._mix(frame, BLOCK_FRAMES))
+                block = self._mix(frame, BLOCK_FRAMES)
+                self._write(block)
+                if self.heard is not None:
+                    self.heard(self.t0 + frame / self.rate, block, self.rate)
                 self._follow()
         except AudioDeviceError as err:
             self.error = err

@@ -354,6 +354,47 @@ def test_coach_never_obeys_its_own_voice(tmp_path: Path, session_of: Any, engine
     assert len(set(said) & {"stop", "next", "pause", "faster", "back"}) >= 2, said
 
 
+TALK = """\
+title: Talk
+sections:
+  - name: Test
+    exercises:
+      - name: Calves
+        setup: Place the ball under your right calf, cross the other leg over it, and let your weight sink in.
+        hold: 40s
+        cues:
+          - Roll slowly from just below the knee down to the ankle, and breathe out as you go.
+          - Keep breathing slowly and let the ball sink a little deeper into the muscle with every breath out.
+          - Now turn the foot in and out a few times, so the ball works the sides of the calf as well.
+"""
+OVER = "Keep breathing slowly and let the ball sink a little deeper into the muscle with every breath out."
+
+
+@pytest.mark.slow
+def test_a_command_said_over_coachs_own_cue_is_obeyed(
+    tmp_path: Path, session_of: Any, engine: Any
+) -> None:
+    """Coach's cues echo back into the microphone all session; "pause" is said once, over the
+    middle of a cue, and coach pauses: its own sound is cancelled from what it hears."""
+    routine = tmp_path / "talk.yaml"
+    routine.write_text(TALK)
+    s = session_of(routine, echo=True)
+    s.wait_for(lambda: any(line.get("text") == OVER for line in s.lines()), "the long cue", 60)
+    time.sleep(1.5)  # into the middle of it (it lasts about 6 s)
+    assert s.room.echoed.size or s.room.last_sound > time.monotonic() - 0.2  # coach is heard
+    s.room.say(spoken(engine, "pause"))
+    s.wait_for(lambda: clip_in_capture(s, EN.paused_for(("resume",))), "Paused said", 8)
+    s.command(spoken(engine, "stop"), lambda: s.proc.poll() is not None, "stopped")
+    status, errors = s.finish()
+    assert status == 0, errors
+    assert "Traceback" not in errors
+    assert s.history()["stopped_by"] == "quit"
+    fired = {line.get("text"): line["fired_s"] for line in s.lines() if "text" in line}
+    # paused during the cue said over: the last cue was never reached
+    assert OVER in fired
+    assert not any(text.startswith("Now turn") for text in fired if text)
+
+
 @pytest.mark.slow
 def test_a_microphone_that_goes_away_is_said_once_and_the_session_goes_on(
     session_of: Any,
