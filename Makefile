@@ -10,7 +10,7 @@ lint:
 	$(VENV)/ruff check coach tests bench scripts
 
 typecheck:
-	$(VENV)/mypy coach tests
+	$(VENV)/mypy coach tests bench
 
 pytest:
 	$(VENV)/pytest -q

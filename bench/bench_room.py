@@ -19,6 +19,7 @@ exported, and the Piper voice reading the GPL-3 (another person talking).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -43,6 +44,7 @@ from coach.control.recogniser import (
     command_said,
 )
 from coach.speech.engine import SpeechSettings, engine_kind
+from coach.speech.espeak import start
 
 MAX_COMMAND_S = 1.6
 """The endpointer's longest command (plus its window), as it was."""
@@ -132,8 +134,13 @@ def natural(voice: str, quick: bool) -> list[tuple[np.ndarray, list[tuple[str, f
     for rate in (175,) if quick else (150, 175, 200):
         for shift in (1.0,) if quick else (0.92, 1.0, 1.12):
             settings = SpeechSettings(voice=voice, rate_wpm=rate, engine="piper")
-            streams.append(said(lambda word, s=settings: engine.render(word, s), shift))
+            streams.append(said(functools.partial(render_with, engine, settings), shift))
     return streams
+
+
+def render_with(engine: Any, settings: SpeechSettings, text: str) -> Any:
+    """``text`` said by ``engine`` with ``settings``: a clip."""
+    return engine.render(text, settings)
 
 
 def said(render: Callable[[str], Any], shift: float = 1.0) -> tuple[np.ndarray, list[Any]]:
@@ -226,11 +233,11 @@ def false_triggers(title: str, signal: np.ndarray) -> None:
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    engine = bl.start()
+    engine = start()
     voices = bl.VOICES[:1] if quick else (*bl.VOICES, "gmw/en-us+f3", "gmw/en-us+m3")
     accuracy(
         "eSpeak NG voices",
-        [said(lambda w, v=v: engine.render(w, SpeechSettings(voice=v))) for v in voices],
+        [said(functools.partial(render_with, engine, SpeechSettings(voice=v))) for v in voices],
     )
     piper = os.environ.get("COACH_BENCH_VOICES", "").split(os.pathsep)[0]
     if piper:

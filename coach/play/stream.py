@@ -160,7 +160,7 @@ class AlsaStream:
         with self.lock:
             self._start()  # the first clip is the first frame
             if at is None:  # after any clip still sounding (one let run out), never over it
-                wanted = max((c.start + c.frames for c in self.clips), default=self.mixed)
+                wanted = self._end(self.mixed)
             else:
                 wanted = round((at + LATENCY_S - self.t0) * self.rate) + round(after_s * self.rate)
             placed = StreamClip(self, max(wanted, self.mixed), clip.pcm)
@@ -168,6 +168,11 @@ class AlsaStream:
                 placed.start_s = at + after_s  # on time, to the sample
             self.clips.append(placed)
         return placed
+
+    def _end(self, default: int) -> int:
+        """The frame after the last of the clips in the stream; ``default`` with none (the
+        caller holds the lock)."""
+        return max((c.start + c.frames for c in self.clips), default=default)
 
     def remove(self, clip: StreamClip) -> None:
         with self.lock:
@@ -181,7 +186,7 @@ class AlsaStream:
             return
         if self.running and self.error is None:
             with self.lock:
-                end = max((c.start + c.frames for c in self.clips), default=0)
+                end = self._end(0)
             deadline = self.now() + 2 * BUFFER_S + max(0, end - self.mixed) / self.rate
             while self.mixed < end and self.error is None and self.now() < deadline:
                 time.sleep(0.005)
