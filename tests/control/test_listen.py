@@ -23,6 +23,7 @@ import soxr
 
 from coach import DISTRIBUTION
 from coach.audio import Clip
+from coach.control.echo import speexdsp
 from coach.control.listen import OPEN_WITHIN_S, Listener
 from coach.control.recogniser import (
     SAMPLE_RATE_HZ,
@@ -371,6 +372,7 @@ OVER = "Keep breathing slowly and let the ball sink a little deeper into the mus
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(speexdsp() is None, reason="libspeexdsp is missing (./setup.sh)")
 def test_a_command_said_over_coachs_own_cue_is_obeyed(
     tmp_path: Path, session_of: Any, engine: Any
 ) -> None:
