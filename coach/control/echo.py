@@ -55,7 +55,9 @@ plays what it is given at once, as the tests' does; behind: a Bluetooth speaker'
 CLEAR_PEAK = 6.0
 """A delay is taken where the correlation's peak stands this many times its spread."""
 WAIT_S = 0.3
-"""A microphone block waits at most this long for the sound it must be paired with."""
+"""A microphone block waits at most this long for the sound it must be paired with (an
+echo more than about 0.2 s ahead of the stream's time is then paired with silence in part:
+no real speaker plays that early)."""
 RETIME_S = 3.0
 """The microphone's samples are timed by their count, checked against when the blocks of
 this long came: the earliest, of all, is how far the count's time is off ..."""
@@ -64,8 +66,8 @@ RETIME_MAX_S = 0.03
 KEEP_S = 6.0
 """How much of the reference is kept for the microphone's blocks to find."""
 ACTIVE = 1e5
-"""A 10 ms of reference this loud (mean square; about -50 dB below full scale) is coach
-speaking, and tells how much of coach the canceller leaves."""
+"""A 10 ms of reference this loud (mean square; 40 dB below full scale) is coach speaking,
+and tells how much of coach the canceller leaves."""
 RESIDUAL_FRAMES = 500
 """The residual is measured over this many of the latest 10 ms where coach spoke ...."""
 KNOWN_FRAMES = 100
