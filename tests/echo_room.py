@@ -82,6 +82,17 @@ def spans_of(played: np.ndarray) -> list[tuple[float, float]]:
     return spans
 
 
+def hand_over(log: SpeakingLog, played: np.ndarray, handed: int, stamp_s: float) -> int:
+    """The stream's 10 ms blocks of ``played`` from frame ``handed`` on, handed to ``log`` as
+    the stream hands them, 40 ms before they are heard, up to ``stamp_s`` into the session;
+    the frames handed over by then."""
+    while handed < len(played) and handed / PLAYED_HZ < stamp_s + 0.04:
+        block = played[handed : handed + 220]
+        log.played(T0 + handed / PLAYED_HZ, block.tobytes(), PLAYED_HZ)
+        handed += len(block)
+    return handed
+
+
 def listener_for(how: type[Canceller] | None, lib: Any) -> Listener:
     """A listener with coach's canceller (``how``: ``Canceller`` or a kind of it), or none."""
     speaking = SpeakingLog()
@@ -102,10 +113,7 @@ def through_listener(
     spoken = 0
     for n in range(len(mic) // 320):
         stamp = (n + 1) * 320 / SAMPLE_RATE_HZ
-        while handed < len(played) and handed / PLAYED_HZ < stamp + 0.04:
-            block = played[handed : handed + 220]
-            speaking.played(T0 + handed / PLAYED_HZ, block.tobytes(), PLAYED_HZ)
-            handed += len(block)
+        handed = hand_over(speaking, played, handed, stamp)
         while spoken < len(spans) and spans[spoken][0] < stamp + 0.07:
             speaking.spoke(T0 + spans[spoken][0], T0 + spans[spoken][1])
             spoken += 1

@@ -15,7 +15,14 @@ from coach.control.recogniser import SAMPLE_RATE_HZ
 from coach.play.speaking import SpeakingLog
 from coach.speech.engine import SpeechSettings
 from coach.speech.espeak import start
-from tests.echo_room import PLAYED_HZ, T0, heard_in_room, listener_for, through_listener
+from tests.echo_room import (
+    PLAYED_HZ,
+    T0,
+    hand_over,
+    heard_in_room,
+    listener_for,
+    through_listener,
+)
 
 LIB = speexdsp()
 pytestmark = pytest.mark.skipif(LIB is None, reason="libspeexdsp is missing (./setup.sh)")
@@ -35,7 +42,9 @@ def engine() -> Any:
 def said(engine: Any, text: str, hz: int = PLAYED_HZ) -> np.ndarray:
     clip = engine.render(text, SpeechSettings())
     samples = np.frombuffer(clip.pcm, np.int16).astype(np.float64)
-    return samples if hz == clip.sample_rate_hz else np.asarray(soxr.resample(samples, 22_050, hz))
+    if hz == clip.sample_rate_hz:
+        return samples
+    return np.asarray(soxr.resample(samples, clip.sample_rate_hz, hz))
 
 
 def cues(engine: Any, times: int) -> np.ndarray:
@@ -55,9 +64,7 @@ def cancelled(
     out, handed = [], 0
     for n in range(len(mic) // 320):
         stamp = (n + 1) * 320 / SAMPLE_RATE_HZ
-        while handed < len(played) and handed / PLAYED_HZ < stamp + 0.04:
-            log.played(T0 + handed / PLAYED_HZ, played[handed : handed + 220].tobytes(), PLAYED_HZ)
-            handed += 220
+        handed = hand_over(log, played, handed, stamp)
         late = float(rng.uniform(0, jitter_s))
         block = mic[n * 320 : (n + 1) * 320].astype(np.int16).tobytes()
         out += [pcm for _, pcm in canceller.cancel(block, T0 + stamp + late)]
