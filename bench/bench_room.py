@@ -238,14 +238,10 @@ def said(render: Callable[[str], Any], shift: float = 1.0) -> tuple[np.ndarray, 
 def natural_kokoro(quick: bool) -> list[tuple[np.ndarray, list[tuple[str, float]]]]:
     """Kokoro's five voices at three paces: fifteen speakers."""
     return [
-        said(functools.partial(render_kokoro, voice, speed))
+        said(functools.partial(kokoro.render, voice=voice, speed=speed))
         for voice in kokoro.voices()
         for speed in ((1.0,) if quick else (0.85, 1.0, 1.15))
     ]
-
-
-def render_kokoro(voice: str, speed: float, text: str) -> kokoro.Clip:
-    return kokoro.render(text, voice, speed)
 
 
 def gpl_sentences() -> list[str]:
@@ -254,18 +250,16 @@ def gpl_sentences() -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+|\n\s*\n", text) if len(s.split()) >= 2]
 
 
-def other_talk_kokoro(minutes: float) -> np.ndarray:
-    """Another person talking: the Kokoro voices by turns reading the GPL-3, at a pace
-    drawn for each sentence, with 0.2 to 1.5 s between sentences."""
+def reading(
+    say: Callable[[int, str, np.random.Generator], np.ndarray], minutes: float
+) -> np.ndarray:
+    """Another person reading the GPL-3 aloud for ``minutes``: sentence ``n`` as
+    ``say(n, sentence, rng)`` gives it (16 kHz), with 0.2 to 1.5 s between sentences."""
     rng = np.random.default_rng(3)
-    voices = kokoro.voices()
     parts: list[np.ndarray] = []
     total = 0
     for n, sentence in enumerate(gpl_sentences()):
-        clip = kokoro.render(
-            " ".join(sentence.split())[:300], voices[n % len(voices)], rng.uniform(0.85, 1.15)
-        )
-        parts.append(bl.to_16k(clip.pcm, clip.sample_rate_hz))
+        parts.append(say(n, sentence, rng))
         parts.append(np.zeros(int(rng.uniform(0.2, 1.5) * SAMPLE_RATE_HZ), np.float32))
         total += len(parts[-1]) + len(parts[-2])
         if total > minutes * 60 * SAMPLE_RATE_HZ:
@@ -273,26 +267,33 @@ def other_talk_kokoro(minutes: float) -> np.ndarray:
     return np.concatenate(parts)
 
 
+def other_talk_kokoro(minutes: float) -> np.ndarray:
+    """Another person talking: the Kokoro voices by turns reading the GPL-3, at a pace
+    drawn for each sentence."""
+    voices = kokoro.voices()
+
+    def say(n: int, sentence: str, rng: np.random.Generator) -> np.ndarray:
+        speed = rng.uniform(0.85, 1.15)
+        clip = kokoro.render(" ".join(sentence.split())[:300], voices[n % len(voices)], speed)
+        return bl.to_16k(clip.pcm, clip.sample_rate_hz)
+
+    return reading(say, minutes)
+
+
 def other_talk(voice: str, minutes: float) -> np.ndarray:
     """Another person talking: the Piper voice reading the GPL-3, in sentences."""
-    sentences = gpl_sentences()
     engine = engine_kind("piper").start()
-    rng = np.random.default_rng(3)
-    parts: list[np.ndarray] = []
-    total = 0
-    for n, sentence in enumerate(sentences):
+
+    def say(n: int, sentence: str, rng: np.random.Generator) -> np.ndarray:
         rate = int(rng.integers(150, 200))
         clip = engine.render(
             sentence[:300], SpeechSettings(voice=voice, rate_wpm=rate, engine="piper")
         )
         samples = np.frombuffer(clip.pcm, dtype=np.int16).astype(np.float32)
         shift = (0.92, 1.0, 1.12)[n % 3]
-        parts.append(np.asarray(soxr.resample(samples, clip.sample_rate_hz / shift, 16_000)))
-        parts.append(np.zeros(int(rng.uniform(0.2, 1.5) * SAMPLE_RATE_HZ), np.float32))
-        total += len(parts[-1]) + len(parts[-2])
-        if total > minutes * 60 * SAMPLE_RATE_HZ:
-            break
-    return np.concatenate(parts)
+        return np.asarray(soxr.resample(samples, clip.sample_rate_hz / shift, SAMPLE_RATE_HZ))
+
+    return reading(say, minutes)
 
 
 RECOGNISERS: dict[str, Callable[[], Any]] = {

@@ -92,6 +92,7 @@ def render(text: str, voice: str, speed: float = 1.0) -> Clip:
     from coach.speech.espeak import phonemes
 
     session, vocab, styles = _model()
+    style = styles[voice]
     parts = []
     for clause in phonemes(text, PHONEME_VOICE):
         for ipa, misaki in FROM_ESPEAK:
@@ -99,7 +100,6 @@ def render(text: str, voice: str, speed: float = 1.0) -> Clip:
         tokens = [vocab[c] for c in clause if c in vocab][:500]
         if not tokens:
             continue
-        style = styles[voice]
         audio = session.run(
             None,
             {
