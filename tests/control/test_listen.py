@@ -162,6 +162,35 @@ def test_with_a_wake_word_only_what_follows_it_counts(engine: Any) -> None:
     assert "next" in heard(Recogniser(), pcm)
 
 
+def test_the_wake_word_said_on_its_own_wakes_the_command_after_it(engine: Any) -> None:
+    """A person pauses after a name ("coach ... pause"), and a natural voice at the comma of
+    "coach, pause": the pause cuts the two into utterances, and the command counts though
+    it follows other speech closely. Said much later, it is a command without the wake word."""
+    coach = spoken(engine, "coach")
+
+    def after(pause_s: float, then: str) -> bytes:
+        pause = np.zeros(int(pause_s * SAMPLE_RATE_HZ), np.float32)
+        return in_room(np.concatenate([coach, pause, spoken(engine, then)]))
+
+    recogniser = Recogniser("coach")
+    commands = []
+    for offset in range(0, len(pcm := after(0.6, "pause")), 640):
+        commands += recogniser.feed(pcm[offset : offset + 640])
+    assert [h.word for h in commands] == ["pause"]
+    coach_ends_s = 1.0 + len(coach) / SAMPLE_RATE_HZ  # in_room's gap, then the word
+    assert commands[0].start_s < coach_ends_s < commands[0].end_s  # what was said spans both
+    assert heard(Recogniser("coach"), after(2.5, "pause")) == []
+    assert heard(Recogniser("coach"), after(0.6, "roll slowly up and down your thigh")) == []
+
+
+def test_words_run_on_from_the_wake_word_are_not_a_command(engine: Any) -> None:
+    """Another person's words can fit "coach" and a command in one breath; said to coach,
+    the two have a pause between (of 45 such fits in 30 minutes of natural talk, none had
+    one: bench/bench_room.py)."""
+    assert heard(Recogniser("coach"), in_room(spoken(engine, "coach pause"))) == []
+    assert heard(Recogniser("coach"), in_room(spoken(engine, "coach, pause"))) == ["pause"]
+
+
 @pytest.mark.parametrize("word", ["xyzzyqq", "", "coach!", "a b c d", "ﬁve"])
 def test_a_wake_word_it_cannot_hear_is_refused(word: str) -> None:
     with pytest.raises(ListenError, match="wake word"):
