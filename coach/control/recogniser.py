@@ -208,6 +208,7 @@ def paused_after(decoder: Any, words: int, speech: bytes, floor: float = 0.0) ->
     power = [_mean_square(speech[at : at + 2 * frame]) for at in range(0, len(speech), 2 * frame)]
     hush = max(max(power, default=0.0) * 10 ** (-HUSH_DB / 10), floor * 10 ** (FLOOR_DB / 10))
     run = longest = 0
+    # from 80 ms before the wake word's end (as segmented) to 150 ms into the next word
     for quiet in (p <= hush for p in power[max(0, ends - 8) : starts + 15]):
         run = run + 1 if quiet else 0
         longest = max(longest, run)
@@ -290,7 +291,7 @@ class Recogniser:
         self._woken = False  # the last utterance was the wake word on its own
         self._after_wake = False  # the utterance being decoded follows it
         self._wake_start_s = 0.0
-        self._floor = 1.0  # the room's noise floor (mean square) as the last utterance began
+        self._floor = 1.0  # the room's noise floor (mean square) when the last utterance ended
         self.snr_db: float | None = None
         """The last utterance decoded: how far above the noise floor it stood."""
 
