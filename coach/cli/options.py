@@ -45,7 +45,7 @@ from coach.speech.engine import (
     split_voice,
     voice_named,
 )
-from coach.timeline.events import MAX_PACE, MIN_PACE
+from coach.timeline.events import MAX_PACE, MIN_PACE, Pacing
 
 F = TypeVar("F", bound=Callable[..., Any])
 K = TypeVar("K", bound=Kind)
@@ -379,6 +379,8 @@ def check_speed(pace: float | None, length: float | None) -> float | None:
         if ctx is not None and ctx.get_parameter_source("pace") is ParameterSource.DEFAULT_MAP:
             return None
         raise PlanError("--pace and --length both set the speed; give one of them")
+    if pace is not None:
+        Pacing(pace)  # nan passes click's range: refused here, before any device is opened
     return pace
 
 

@@ -114,6 +114,8 @@ def test_an_existing_folder_as_output_says_so(tmp_path: Path) -> None:
         (["export", "smr-legs", "-o", "out.mp4"], "cannot write '.mp4' files"),
         (["export", "smr-legs", "-o", "out"], "cannot write 'no extension' files"),
         (["show", "smr-legs", "--pace", "nan"], "pace nan is out of range"),
+        (["play", str(TINY), "--pace", "nan"], "pace nan is out of range"),
+        (["play", str(TINY), "--pace", "nan", "--fallback", "out.wav"], "pace nan is out"),
         (["play", str(TINY), "--log", "nowhere/log.jsonl"], "cannot write the log"),
     ],
 )
