@@ -25,11 +25,18 @@ from typing import Any
 import numpy as np
 import soxr
 
-from coach.control.echo import Canceller, speexdsp
+from coach.control.echo import Canceller, Reference, speexdsp
 from coach.control.recogniser import SAMPLE_RATE_HZ, WORDS
+from coach.play.speaking import SpeakingLog
 from coach.speech.engine import SpeechSettings
 from coach.speech.espeak import start
-from tests.echo_room import PLAYED_HZ, heard_in_room, listener_for, through_listener
+from tests.echo_room import (
+    PLAYED_HZ,
+    CopyingReference,
+    heard_in_room,
+    listener_for,
+    through_listener,
+)
 
 VOICES = ("gmw/en-us", "gmw/en", "gmw/en-gb-scotland", "gmw/en-029", "gmw/en-gb-x-rp")
 CUES = (
@@ -133,6 +140,37 @@ def main() -> None:
                 f"| {len(heard) - right - own} | {own} | {cost / (len(mic) / SAMPLE_RATE_HZ):.1%} |"
             )
     own_cues(lib)
+    reference_cost()
+
+
+def reference_cost(minutes: float = 10.0) -> None:
+    """What keeping the last seconds played costs per 10 ms block the stream hands over:
+    written in place (coach) beside copying all of it on every block (as it was)."""
+    block = np.random.default_rng(5).integers(-9000, 9000, SAMPLE_RATE_HZ // 100, np.int16)
+    count = round(minutes * 60 * 100)
+    reference, copying = Reference(SpeakingLog()), CopyingReference()
+    ways: list[tuple[str, Any]] = [
+        ("copy all of it every block (before)", copying.put),
+        ("write in place (coach)", reference._put),
+    ]
+    cost = {}
+    for name, put in ways:
+        began = time.perf_counter()
+        for n in range(count):
+            put(n * len(block) / SAMPLE_RATE_HZ, block)
+        cost[name] = (time.perf_counter() - began) / count
+    print()
+    print(
+        f"| what played, kept for the canceller ({minutes:.0f} min of 10 ms blocks) "
+        "| per block | of one core | time, before = 1 |"
+    )
+    print("| --- | --- | --- | --- |")
+    before = cost[ways[0][0]]
+    for name, per_block in cost.items():
+        print(
+            f"| {name} | {per_block * 1e6:.1f} µs | {per_block / 0.01:.2%} "
+            f"| {per_block / before:.2f} |"
+        )
 
 
 def own_cues(lib: Any) -> None:

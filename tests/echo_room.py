@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import soxr
 
-from coach.control.echo import Canceller
+from coach.control.echo import KEEP_S, Canceller
 from coach.control.listen import Listener
 from coach.control.recogniser import SAMPLE_RATE_HZ, Heard, Recogniser
 from coach.play.speaking import SpeakingLog
@@ -122,3 +122,24 @@ def through_listener(
     if listener.canceller is not None:
         listener.canceller.close()
     return listener.heard
+
+
+class CopyingReference:
+    """What ``Reference`` held before it wrote in place: the whole of it copied on every
+    block, then trimmed to the last ``KEEP_S``."""
+
+    def __init__(self) -> None:
+        self.samples = np.zeros(0, np.int16)
+        self.t0 = 0.0
+
+    def put(self, at: float, out: np.ndarray) -> None:
+        index = round((at - self.t0) * SAMPLE_RATE_HZ)
+        if not len(self.samples) or index < 0 or index > len(self.samples) + SAMPLE_RATE_HZ:
+            self.samples, self.t0 = out, at
+        else:
+            gap = np.zeros(max(index - len(self.samples), 0), np.int16)
+            self.samples = np.concatenate([self.samples[:index], gap, out])
+        drop = len(self.samples) - round(KEEP_S * SAMPLE_RATE_HZ)
+        if drop > 0:
+            self.samples = self.samples[drop:]
+            self.t0 += drop / SAMPLE_RATE_HZ

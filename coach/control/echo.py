@@ -154,7 +154,8 @@ class Reference:
 
     def __init__(self, log: SpeakingLog) -> None:
         self.log = log
-        self.samples = np.zeros(0, np.int16)
+        self._buffer = np.zeros(2 * round(KEEP_S * SAMPLE_RATE_HZ), np.int16)
+        self._count = 0  # samples held, from the buffer's start
         self.t0 = 0.0
         """When ``samples[0]`` was heard."""
         self._rate = 0
@@ -182,20 +183,30 @@ class Reference:
             self._put(self._anchor + self._given / SAMPLE_RATE_HZ, np.asarray(out, np.int16))
             self._given += len(out)
 
+    @property
+    def samples(self) -> np.ndarray:
+        """What played, from ``t0`` on: the last ``KEEP_S`` or more (a view, not a copy)."""
+        return self._buffer[: self._count]
+
     def _put(self, at: float, out: np.ndarray) -> None:
+        """``out`` as heard from ``at`` on, over anything held from then; silence in a gap.
+
+        Written in place: what is held moves to the front only when the buffer is full,
+        once every ``KEEP_S`` of sound, not on every block (``bench echo``)."""
+        keep = round(KEEP_S * SAMPLE_RATE_HZ)
+        if len(out) > keep:  # longer than is kept: its end
+            at, out = at + (len(out) - keep) / SAMPLE_RATE_HZ, out[-keep:]
         index = round((at - self.t0) * SAMPLE_RATE_HZ)
-        if not len(self.samples) or index < 0 or index > len(self.samples) + SAMPLE_RATE_HZ:
-            self.samples, self.t0 = out, at  # started again
-        else:
-            if index > len(self.samples):
-                self.samples = np.concatenate(
-                    [self.samples, np.zeros(index - len(self.samples), np.int16)]
-                )
-            self.samples = np.concatenate([self.samples[:index], out])
-        drop = len(self.samples) - round(KEEP_S * SAMPLE_RATE_HZ)
-        if drop > 0:
-            self.samples = self.samples[drop:]
-            self.t0 += drop / SAMPLE_RATE_HZ
+        if not self._count or index < 0 or index > self._count + SAMPLE_RATE_HZ:
+            index, self._count, self.t0 = 0, 0, at  # started again
+        if index + len(out) > len(self._buffer):  # full: the last KEEP_S after this block
+            drop = index + len(out) - keep
+            held = max(min(index, self._count) - drop, 0)
+            self._buffer[:held] = self._buffer[drop : drop + held]
+            index, self._count, self.t0 = index - drop, held, self.t0 + drop / SAMPLE_RATE_HZ
+        self._buffer[self._count : index] = 0  # a gap: nothing played
+        self._buffer[index : index + len(out)] = out
+        self._count = index + len(out)
 
     @property
     def end_s(self) -> float:

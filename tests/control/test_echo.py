@@ -9,8 +9,10 @@ from typing import Any
 import numpy as np
 import pytest
 import soxr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from coach.control.echo import Canceller, speexdsp
+from coach.control.echo import KEEP_S, Canceller, Reference, speexdsp
 from coach.control.recogniser import SAMPLE_RATE_HZ
 from coach.play.speaking import SpeakingLog
 from coach.speech.engine import SpeechSettings
@@ -18,6 +20,7 @@ from coach.speech.espeak import start
 from tests.echo_room import (
     PLAYED_HZ,
     T0,
+    CopyingReference,
     hand_over,
     heard_in_room,
     listener_for,
@@ -86,6 +89,38 @@ def test_what_played_is_found_at_16_khz_by_the_time_it_was_heard() -> None:
     assert not canceller.reference.between(T0 + 0.5, 8000).any()  # before: silence
     assert not canceller.reference.between(T0 + 4.01, 8000).any()  # after: silence
     canceller.close()
+
+
+# a block: samples after (or before) where the last one ended, and how many
+blocks = st.lists(
+    st.tuples(
+        st.one_of(st.just(0), st.integers(-3000, 3000), st.integers(-200_000, 40_000)),
+        st.one_of(st.integers(0, 400), st.integers(0, 120_000)),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(blocks=blocks)
+def test_what_is_held_is_what_copying_every_block_held(blocks: list[tuple[int, int]]) -> None:
+    """Gaps, overlaps, a restart far back or ahead, blocks longer than what is kept, the
+    buffer filled many times over: what the copy held, the newest held the same, ending at
+    the same time."""
+    reference, copying = Reference(SpeakingLog()), CopyingReference()
+    end_s, rng = T0, np.random.default_rng(len(blocks))
+    keep = round(KEEP_S * SAMPLE_RATE_HZ)
+    for shift, count in blocks:
+        at = end_s + shift / SAMPLE_RATE_HZ
+        out = rng.integers(-30000, 30000, count, dtype=np.int16)
+        reference._put(at, out)
+        copying.put(at, out)
+        end_s = copying.t0 + len(copying.samples) / SAMPLE_RATE_HZ
+        assert reference.end_s == pytest.approx(end_s, abs=1e-9)
+        held = len(reference.samples) - len(copying.samples)
+        assert held >= 0  # at least as much, and at most twice what is kept
+        assert len(reference.samples) <= 2 * keep
+        assert np.array_equal(reference.samples[held:], copying.samples)
 
 
 @pytest.mark.parametrize("delay_s", [-0.15, 0.03, 0.3])
