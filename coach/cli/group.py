@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -137,10 +138,26 @@ class CoachGroup(click.Group):
                     [(command.name or "", command.get_short_help_str(limit)) for command in shown]
                 )
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as err:  # the group's own options: coach --bogus
+            _say_usage(err)
+            raise click.exceptions.Exit(err.exit_code) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
+        except click.UsageError as err:  # a command's options, arguments or name
+            _say_usage(err)
+            ctx.exit(err.exit_code)
         except CoachError as err:
             if debug:
                 raise
@@ -158,6 +175,19 @@ class CoachGroup(click.Group):
             # SIGTERM before a session began (rendering, exporting): said, as Ctrl-C is
             click.echo("coach: stopped", err=True)
             raise
+
+
+def _say_usage(err: click.UsageError) -> None:
+    """Click's usage error as one line, like coach's own: what is wrong, where help is.
+
+    Running ``coach`` alone still prints the help, as click does."""
+    if isinstance(err, click.exceptions.NoArgsIsHelpError):
+        err.show()
+        return
+    message = " ".join(err.format_message().split()).rstrip(".")
+    message = re.sub(r"\.? Did you mean ([^?]*)\?", r" (did you mean \1?)", message)
+    where = err.ctx.command_path if err.ctx is not None else "coach"
+    click.echo(f"coach: {message[:1].lower()}{message[1:]}; see `{where} --help`", err=True)
 
 
 @click.group(cls=CoachGroup, context_settings={"help_option_names": ["-h", "--help"]})

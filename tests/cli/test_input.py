@@ -127,6 +127,42 @@ def test_usage_errors_exit_2(tmp_path: Path, args: list[str], fragment: str) -> 
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("args", "start", "where"),
+    [
+        (["export", "smr-legs", "--pace", "inf", "-o", "x.wav"], "invalid value", "coach export"),
+        (["show", "--pac", "2"], "no such option '--pac' (did you mean '--pace'?)", "coach show"),
+        (["--bogus"], "no such option '--bogus'", "coach"),
+        (["nosuch"], "no such command 'nosuch'", "coach"),
+        (["export", "smr-legs"], "missing option", "coach export"),
+        (["voices", "get"], "missing argument", "coach voices get"),
+        (
+            ["show", "smr-legs", "--length", "soon"],
+            "invalid value for '--length': \"soon\"",
+            "coach show",
+        ),
+    ],
+)
+def test_click_usage_errors_are_one_line_with_where_help_is(
+    tmp_path: Path, args: list[str], start: str, where: str
+) -> None:
+    """As coach's own errors are: what is wrong, then where the command's help is; the
+    usage text and "Try ... for help" block click prints are not repeated."""
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    line = one_line(result)
+    assert line.startswith(f"coach: {start}")
+    assert line.endswith(f"; see `{where} --help`")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_coach_alone_still_prints_its_help() -> None:
+    result = run()
+    assert "Commands:" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_fifo_log_with_no_reader_is_refused_not_waited_on(tmp_path: Path) -> None:
     from coach.errors import TargetError
     from coach.files import open_log

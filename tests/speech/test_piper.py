@@ -400,11 +400,9 @@ def test_a_voice_of_another_language_is_refused(
 def test_bad_voice_options_are_one_line(voice: Path, env: dict[str, str]) -> None:
     conflict = coach("show", "smr-legs", "--engine", "espeak", "--voice", f"piper:{voice}", env=env)
     empty = coach("show", "smr-legs", "--voice", "piper:", env=env)
-    for refused in (conflict, empty):  # click's usage error: its Error line says which
-        assert refused.returncode == 2
+    for refused in (conflict, empty):  # click's usage error, said in one line
         assert refused.stdout == ""
-        assert "Traceback" not in refused.stderr
-        assert "Error: Invalid value for '--voice'" in refused.stderr
+        assert one_line(refused, 2).startswith("coach: invalid value for '--voice'")
     unknown = coach("show", "smr-legs", "--voice", "piper:no-such-voice", env=env)
     assert "no-such-voice" in one_line(unknown, 2)
     no_voice = coach("show", "smr-legs", "--engine", "piper", env=env)
