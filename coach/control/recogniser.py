@@ -46,9 +46,10 @@ person talking, coach's own cue) is not one."""
 WAKE_GAP_S = 0.05
 """Said in one breath, the wake word and the command have a pause between ("coach, pause"):
 the decoder hears this much silence between them, or for ``HUSH_S`` the sound falls
-``HUSH_DB`` below its loudest or to within ``FLOOR_DB`` of the room's noise floor (the
-decoder takes a clear pause for the silent start of "pause" or "back"). Another person's
-words that happen to fit "coach pause" run on with no such pause (bench/bench_room.py)."""
+``HUSH_DB`` below its loudest or to within ``FLOOR_DB`` of its noise floor (as heard, or as
+the suppressor leaves it where that is what is decoded; the decoder takes a clear pause
+for the silent start of "pause" or "back"). Another person's words that happen to fit
+"coach pause" run on with no such pause (bench/bench_room.py)."""
 HUSH_DB = 40.0
 FLOOR_DB = 6.0
 HUSH_S = 0.15
@@ -282,6 +283,7 @@ class Recogniser:
         self._speaking = False
         self._quiet = 0  # windows below OFF in a row
         self._quiet_power: deque[float] = deque(maxlen=round(FLOOR_S / CHUNK_S))
+        self._quiet_cleaned: deque[float] = deque(maxlen=round(FLOOR_S / CHUNK_S))
         self._start_s = 0.0
         self._fed = 0  # bytes into the VAD
         self._given = 0  # bytes given to feed()
@@ -291,7 +293,9 @@ class Recogniser:
         self._woken = False  # the last utterance was the wake word on its own
         self._after_wake = False  # the utterance being decoded follows it
         self._wake_start_s = 0.0
-        self._floor = 1.0  # the room's noise floor (mean square) when the last utterance ended
+        self._floor = 1.0
+        """The noise floor (mean square) of what was decoded last: the room as heard, or
+        as the suppressor left it, when the utterance ended."""
         self.snr_db: float | None = None
         """The last utterance decoded: how far above the noise floor it stood."""
 
@@ -337,7 +341,7 @@ class Recogniser:
         speech = self.vad(chunk[1])
         if not self._speaking:
             if speech < OFF:
-                self._hear_floor(chunk[0])
+                self._hear_floor(chunk)
             if speech < ON:
                 self._before.append(chunk)
                 return None
@@ -379,17 +383,21 @@ class Recogniser:
         start_s = self._wake_start_s if self._after_wake else self._start_s
         return Heard(word, start_s, self._seconds(self._fed), _mean_square(as_heard))
 
-    def _hear_floor(self, chunk: bytes) -> None:
-        """What the room sounds like without speech: each quiet window's mean square."""
-        self._quiet_power.append(_mean_square(chunk))
+    def _hear_floor(self, chunk: tuple[bytes, bytes]) -> None:
+        """What the room sounds like without speech: each quiet window's mean square, as
+        heard and as the suppressor leaves it."""
+        self._quiet_power.append(_mean_square(chunk[0]))
+        self._quiet_cleaned.append(_mean_square(chunk[1]))
 
     def _decode(self, as_heard: bytes, suppressed: bytes) -> str | None:
         power = _mean_square(as_heard)
         # the median of the last quiet windows: the noise floor, not the tails of words
         floor = max(statistics.median(self._quiet_power or [1.0]), 1.0)
-        self._floor = floor
         self.snr_db = 10 * math.log10(max(power - floor, 1e-3) / floor)
         clean = self.suppressor is None or self.snr_db >= self.clean_snr_db
+        # a pause after the wake word is judged on the sound decoded: suppressed, the
+        # gaps between words fall far below the room's floor as heard
+        self._floor = floor if clean else max(statistics.median(self._quiet_cleaned or [1.0]), 1.0)
         return self.decode(as_heard if clean else suppressed)
 
     def decode(self, speech: bytes) -> str | None:
