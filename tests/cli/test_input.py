@@ -134,6 +134,7 @@ def test_usage_errors_exit_2(tmp_path: Path, args: list[str], fragment: str) -> 
         (["show", "--pac", "2"], "no such option '--pac' (did you mean '--pace'?)", "coach show"),
         (["--bogus"], "no such option '--bogus'", "coach"),
         (["nosuch"], "no such command 'nosuch'", "coach"),
+        (["exprt"], "no such command 'exprt' (did you mean 'export'?)", "coach"),
         (["export", "smr-legs"], "missing option", "coach export"),
         (["voices", "get"], "missing argument", "coach voices get"),
         (
