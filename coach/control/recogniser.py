@@ -238,6 +238,12 @@ def _mean_square(pcm: bytes) -> float:
     return sum(x * x for x in samples) / max(1, len(samples))
 
 
+def _floor(powers: deque[float]) -> float:
+    """The median of the last quiet windows' mean squares: the noise floor, not the tails of
+    words (at least 1, so a digital silence still divides)."""
+    return max(statistics.median(powers or [1.0]), 1.0)
+
+
 class Recogniser:
     """Turns a stream of 16 kHz mono 16-bit samples into the commands said in it.
 
@@ -391,13 +397,12 @@ class Recogniser:
 
     def _decode(self, as_heard: bytes, suppressed: bytes) -> str | None:
         power = _mean_square(as_heard)
-        # the median of the last quiet windows: the noise floor, not the tails of words
-        floor = max(statistics.median(self._quiet_power or [1.0]), 1.0)
+        floor = _floor(self._quiet_power)
         self.snr_db = 10 * math.log10(max(power - floor, 1e-3) / floor)
         clean = self.suppressor is None or self.snr_db >= self.clean_snr_db
         # a pause after the wake word is judged on the sound decoded: suppressed, the
         # gaps between words fall far below the room's floor as heard
-        self._floor = floor if clean else max(statistics.median(self._quiet_cleaned or [1.0]), 1.0)
+        self._floor = floor if clean else _floor(self._quiet_cleaned)
         return self.decode(as_heard if clean else suppressed)
 
     def decode(self, speech: bytes) -> str | None:
