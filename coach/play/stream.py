@@ -252,12 +252,11 @@ class AlsaStream:
         left = len(block) // 2
         while left:
             done = self.alsa.snd_pcm_writei(self.handle, block[-left * 2 :], left)
-            if done < 0:
-                with silenced(2):
-                    if self.alsa.snd_pcm_recover(self.handle, done, 1) < 0:
-                        raise AudioDeviceError(
-                            f"the audio output failed: {self.alsa.snd_strerror(done).decode()}"
-                        )
+            if done < 0:  # silently (1): coach says what failed, once, if recovery fails
+                if self.alsa.snd_pcm_recover(self.handle, done, 1) < 0:
+                    raise AudioDeviceError(
+                        f"the audio output failed: {self.alsa.snd_strerror(done).decode()}"
+                    )
                 continue
             left -= done
 
@@ -295,11 +294,31 @@ def _pcm(values: list[int]) -> bytes:
     return out.tobytes()
 
 
+_ErrorHandler = ctypes.CFUNCTYPE(
+    None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
+)
+"""libasound's ``snd_lib_error_handler_t``, less its variadic tail (the callee may ignore it)."""
+
+
+def _ignore(_file: bytes, _line: int, _function: bytes, _err: int, _fmt: bytes) -> None:
+    """ALSA's complaints (``ALSA lib pcm.c:…``) are not the user's to read: coach says what
+    failed, once, from the error code."""
+
+
+_say_nothing = _ErrorHandler(_ignore)
+
+
 def _load_alsa() -> Any:
+    """libasound, with its error messages dropped at the source, in every thread.
+
+    Not by pointing stderr elsewhere around each call: the writer thread's calls would
+    then swallow a line the session's thread writes at the same moment.
+    """
     name = ctypes.util.find_library("asound")
     if name is None:
         raise AudioDeviceError("no audio output: the ALSA library (libasound2) is not installed")
     alsa = ctypes.CDLL(name)
+    alsa.snd_lib_error_set_handler(_say_nothing)  # the module holds the callback alive
     alsa.snd_strerror.restype = ctypes.c_char_p
     alsa.snd_pcm_writei.restype = ctypes.c_long
     alsa.snd_pcm_writei.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_ulong]

@@ -11,6 +11,9 @@ from __future__ import annotations
 import array
 import ctypes
 import ctypes.util
+import os
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,3 +230,58 @@ def test_a_device_fast_or_slow_is_followed_in_silences_never_inside_a_clip(speed
     assert output.follows_device
     assert abs(error_s) < FOLLOW_S + BLOCK_FRAMES / RATE  # 35 ms or more without following
     assert bytes(clip.pcm) in device.written  # whole: never stretched or cut
+
+
+def test_alsa_says_nothing_of_its_own_once_coach_has_loaded_it(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    from coach.play.stream import _load_alsa
+
+    alsa = _load_alsa()
+    handle = ctypes.c_void_p()
+    assert alsa.snd_pcm_open(ctypes.byref(handle), b"coach_no_such_device", 0, 1) < 0
+    # unloaded, libasound prints "ALSA lib pcm.c:…: Unknown PCM coach_no_such_device"
+    assert capfd.readouterr().err == ""
+
+
+class UnderrunDevice(DriftingDevice):
+    """A device that runs dry once (``writei`` fails with EPIPE); its recovery takes as long
+    as the session's thread needs to write its lines."""
+
+    def __init__(self) -> None:
+        super().__init__(1.0)
+        self.failed = False
+        self.recovering = threading.Event()
+        self.written_lines = threading.Event()
+
+    def snd_pcm_writei(self, handle: Any, data: bytes, frames: int) -> int:
+        if not self.failed and self.written:
+            self.failed = True
+            return -32  # -EPIPE: an underrun
+        return super().snd_pcm_writei(handle, data, frames)
+
+    def snd_pcm_recover(self, _handle: Any, _code: int, _silent: int) -> int:
+        self.recovering.set()
+        self.written_lines.wait(2.0)
+        return 0
+
+
+def test_a_line_said_while_the_writer_recovers_from_an_underrun_is_not_lost(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    device = UnderrunDevice()
+    output = AlsaStream(alsa=device)
+    clip = buzz(0.3)
+    try:
+        output.play(clip)
+        assert device.recovering.wait(2.0)
+        sys.stderr.write("coach: from Python\n")
+        sys.stderr.flush()
+        os.write(2, b"coach: from C\n")
+        device.written_lines.set()
+        time.sleep(0.5)
+    finally:
+        output.close()
+    assert capfd.readouterr().err == "coach: from Python\ncoach: from C\n"
+    assert output.error is None
+    assert bytes(clip.pcm) in device.written  # the stream went on after recovering
