@@ -33,11 +33,6 @@ class Clip:
     def duration_s(self) -> float:
         return self.frames / self.sample_rate_hz
 
-    def after_silence(self, seconds: float) -> Clip:
-        """This clip with ``seconds`` of silence before it (whole samples)."""
-        frames = round(seconds * self.sample_rate_hz)
-        return Clip(bytes(frames * SAMPLE_WIDTH) + self.pcm, self.sample_rate_hz)
-
     def samples(self) -> array.array[int]:
         values = array.array("h")
         values.frombytes(self.pcm)

@@ -96,8 +96,6 @@ class FakeOutput:
     """The clock's time as each clip of ``played`` began."""
     log: list[str] = field(default_factory=list)
     fail_at: int | None = None
-    wake_s: float = 0.0
-    """The silence a real sink wants before a clip after a long pause (see ``Output``)."""
 
     def play(self, clip: Clip, at: float | None = None, after_s: float = 0.0) -> FakePlaying:
         if self.fail_at is not None and len(self.played) == self.fail_at:

@@ -10,13 +10,6 @@ from typing import Protocol
 from coach.audio import Clip
 from coach.play.speaking import SpeakingLog
 
-WAKE_AFTER_S = 3.0
-"""After this much silence a sink may have gone to sleep: PulseAudio and PipeWire suspend
-an idle one after about 5 s, and a Bluetooth speaker then takes a moment to wake."""
-WAKE_LEAD_S = 0.4
-"""The silence played before a clip that follows such a pause (started that much earlier,
-so the clip is still on time): what a waking sink swallows is silence, not the first word."""
-
 
 class Playing(Protocol):
     def is_playing(self) -> bool: ...
@@ -48,9 +41,11 @@ class Output(Protocol):
     clip on a planned frame (``coach.play.stream``) starts it there, however late the call
     came, rounding each part to frames as ``export`` rounds the plan's times; its
     ``Playing`` has ``start_s``, when it truly starts on that clock. An output may have
-    ``wake_s``: the silence the player puts before a clip that
-    follows a long pause, for a sink that sleeps (none: 0, as a file needs none); and
     ``latency_s``: how long after ``start_s`` a clip is heard.
+
+    No first word is lost to a sink that sleeps in a silence (PulseAudio and PipeWire
+    suspend an idle one after about 5 s, and a Bluetooth speaker then wakes late): the
+    speakers are one stream that never falls silent (``coach.play.stream``).
     """
 
     def play(self, clip: Clip, at: float | None = None, after_s: float = 0.0) -> Playing: ...
@@ -75,7 +70,6 @@ class LoggedOutput:
     def __init__(self, output: Output, log: SpeakingLog) -> None:
         self.output = output
         self.log = log
-        self.wake_s: float = getattr(output, "wake_s", 0.0)
         self.latency_s: float = getattr(output, "latency_s", 0.0)
         hand_over: Callable[[Callable[[float, bytes, int], None]], None] | None = getattr(
             output, "hand_over", None

@@ -13,12 +13,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from coach.audio import Clip
 from coach.errors import AudioDeviceError, Terminated
 from coach.play.changing import Changing, Coming, Later
 from coach.play.done import DoneHolds
 from coach.play.moves import CHANGES, skip_target
-from coach.play.output import WAKE_AFTER_S, Opening, Output, Playing, aligned, started_s
+from coach.play.output import Opening, Output, Playing, aligned, started_s
 from coach.play.still import TICK_S, QuitPressed, StandingStill
 from coach.play.transport import (
     Change,
@@ -38,9 +37,6 @@ from coach.timeline.events import EPSILON_S, Event, Sound, Timeline
 
 QUIET_BEFORE_DEADLINE_S = 0.02
 """No redraw this close to a deadline, so drawing never makes a clip late."""
-LEAD_SLACK_S = 0.05
-"""A clip fired this little late into its lead-in still has all of it (a whole lead-in is
-the same every time); later, only what is left of it."""
 
 
 class Player(Changing, StandingStill):
@@ -75,10 +71,6 @@ class Player(Changing, StandingStill):
         self.timeline = session.timeline
         self.events = session.timeline.events
         self.output = output
-        self.wake_s: float = getattr(output, "wake_s", 0.0)
-        """Silence before a clip after a long pause, for a sink that sleeps (0: none)."""
-        self.woken_s = 0.0
-        """The silence ``wake`` played, until the first clip after it is recorded."""
         self.clock = clock
         self.controls = controls or NoControls()
         self.display = display or NoDisplay()
@@ -138,7 +130,6 @@ class Player(Changing, StandingStill):
         """
         self.started = self.clock.now()
         if opening is None or not self.take_over(opening):
-            self.wake()
             self.jump(from_s)
         try:
             # One loop: fire each event at its deadline, then wait out the session's end.
@@ -151,8 +142,7 @@ class Player(Changing, StandingStill):
                 unsettled = self.unsettled(at_s)
                 until_s = self.session.settled_s if unsettled else at_s
                 gate = self.next_gate(until_s)
-                lead = 0.0 if last or unsettled or gate is not None else self.lead_in(self.index)
-                command = self.wait(self.base + (until_s - lead if gate is None else gate))
+                command = self.wait(self.base + (until_s if gate is None else gate))
                 if command is not None:
                     self.obey(command)
                 elif gate is not None:
@@ -275,43 +265,16 @@ class Player(Changing, StandingStill):
                 self.display.tick(now - self.base, paused=False)
             self.clock.sleep_until(min(deadline, now + TICK_S))
 
-    def wake(self) -> None:
-        """Before the first sound, the output's ``wake_s`` of silence: a sleeping sink is
-        awake by the first word (an ``Opening`` has none: its chime wakes the sink, and the
-        title follows it)."""
-        if self.wake_s > 0:
-            self.playing = self.output.play(Clip(b"").after_silence(self.wake_s))
-            self.clock.sleep_until(self.clock.now() + self.wake_s)
-            self.started = self.clock.now()
-            self.woken_s = self.wake_s
-
-    def lead_in(self, index: int) -> float:
-        """The silence to play before event ``index``: the output's ``wake_s`` where the
-        event follows a long pause (before the first, ``wake`` plays it)."""
-        if self.wake_s <= 0 or index == 0:
-            return 0.0
-        gap = self.events[index].at_s - self.events[index - 1].end_s
-        return self.wake_s if gap >= WAKE_AFTER_S - EPSILON_S else 0.0
-
     def fire(self, index: int, event: Event) -> None:
         self.done.reached(self.timeline, event.at_s)
         clip = self.session.clip(event)
-        lead = self.lead_in(index)
-        remaining = event.at_s - self.position()
-        if lead and remaining < lead - LEAD_SLACK_S:
-            # come to inside its lead-in (a resume, a skip): what is left of it, so the
-            # clip is not early
-            lead = max(0.0, remaining)
-        if lead:
-            clip = clip.after_silence(lead)
         if self.playing is not None and self.playing.is_playing():
             # The device is behind the clock: never start speech over speech.
             self.playing.wait_done()
-        self.playing = self.output.play(clip, self.base, event.at_s - lead)
+        self.playing = self.output.play(clip, self.base, event.at_s)
         self.playing_index = index
-        fired_s = started_s(self.playing, self.clock.now()) - self.started + lead
-        record = Fired(index, event, fired_s, lead or self.woken_s)
-        self.woken_s = 0.0
+        fired_s = started_s(self.playing, self.clock.now()) - self.started
+        record = Fired(index, event, fired_s)
         self.fired.append(record)
         self.on_fired(record)
         self.display.fired(record)

@@ -89,8 +89,6 @@ class AlsaStream:
     ``close`` lets every clip finish first.
     """
 
-    wake_s = 0.0
-    """The stream never falls silent: no clip needs silence before it."""
     latency_s = LATENCY_S
 
     def __init__(

@@ -44,9 +44,11 @@ class Fired:
     index: int
     event: Event
     fired_s: float
-    """When its own first sample sounded (after any lead-in)."""
+    """When its own first sample sounded."""
     lead_s: float = 0.0
-    """The silence played just before it, for a sink that may have slept in a pause."""
+    """The silence played just before it, for a sink that may have slept in a pause: always 0
+    now that the speakers are one stream that never falls silent (kept for the log's
+    readers: its fields are only ever added)."""
 
 
 @dataclass(frozen=True, slots=True)

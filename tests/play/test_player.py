@@ -18,10 +18,8 @@ from typing import Any
 
 import pytest
 
-from coach.audio import Clip
 from coach.language.table import TABLE
 from coach.play.clock import MonotonicClock
-from coach.play.output import WAKE_AFTER_S, WAKE_LEAD_S
 from coach.play.player import play_session
 from coach.play.still import TICK_S
 from coach.play.stream import LATENCY_S
@@ -64,63 +62,6 @@ def test_a_costly_output_never_accumulates_drift(session: Session) -> None:
     errors = [f.fired_s - f.event.at_s for f in result.fired]
     assert max(errors) == pytest.approx(0.05)
     assert min(errors) == pytest.approx(0.05)
-
-
-def test_a_clip_after_a_long_pause_has_silence_before_it_and_is_still_on_time(
-    session: Session,
-) -> None:
-    """A sink that sleeps in a pause swallows what it is sent first: that is silence, and
-    the clip's own first sample still sounds at its planned time."""
-    clock = FakeClock()
-    output = FakeOutput(clock, wake_s=WAKE_LEAD_S)
-    result = play_session(session, output, clock)
-    assert result.completed
-    events = session.timeline.events
-    assert output.played[0] == Clip(b"").after_silence(WAKE_LEAD_S)  # before the first sound
-    start = output.started[0] + WAKE_LEAD_S  # the timeline's zero
-    woken = 0
-    for i, (event, clip, began) in enumerate(
-        zip(events, output.played[1:], output.started[1:], strict=True)
-    ):
-        long_pause = i > 0 and event.at_s - events[i - 1].end_s >= WAKE_AFTER_S
-        lead = WAKE_LEAD_S if long_pause else 0.0
-        woken += long_pause
-        assert clip == (session.clip(event).after_silence(lead) if lead else session.clip(event))
-        assert began + lead == pytest.approx(start + event.at_s, abs=1e-9)
-    assert 0 < woken < len(events)
-    assert [f.fired_s for f in result.fired] == pytest.approx([e.at_s for e in events], abs=1e-9)
-    leads = [f.lead_s for f in result.fired]
-    assert leads[0] == WAKE_LEAD_S  # the silence before the first sound is the first's
-    assert sum(1 for lead in leads[1:] if lead) == woken
-
-
-def test_a_resume_inside_a_lead_in_keeps_what_is_left_of_it_so_the_clip_is_not_early(
-    session: Session,
-) -> None:
-    events = session.timeline.events
-    k = next(
-        i
-        for i in range(1, len(events))
-        if events[i].at_s - events[i - 1].end_s >= WAKE_AFTER_S + 1.0
-    )
-    clock = FakeClock()
-    zero = WAKE_LEAD_S  # the silence before the first sound comes first
-    presses = [
-        (zero + events[k].at_s - 0.2, Command.PAUSE),
-        (zero + events[k].at_s + 5, Command.PAUSE),
-    ]
-    output = FakeOutput(clock, wake_s=WAKE_LEAD_S)
-    result = play_session(
-        session,
-        output,
-        clock,
-        controls=FakeControls(clock, presses),
-    )
-    assert result.completed
-    again = [f for f in result.fired if f.index == k]
-    assert len(again) == 2  # fired into its lead-in, then again after the resume
-    assert again[0].lead_s == WAKE_LEAD_S
-    assert 0.1 < again[1].lead_s < WAKE_LEAD_S  # the 0.2 s left of it, not none
 
 
 def test_a_slow_device_never_plays_over_itself(session: Session) -> None:
