@@ -12,7 +12,8 @@ if ! command -v "$py" >/dev/null 2>&1 || ! "$py" -c 'import sys; sys.exit(sys.ve
   need+=(python3)
 fi
 command -v "$py" >/dev/null 2>&1 && "$py" -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
-# simpleaudio is compiled against Python's and ALSA's headers.
+# make bench's naive baseline (simpleaudio, the bench extra) compiles against Python's and
+# ALSA's headers; coach itself plays through libasound2, which libasound2-dev brings.
 command -v "$py" >/dev/null 2>&1 && [ -f "$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ] || need+=(python3-dev)
 command -v cc >/dev/null 2>&1 || need+=(gcc)
 [ -f /usr/include/alsa/asoundlib.h ] || need+=(libasound2-dev)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import io
@@ -269,3 +270,27 @@ def test_twine_finds_both_artefacts_fit_to_publish(wheel: Path, sdist: Path) -> 
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.count("PASSED") == 2
+
+
+def test_a_plain_install_brings_only_what_coach_imports() -> None:
+    """A dependency only the bench or the tests use belongs in their extra: simpleaudio, the
+    bench's baseline, made every plain install compile C against the ALSA headers."""
+    plain = set()
+    for line in metadata.requires(DISTRIBUTION) or ():
+        requirement = Requirement(line)
+        if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+            plain.add(re.sub(r"[-_.]+", "-", requirement.name).lower())
+    imported: set[str] = set()
+    for path in (ROOT / "coach").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+    providers = metadata.packages_distributions()
+    used = {
+        re.sub(r"[-_.]+", "-", dist).lower()
+        for name in imported
+        for dist in providers.get(name, ())
+    }
+    assert plain - used == set()

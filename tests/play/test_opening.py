@@ -1,7 +1,7 @@
 """The first sound at once: the title plays while the rest of the session renders.
 
 On the fake clock: the player takes over from an opening clip. Through the real
-CLI, simpleaudio and ALSA's capture: a cold session is heard before its speech is
+CLI, its ALSA stream and ALSA's capture: a cold session is heard before its speech is
 all rendered, yet plays exactly the planned clips, also one with much to render.
 """
 

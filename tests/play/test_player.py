@@ -1,7 +1,7 @@
-"""Live playback: the scheduler on a fake clock, and real sessions through simpleaudio and ALSA.
+"""Live playback: the scheduler on a fake clock, and real sessions through coach's ALSA stream.
 
 These machines have no sound card. ALSA's ``file`` plugin over the ``null``
-device, set up in a test HOME's .asoundrc, captures exactly what simpleaudio
+device, set up in a test HOME's .asoundrc, captures exactly what the stream
 played; the null device does not keep real time, so timing comes from the log.
 """
 
@@ -176,7 +176,7 @@ def test_monotonic_clock_sleeps_to_the_deadline() -> None:
     assert 0 <= clock.now() - deadline < 0.005
 
 
-# --- the real path: the CLI, simpleaudio, ALSA ------------------------------------------
+# --- the real path: the CLI, the stream, ALSA -------------------------------------------
 
 
 def planned_json(args: list[str], env: dict[str, str]) -> dict[str, Any]:
