@@ -53,6 +53,7 @@ class Clip:
 
 
 def samples_to_pcm(values: array.array[int]) -> bytes:
+    """16-bit samples as little-endian PCM (``Clip.samples`` back again)."""
     if sys.byteorder == "big":
         values = array.array("h", values)
         values.byteswap()

@@ -17,7 +17,7 @@ from array import array
 from collections.abc import Callable
 from typing import Any
 
-from coach.audio import SAMPLE_RATE_HZ, Clip
+from coach.audio import SAMPLE_RATE_HZ, Clip, samples_to_pcm
 from coach.errors import AudioDeviceError
 from coach.quiet import silenced
 
@@ -220,7 +220,7 @@ class AlsaStream:
             for at, part in sounding:
                 for n, value in enumerate(_samples(part), at):
                     total[n] += value
-            out[:] = _pcm([max(-32768, min(32767, v)) for v in total])
+            out[:] = samples_to_pcm(array("h", [max(-32768, min(32767, v)) for v in total]))
         return bytes(out)
 
     def _silent(self, first: int, count: int) -> bool:
@@ -283,13 +283,6 @@ def _samples(pcm: memoryview) -> array[int]:
     if sys.byteorder == "big":
         values.byteswap()
     return values
-
-
-def _pcm(values: list[int]) -> bytes:
-    out = array("h", values)
-    if sys.byteorder == "big":
-        out.byteswap()
-    return out.tobytes()
 
 
 _ErrorHandler = ctypes.CFUNCTYPE(
