@@ -34,11 +34,7 @@ class Clip:
         return self.frames / self.sample_rate_hz
 
     def samples(self) -> array.array[int]:
-        values = array.array("h")
-        values.frombytes(self.pcm)
-        if sys.byteorder == "big":
-            values.byteswap()
-        return values
+        return pcm_to_samples(self.pcm)
 
     def peak_dbfs(self) -> float:
         peak = max((abs(v) for v in self.samples()), default=0)
@@ -52,8 +48,17 @@ class Clip:
         return 20 * math.log10(rms / 32768) if rms else -math.inf
 
 
+def pcm_to_samples(pcm: bytes | memoryview) -> array.array[int]:
+    """16-bit little-endian PCM as numbers (numpy would cost a warm start its import)."""
+    values = array.array("h")
+    values.frombytes(pcm)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
+
+
 def samples_to_pcm(values: array.array[int]) -> bytes:
-    """16-bit samples as little-endian PCM (``Clip.samples`` back again)."""
+    """16-bit samples as little-endian PCM (``pcm_to_samples`` back again)."""
     if sys.byteorder == "big":
         values = array.array("h", values)
         values.byteswap()

@@ -10,14 +10,13 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import math
-import sys
 import threading
 import time
 from array import array
 from collections.abc import Callable
 from typing import Any
 
-from coach.audio import SAMPLE_RATE_HZ, Clip, samples_to_pcm
+from coach.audio import SAMPLE_RATE_HZ, Clip, pcm_to_samples, samples_to_pcm
 from coach.errors import AudioDeviceError
 from coach.quiet import silenced
 
@@ -218,7 +217,7 @@ class AlsaStream:
         elif sounding:
             total = [0] * count
             for at, part in sounding:
-                for n, value in enumerate(_samples(part), at):
+                for n, value in enumerate(pcm_to_samples(part), at):
                     total[n] += value
             out[:] = samples_to_pcm(array("h", [max(-32768, min(32767, v)) for v in total]))
         return bytes(out)
@@ -274,15 +273,6 @@ class AlsaStream:
                 self.mixed += frames
                 return
         self._write(bytes(-2 * frames))  # ahead (or just started): add silence
-
-
-def _samples(pcm: memoryview) -> array[int]:
-    """16-bit little-endian samples as numbers (numpy would cost a warm start its import)."""
-    values = array("h")
-    values.frombytes(pcm)
-    if sys.byteorder == "big":
-        values.byteswap()
-    return values
 
 
 _ErrorHandler = ctypes.CFUNCTYPE(
